@@ -1,0 +1,260 @@
+"""The audit trail: one append-only, hash-chained table written only through `audit_record`.
+
+Every state change writes exactly one row in the same transaction as the change (DEVELOPERS.md,
+"Standards"). Appends are serialized on the chain head row, so two concurrent writers neither fork
+the chain (the unique constraint on prev_hash would refuse it) nor fail: the second waits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from .models import AuditChainHead, AuditEvent, SubDistrict
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditOutsideTransaction(RuntimeError):
+    """audit_record was called outside transaction.atomic(): the row could outlive a rollback."""
+
+
+def _normalize(value: Any) -> Any:
+    """JSON-safe copy as the database will give it back (Decimal, dates → strings)."""
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def compute_hash(
+    *,
+    prev_hash: str,
+    event_type: str,
+    sub_district_id: int | None,
+    actor_id: int | None,
+    actor_label: str,
+    subject_type: str,
+    subject_id: str,
+    subject_repr: str,
+    created_at,
+    before: Any,
+    after: Any,
+    ip: str | None,
+) -> str:
+    """SHA-256 over the row's content and its predecessor's hash."""
+    payload = _canonical(
+        {
+            "prev": prev_hash,
+            "type": event_type,
+            "sd": sub_district_id,
+            "actor": actor_id,
+            "label": actor_label,
+            "st": subject_type,
+            "sid": subject_id,
+            "srepr": subject_repr,
+            "at": created_at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "before": before,
+            "after": after,
+            "ip": ip or None,
+        }
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _content_type_key(ct: ContentType | None) -> str:
+    return f"{ct.app_label}.{ct.model}" if ct else ""
+
+
+def _lock_chain_head() -> AuditChainHead:
+    # The head row may be missing (fresh or flushed database): create it without racing.
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        AuditChainHead.objects.bulk_create(
+            [AuditChainHead(pk=1, last_hash=GENESIS_HASH, count=0)], ignore_conflicts=True
+        )
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+    return head
+
+
+def audit_record(
+    *,
+    event_type: str,
+    actor=None,
+    job: str = "",
+    subject: models.Model | None = None,
+    subject_type: ContentType | None = None,
+    subject_id: str | int | None = None,
+    subject_repr: str = "",
+    sub_district: SubDistrict | int | None = None,
+    before: Any = None,
+    after: Any = None,
+    ip: str | None = None,
+) -> AuditEvent:
+    """Append one audit row. Must run inside the transaction of the change it records."""
+    if not connection.in_atomic_block:
+        raise AuditOutsideTransaction(
+            "audit_record() must be called inside transaction.atomic() with the change it records"
+        )
+    actor_id = None
+    actor_label = job
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        actor_id = actor.pk
+        actor_label = actor_label or actor.get_username()
+    if subject is not None:
+        subject_type = ContentType.objects.get_for_model(subject, for_concrete_model=False)
+        subject_id = subject.pk
+        subject_repr = subject_repr or str(subject)
+    if isinstance(sub_district, SubDistrict):
+        sub_district_id = sub_district.pk
+    elif sub_district is not None:
+        sub_district_id = int(sub_district)
+    else:
+        sub_district_id = _infer_sub_district(subject, actor)
+    before = _normalize(before)
+    after = _normalize(after)
+    subject_id = "" if subject_id is None else str(subject_id)
+    subject_repr = (subject_repr or "")[:200]
+    created_at = timezone.now()
+
+    head = _lock_chain_head()
+    digest = compute_hash(
+        prev_hash=head.last_hash,
+        event_type=event_type,
+        sub_district_id=sub_district_id,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        subject_type=_content_type_key(subject_type),
+        subject_id=subject_id,
+        subject_repr=subject_repr,
+        created_at=created_at,
+        before=before,
+        after=after,
+        ip=ip,
+    )
+    event = AuditEvent.objects.create(
+        event_type=event_type,
+        sub_district_id=sub_district_id,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        subject_repr=subject_repr,
+        created_at=created_at,
+        before=before,
+        after=after,
+        ip=ip or None,
+        prev_hash=head.last_hash,
+        hash=digest,
+    )
+    AuditChainHead.objects.filter(pk=1).update(
+        last_hash=digest, last_event_id=event.pk, count=models.F("count") + 1
+    )
+    return event
+
+
+def _infer_sub_district(subject, actor) -> int | None:
+    if subject is not None:
+        if isinstance(subject, SubDistrict):
+            return subject.pk
+        value = getattr(subject, "sub_district_id", None)
+        if value is not None:
+            return value
+    if actor is not None:
+        return getattr(actor, "sub_district_id", None)
+    return None
+
+
+def model_snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
+    """The concrete field values of an instance, for before/after JSON."""
+    data: dict[str, Any] = {}
+    for field in instance._meta.concrete_fields:
+        if fields is not None and field.name not in fields:
+            continue
+        if field.name in {"password"}:
+            continue
+        data[field.attname] = field.value_from_object(instance)
+    return data
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    checked: int
+    broken_id: int | None = None
+    reason: str = ""
+
+
+def verify_chain(*, chunk_size: int = 2000) -> ChainReport:
+    """Walk the whole chain in id order and recompute every hash."""
+    expected_prev = GENESIS_HASH
+    checked = 0
+    content_types = {ct.pk: _content_type_key(ct) for ct in ContentType.objects.all()}
+    rows = AuditEvent.objects.order_by("id").values_list(
+        "id",
+        "event_type",
+        "sub_district_id",
+        "actor_id",
+        "actor_label",
+        "subject_type_id",
+        "subject_id",
+        "subject_repr",
+        "created_at",
+        "before",
+        "after",
+        "ip",
+        "prev_hash",
+        "hash",
+    )
+    last_id = None
+    last_hash = GENESIS_HASH
+    for row in rows.iterator(chunk_size=chunk_size):
+        (pk, etype, sd, actor, label, st, sid, srepr, at, before, after, ip, prev, digest) = row
+        if prev != expected_prev:
+            return ChainReport(False, checked, pk, "previous hash does not match the row before")
+        recomputed = compute_hash(
+            prev_hash=prev,
+            event_type=etype,
+            sub_district_id=sd,
+            actor_id=actor,
+            actor_label=label,
+            subject_type=content_types.get(st, "") if st else "",
+            subject_id=sid,
+            subject_repr=srepr,
+            created_at=at,
+            before=before,
+            after=after,
+            ip=ip,
+        )
+        if recomputed != digest:
+            return ChainReport(False, checked, pk, "content does not match its hash")
+        expected_prev = digest
+        last_id, last_hash = pk, digest
+        checked += 1
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is not None and (head.last_hash != last_hash or head.count != checked):
+        # Rows at the end were removed (or the head was tampered with).
+        return ChainReport(
+            False,
+            checked,
+            last_id,
+            f"chain head expects {head.count} rows ending in {head.last_hash[:12]}…",
+        )
+    return ChainReport(True, checked)
+
+
+def audit_in_transaction(**kwargs) -> AuditEvent:
+    """For events that change nothing else (logins): open the transaction and record."""
+    with transaction.atomic():
+        return audit_record(**kwargs)

@@ -1,0 +1,47 @@
+"""Top navigation by role (issue 2, item 6)."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from . import access
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    active: bool
+
+
+def _items(user) -> list[tuple[str, str, str]]:
+    """(label, url name, url prefix for the active mark) the user may open."""
+    if not user.is_authenticated:
+        return []
+    items = [(_("Home"), "home", "/$")]
+    if access.memberships(user):
+        items.append((_("Organisation"), "org_units", "/org/"))
+        items.append((_("Working-day calendar"), "calendar", "/calendar/"))
+    if access.can_read_audit(user):
+        items.append((_("Audit trail"), "audit_list", "/audit/"))
+    if user.is_superuser or access.is_subdistrict_admin(user):
+        items.append((_("Administration"), "admin:index", "/admin/"))
+    return items
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None:
+        return {"app_title": settings.SITE_NAME}
+    path = request.path
+    nav = []
+    for label, name, prefix in _items(user):
+        url = reverse(name)
+        active = path == "/" if prefix == "/$" else path.startswith(prefix)
+        nav.append(NavItem(str(label), url, active))
+    unit = None
+    if user.is_authenticated and user.sub_district_id:
+        unit = user.sub_district
+    return {"nav_items": nav, "nav_unit": unit, "app_title": settings.SITE_NAME}

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import DayKind
+
+MAX_CALENDAR_UPLOAD = 2 * 1024 * 1024
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class CalendarDayForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=DateInput)
+    kind = forms.ChoiceField(label=_("Kind"), choices=DayKind.choices)
+    name = forms.CharField(label=_("Holiday name"), max_length=40, required=False)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
+class CalendarYearForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    complete = forms.BooleanField(label=_("Every holiday of the year is entered"), required=False)
+    source = forms.CharField(label=_("Source"), max_length=200, required=False)
+
+
+class CalendarImportForm(forms.Form):
+    file = forms.FileField(label=_("Excel file (.xlsx)"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_CALENDAR_UPLOAD:
+            raise forms.ValidationError(_("The file is larger than 2 MB."))
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError(_("Only .xlsx files can be imported."))
+        return upload
+
+
+class AuditFilterForm(forms.Form):
+    event_type = forms.CharField(label=_("Event type"), required=False, max_length=64)
+    actor = forms.CharField(label=_("Actor (username)"), required=False, max_length=150)
+    subject = forms.CharField(label=_("Subject contains"), required=False, max_length=100)
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput)
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput)
+
+    def apply(self, events):
+        data = self.cleaned_data
+        if data.get("event_type"):
+            events = events.filter(event_type__startswith=data["event_type"])
+        if data.get("actor"):
+            events = events.filter(actor_label=data["actor"])
+        if data.get("subject"):
+            events = events.filter(subject_repr__icontains=data["subject"])
+        if data.get("date_from"):
+            start = dt.datetime.combine(data["date_from"], dt.time.min)
+            events = events.filter(created_at__gte=timezone.make_aware(start))
+        if data.get("date_to"):
+            end = dt.datetime.combine(data["date_to"] + dt.timedelta(days=1), dt.time.min)
+            events = events.filter(created_at__lt=timezone.make_aware(end))
+        return events

@@ -1,0 +1,30 @@
+"""Keeps the current request's client IP where the audit helpers can read it."""
+
+from contextvars import ContextVar
+
+from django.conf import settings
+
+_client_ip: ContextVar[str | None] = ContextVar("client_ip", default=None)
+
+
+def client_ip(request) -> str | None:
+    # Behind the reverse proxy REMOTE_ADDR is the proxy; the proxy must set X-Real-IP (README).
+    if settings.USE_X_REAL_IP and request.META.get("HTTP_X_REAL_IP"):
+        return request.META["HTTP_X_REAL_IP"]
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def current_ip() -> str | None:
+    return _client_ip.get()
+
+
+class RequestContextMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _client_ip.set(client_ip(request))
+        try:
+            return self.get_response(request)
+        finally:
+            _client_ip.reset(token)

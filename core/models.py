@@ -1,0 +1,348 @@
+"""Organisation, accounts and roles, the audit trail and the working-day calendar overrides.
+
+Who is who comes from ../shared/spec/regulation.md ("Who is who"): a sub-district (街道) owns its
+units; users hold roles in units; every record belongs to exactly one sub-district.
+"""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class SubDistrict(models.Model):
+    """A sub-district (街道): the tenant. Nobody sees another sub-district's data."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sub-district")
+        verbose_name_plural = _("sub-districts")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UnitKind(models.TextChoices):
+    WORKING_COMMITTEE = "working_committee", _("Party Working Committee")
+    LEADING_GROUP = "leading_group", _("Leading Group")
+    OFFICE = "office", _("Leading Group Office")
+    DEPARTMENT = "department", _("Lead department")
+    COMMUNITY = "community", _("Community Party committee")
+
+
+class DepartmentLine(models.TextChoices):
+    """The three lead departments, each owning one assessment category (Art. 2, Art. 4)."""
+
+    CLEAN_GOVERNANCE = "lz", _("Discipline Inspection & Supervision Office")
+    ORGANISATION = "zz", _("Party-building Office")
+    PUBLICITY = "xc", _("Publicity line")
+
+
+class Unit(models.Model):
+    """An organisational unit of one sub-district."""
+
+    sub_district = models.ForeignKey(
+        SubDistrict, on_delete=models.PROTECT, related_name="units", verbose_name=_("sub-district")
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=UnitKind.choices)
+    line = models.CharField(
+        _("department line"),
+        max_length=2,
+        choices=DepartmentLine.choices,
+        blank=True,
+        help_text=_("Only for lead departments: which assessment category the unit leads."),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    short_name = models.CharField(_("short name"), max_length=40, blank=True)
+    code = models.SlugField(_("code"), max_length=40)
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["sub_district", "kind", "sort_order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["sub_district", "code"], name="unit_code_unique"),
+            models.UniqueConstraint(fields=["sub_district", "name"], name="unit_name_unique"),
+            models.CheckConstraint(
+                condition=(Q(kind="department") & ~Q(line=""))
+                | (~Q(kind="department") & Q(line="")),
+                name="unit_line_only_for_departments",
+            ),
+            # One lead department per line and sub-district (Art. 2: three lead departments).
+            models.UniqueConstraint(
+                fields=["sub_district", "line"],
+                condition=Q(kind="department"),
+                name="unit_one_department_per_line",
+            ),
+        ]
+        indexes = [models.Index(fields=["sub_district", "kind"], name="unit_subdistrict_kind")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.kind == UnitKind.DEPARTMENT and not self.line:
+            raise ValidationError({"line": _("A lead department must have its line.")})
+        if self.kind != UnitKind.DEPARTMENT and self.line:
+            raise ValidationError({"line": _("Only a lead department has a line.")})
+
+    @property
+    def display_name(self) -> str:
+        return self.short_name or self.name
+
+
+class User(AbstractUser):
+    """A person with an account. Belongs to one sub-district; superusers may belong to none."""
+
+    sub_district = models.ForeignKey(
+        SubDistrict,
+        on_delete=models.PROTECT,
+        related_name="users",
+        null=True,
+        blank=True,
+        verbose_name=_("sub-district"),
+    )
+    display_name = models.CharField(_("full name"), max_length=60, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+
+    objects = UserManager()
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_superuser=True) | Q(sub_district__isnull=False),
+                name="user_has_subdistrict_unless_superuser",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.is_superuser and self.sub_district_id is None:
+            raise ValidationError(
+                {"sub_district": _("Every user except a superuser belongs to a sub-district.")}
+            )
+
+
+class Role(models.TextChoices):
+    COMMUNITY_STAFF = "community_staff", _("Community staff")
+    COMMUNITY_SECRETARY = "community_secretary", _("Community Party secretary")
+    OFFICE_STAFF = "office_staff", _("Office staff")
+    DEPT_ASSESSOR = "dept_assessor", _("Department assessor")
+    LEADER = "leader", _("Leading Group member")
+    AUDITOR = "auditor", _("Auditor")
+    ADMIN = "admin", _("Administrator")
+
+
+# Which unit kinds a role may be held in. Auditors and administrators act for the whole
+# sub-district and may sit in any of its units.
+ROLE_UNIT_KINDS: dict[str, set[str]] = {
+    Role.COMMUNITY_STAFF: {UnitKind.COMMUNITY},
+    Role.COMMUNITY_SECRETARY: {UnitKind.COMMUNITY},
+    Role.OFFICE_STAFF: {UnitKind.OFFICE},
+    Role.DEPT_ASSESSOR: {UnitKind.DEPARTMENT},
+    Role.LEADER: {UnitKind.LEADING_GROUP, UnitKind.WORKING_COMMITTEE},
+    Role.AUDITOR: set(UnitKind.values),
+    Role.ADMIN: set(UnitKind.values),
+}
+
+
+class RoleAssignment(models.Model):
+    """A user holds a role in a unit of their own sub-district."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+        verbose_name=_("user"),
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="role_assignments", verbose_name=_("unit")
+    )
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        ordering = ["unit__sort_order", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "unit", "role"], name="role_assignment_unique")
+        ]
+        indexes = [models.Index(fields=["unit", "role"], name="roleassignment_unit_role")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.unit} · {self.get_role_display()}"
+
+    def clean(self) -> None:
+        if self.unit_id is None or self.user_id is None:
+            return
+        allowed = ROLE_UNIT_KINDS.get(self.role, set())
+        if self.unit.kind not in allowed:
+            raise ValidationError(
+                {
+                    "role": _("The role “%(role)s” cannot be held in a unit of kind “%(kind)s”.")
+                    % {"role": self.get_role_display(), "kind": self.unit.get_kind_display()}
+                }
+            )
+        if self.user.sub_district_id != self.unit.sub_district_id:
+            raise ValidationError(
+                {"unit": _("The unit belongs to another sub-district than the user.")}
+            )
+
+
+# --- Audit trail --------------------------------------------------------------------------------
+
+
+class AuditEvent(models.Model):
+    """One row per state change, written only by core.audit.audit_record.
+
+    Append-only in the database itself (triggers, migration 0002) and hash-chained: each row's
+    `hash` covers its content and `prev_hash`, the previous row's hash.
+    """
+
+    event_type = models.CharField(_("event type"), max_length=64, db_index=True)
+    sub_district = models.ForeignKey(
+        SubDistrict,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sub-district"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    # For scheduled jobs (actor is null): the job's name; for a failed login: the username tried.
+    actor_label = models.CharField(_("actor label"), max_length=150, blank=True)
+    subject_type = models.ForeignKey(
+        ContentType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("subject type"),
+    )
+    subject_id = models.CharField(_("subject id"), max_length=64, blank=True)
+    subject_repr = models.CharField(_("subject"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("time"), db_index=True)
+    before = models.JSONField(_("before"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(_("after"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-id"]
+        constraints = [
+            # Two rows chained to the same predecessor would be a fork of the chain.
+            models.UniqueConstraint(fields=["prev_hash"], name="auditevent_no_fork"),
+        ]
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id"], name="auditevent_subject"),
+            models.Index(fields=["sub_district", "-created_at"], name="auditevent_sd_time"),
+            models.Index(fields=["actor", "-created_at"], name="auditevent_actor_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.event_type} {self.subject_repr}"
+
+
+class AuditChainHead(models.Model):
+    """The single row every audit writer locks: it serializes appends so the chain never forks."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_hash = models.CharField(max_length=64)
+    last_event_id = models.BigIntegerField(null=True)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="auditchainhead_singleton")]
+
+
+# --- Working-day calendar -----------------------------------------------------------------------
+
+
+class DayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("Holiday (no work)")
+    WORKDAY = "workday", _("Working day (including make-up days)")
+
+
+class CalendarDay(models.Model):
+    """An office-entered day that overrides the built-in calendar (e.g. 2027 holidays, 调休)."""
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=DayKind.choices)
+    name = models.CharField(_("holiday name"), max_length=40, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()} {self.name}".strip()
+
+
+class CalendarYear(models.Model):
+    """Marks a year's official arrangement as entered, so deadlines may be counted in it."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    complete = models.BooleanField(
+        _("arrangement complete"),
+        default=False,
+        help_text=_("Tick once every holiday and make-up working day of the year is entered."),
+    )
+    source = models.CharField(
+        _("source"), max_length=200, blank=True, help_text=_("E.g. the State Council notice.")
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)

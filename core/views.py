@@ -1,0 +1,269 @@
+"""Views of core: home pages by role, organisation, account, audit trail, working-day calendar.
+
+Views are thin: they parse, fetch through core.access, call one service, render.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import access, services, workdays
+from .audit import audit_record
+from .forms import AuditFilterForm, CalendarDayForm, CalendarImportForm, CalendarYearForm
+from .middleware import client_ip
+from .models import AuditEvent, CalendarDay, CalendarYear, Role, RoleAssignment, Unit, UnitKind
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+@login_required
+def home(request):
+    """One page per role held: what the role does here, linking only to pages that exist."""
+    user = request.user
+    held = access.roles(user)
+    sections = [role for role in access.HOME_ORDER if role in held]
+    context = {
+        "sections": sections,
+        "Role": Role,
+        "my_units": Unit.objects.filter(pk__in=access.units_for(user, *held)).order_by(
+            "sort_order"
+        ),
+    }
+    if Role.OFFICE_STAFF in held or Role.ADMIN in held:
+        context["calendar_missing"] = workdays.missing_years(_today())
+    return render(request, "core/home.html", context)
+
+
+@login_required
+def account(request):
+    assignments = RoleAssignment.objects.filter(
+        user=request.user, unit__sub_district_id=request.user.sub_district_id
+    ).select_related("unit")
+    return render(request, "core/account.html", {"assignments": assignments})
+
+
+class AuditedPasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "registration/password_change.html"
+    success_url = reverse_lazy("password_change_done")
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            audit_record(
+                event_type="auth.password_change",
+                actor=self.request.user,
+                subject=self.request.user,
+                ip=client_ip(self.request),
+            )
+        return response
+
+
+# --- Organisation -------------------------------------------------------------------------------
+
+
+@login_required
+def org_units(request):
+    units = access.visible(request.user, Unit.objects.filter(is_active=True)).order_by(
+        "kind", "sort_order", "name"
+    )
+    groups = []
+    for kind, label in UnitKind.choices:
+        members = [u for u in units if u.kind == kind]
+        if members:
+            groups.append((label, members))
+    if not access.memberships(request.user):
+        raise PermissionDenied
+    return render(request, "core/org_units.html", {"groups": groups})
+
+
+@login_required
+def unit_detail(request, pk: int):
+    unit = access.get_visible_or_404(request.user, Unit, pk=pk)
+    assignments = (
+        RoleAssignment.objects.filter(unit=unit, user__is_active=True)
+        .select_related("user")
+        .order_by("role", "user__username")
+    )
+    return render(request, "core/unit_detail.html", {"unit": unit, "assignments": assignments})
+
+
+# --- Audit trail --------------------------------------------------------------------------------
+
+AUDIT_PAGE_SIZE = 50
+
+
+@login_required
+def audit_list(request):
+    if not access.can_read_audit(request.user):
+        raise PermissionDenied
+    form = AuditFilterForm(request.GET or None)
+    events = access.visible(request.user, AuditEvent.objects.all()).select_related(
+        "actor", "subject_type"
+    )
+    if form.is_valid():
+        events = form.apply(events)
+    page = Paginator(events.order_by("-id"), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "core/audit_list.html", {"form": form, "page_obj": page})
+
+
+@login_required
+def audit_detail(request, pk: int):
+    if not access.can_read_audit(request.user):
+        raise PermissionDenied
+    event = access.get_visible_or_404(
+        request.user, AuditEvent.objects.select_related("actor", "subject_type"), pk=pk
+    )
+    return render(request, "core/audit_detail.html", {"event": event})
+
+
+# --- Working-day calendar -----------------------------------------------------------------------
+
+
+def _calendar_year(request) -> int:
+    try:
+        year = int(request.GET.get("year", _today().year))
+    except ValueError:
+        year = _today().year
+    return min(max(year, 2004), 2100)
+
+
+@login_required
+def calendar(request):
+    if not access.memberships(request.user):
+        raise PermissionDenied
+    year = _calendar_year(request)
+    today = _today()
+    years = sorted({today.year - 1, today.year, today.year + 1, today.year + 2, year})
+    days = CalendarDay.objects.filter(date__year=year).select_related("updated_by")
+    calendar_year = CalendarYear.objects.filter(year=year).first()
+    can_edit = access.can_edit_calendar(request.user)
+    context = {
+        "year": year,
+        "coverage": workdays.coverage(years),
+        "days": days,
+        "calendar_year": calendar_year,
+        "can_edit": can_edit,
+        "package_last_year": workdays.PACKAGE_LAST_YEAR,
+        "day_form": CalendarDayForm(initial={"kind": "holiday"}) if can_edit else None,
+        "year_form": CalendarYearForm(
+            initial={
+                "year": year,
+                "complete": bool(calendar_year and calendar_year.complete),
+                "source": calendar_year.source if calendar_year else "",
+            }
+        )
+        if can_edit
+        else None,
+        "import_form": CalendarImportForm() if can_edit else None,
+    }
+    return render(request, "core/calendar.html", context)
+
+
+def _require_calendar_editor(request) -> None:
+    if not access.can_edit_calendar(request.user):
+        raise PermissionDenied
+
+
+@login_required
+@require_POST
+def calendar_day_save(request):
+    _require_calendar_editor(request)
+    form = CalendarDayForm(request.POST)
+    if form.is_valid():
+        day = services.calendar_day_set(
+            acting_user=request.user,
+            day=form.cleaned_data["date"],
+            kind=form.cleaned_data["kind"],
+            name=form.cleaned_data["name"],
+            note=form.cleaned_data["note"],
+        )
+        messages.success(request, _("Saved %(day)s.") % {"day": day})
+        return redirect(f"{reverse_lazy('calendar')}?year={day.date.year}")
+    for error in form.errors.values():
+        messages.error(request, " ".join(error))
+    return redirect("calendar")
+
+
+@login_required
+@require_POST
+def calendar_day_delete(request, pk: int):
+    _require_calendar_editor(request)
+    day = access.get_visible_or_404(request.user, CalendarDay, pk=pk)
+    services.calendar_day_delete(acting_user=request.user, day_id=day.pk)
+    messages.success(request, _("Removed %(date)s.") % {"date": day.date})
+    return redirect(f"{reverse_lazy('calendar')}?year={day.date.year}")
+
+
+@login_required
+@require_POST
+def calendar_year_save(request):
+    _require_calendar_editor(request)
+    form = CalendarYearForm(request.POST)
+    if form.is_valid():
+        obj = services.calendar_year_set(
+            acting_user=request.user,
+            year=form.cleaned_data["year"],
+            complete=form.cleaned_data["complete"],
+            source=form.cleaned_data["source"],
+        )
+        messages.success(request, _("Saved the status of %(year)s.") % {"year": obj.year})
+        return redirect(f"{reverse_lazy('calendar')}?year={obj.year}")
+    for error in form.errors.values():
+        messages.error(request, " ".join(error))
+    return redirect("calendar")
+
+
+@login_required
+@require_POST
+def calendar_import(request):
+    _require_calendar_editor(request)
+    form = CalendarImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+        return redirect("calendar")
+    try:
+        result = services.calendar_import_xlsx(
+            acting_user=request.user, file=form.cleaned_data["file"]
+        )
+    except ValidationError as exc:
+        for message in exc.messages[:20]:
+            messages.error(request, message)
+        messages.error(request, _("Nothing was imported."))
+        return redirect("calendar")
+    messages.success(
+        request,
+        _("Imported: %(created)s new, %(updated)s changed, %(unchanged)s unchanged.")
+        % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
+    )
+    return redirect("calendar")
+
+
+@login_required
+def calendar_template(request):
+    if not access.memberships(request.user):
+        raise PermissionDenied
+    response = HttpResponse(
+        services.calendar_template_xlsx(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = (
+        'attachment; filename="calendar-template.xlsx"; '
+        "filename*=UTF-8''%E5%B7%A5%E4%BD%9C%E6%97%A5%E5%8E%86%E6%A8%A1%E6%9D%BF.xlsx"
+    )
+    return response

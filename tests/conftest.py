@@ -1,0 +1,22 @@
+import pytest
+from django.db import connection
+
+from tests.factories import Org
+
+
+@pytest.fixture
+def org(db) -> Org:
+    """Sub-district A with every unit kind and one user per role."""
+    return Org("A")
+
+
+@pytest.fixture
+def other_org(db) -> Org:
+    """Sub-district B: nothing of it may be visible to A's users."""
+    return Org("B")
+
+
+@pytest.fixture(autouse=True)
+def _skip_postgres_only(request):
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (run by .ci/run with DATABASE_URL=postgres://…)")
