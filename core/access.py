@@ -243,9 +243,9 @@ HOME_ORDER: Iterable[str] = (
 )
 
 __all__ = [
-    "UnitKind",
     "Membership",
     "Policy",
+    "UnitKind",
     "can_act",
     "can_see",
     "get_visible_or_404",

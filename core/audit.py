@@ -108,10 +108,10 @@ def audit_record(
             "audit_record() must be called inside transaction.atomic() with the change it records"
         )
     actor_id = None
-    actor_label = job
+    actor_label = job[:150]
     if actor is not None and getattr(actor, "is_authenticated", False):
         actor_id = actor.pk
-        actor_label = actor_label or actor.get_username()
+        actor_label = (actor_label or actor.get_username())[:150]
     if subject is not None:
         subject_type = ContentType.objects.get_for_model(subject, for_concrete_model=False)
         subject_id = subject.pk

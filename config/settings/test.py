@@ -3,7 +3,7 @@
 from .base import *  # noqa: F403
 from .base import Q_CLUSTER
 
-SECRET_KEY = "test-only-secret-key-not-for-production-use-0123456789abcdef"  # noqa: S105
+SECRET_KEY = "test-only-secret-key-not-for-production-use-0123456789abcdef"
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; tests only
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

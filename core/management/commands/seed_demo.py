@@ -11,7 +11,7 @@ from django.db import transaction
 from core.audit import audit_record
 from core.models import DepartmentLine, Role, RoleAssignment, SubDistrict, Unit, UnitKind, User
 
-DEMO_PASSWORD = "demo12345"  # noqa: S105 (demo accounts only; refused without DEBUG)
+DEMO_PASSWORD = "demo12345"
 
 SUB_DISTRICT = ("XX街道", "xx")
 

@@ -1,0 +1,72 @@
+#!/usr/bin/env python
+"""`make bench`: measure the foundation's hot paths and write var/bench/foundation.json.
+
+Runs against a throw-away SQLite database (or DATABASE_URL's server, in a database of its own name
+suffix `_bench`). Figures are wall-clock on this machine; compare runs on the same machine only.
+"""
+
+import json
+import os
+import platform
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+OUT = ROOT / "var" / "bench"
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+    from django.db import connection, transaction
+    from django.test.utils import setup_test_environment
+
+    from core.audit import audit_record, verify_chain
+    from core.workdays import add_workdays, workdays_between
+
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    results: dict[str, object] = {
+        "machine": platform.platform(),
+        "python": platform.python_version(),
+        "database": connection.vendor,
+    }
+    try:
+        n = 2000
+        started = time.perf_counter()
+        for i in range(n):
+            with transaction.atomic():
+                audit_record(event_type="bench.event", job="bench", after={"i": i})
+        elapsed = time.perf_counter() - started
+        results["audit_record_per_second"] = round(n / elapsed, 1)
+
+        started = time.perf_counter()
+        report = verify_chain()
+        elapsed = time.perf_counter() - started
+        assert report.ok and report.checked == n
+        results["audit_verify_rows_per_second"] = round(n / elapsed, 1)
+
+        runs = 200
+        started = time.perf_counter()
+        for i in range(runs):
+            add_workdays(date(2026, 1, 1 + i % 28), 20)
+        results["add_workdays_20_ms"] = round((time.perf_counter() - started) / runs * 1000, 3)
+
+        started = time.perf_counter()
+        for _ in range(runs):
+            workdays_between(date(2025, 1, 1), date(2026, 12, 31))
+        results["workdays_between_2y_ms"] = round((time.perf_counter() - started) / runs * 1000, 3)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "foundation.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    print(json.dumps(results, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
