@@ -8,6 +8,7 @@ the chain (the unique constraint on prev_hash would refuse it) nor fail: the sec
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 from dataclasses import dataclass
 from datetime import UTC
@@ -28,10 +29,29 @@ class AuditOutsideTransaction(RuntimeError):
 
 
 def _normalize(value: Any) -> Any:
-    """JSON-safe copy as the database will give it back (Decimal, dates → strings)."""
+    """JSON-safe copy as the database will give it back (Decimal, dates → strings).
+
+    Floats become strings too: PostgreSQL's jsonb would give 1e20 back as an integer, and the
+    row's hash must survive the round trip. Money-like values are Decimals anyway.
+    """
     if value is None:
         return None
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
+    return json.loads(
+        json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, allow_nan=False),
+        parse_float=str,
+    )
+
+
+def _clean_ip(ip: str | None) -> str | None:
+    """The address exactly as the database stores it (IPv6 is lower-cased and compressed), or None
+    for something that is not an address, so the hash matches what is read back."""
+    if not ip:
+        return None
+    try:
+        ipaddress.ip_address(ip)
+    except ValueError:
+        return None
+    return AuditEvent._meta.get_field("ip").get_prep_value(ip)
 
 
 def _canonical(value: Any) -> str:
@@ -124,6 +144,7 @@ def audit_record(
         sub_district_id = _infer_sub_district(subject, actor)
     before = _normalize(before)
     after = _normalize(after)
+    ip = _clean_ip(ip)
     subject_id = "" if subject_id is None else str(subject_id)
     subject_repr = (subject_repr or "")[:200]
     created_at = timezone.now()

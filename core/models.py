@@ -282,6 +282,9 @@ class AuditChainHead(models.Model):
         verbose_name = _("audit chain head")
         constraints = [models.CheckConstraint(condition=Q(id=1), name="auditchainhead_singleton")]
 
+    def __str__(self) -> str:
+        return f"{self.count} · {self.last_hash[:12]}"
+
 
 # --- Working-day calendar -----------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from . import access
@@ -29,12 +29,20 @@ def calendar_day_set(
     _require_calendar_editor(acting_user)
     if kind not in DayKind.values:
         raise ValidationError({"kind": _("Unknown kind of day.")})
+    try:
+        return _calendar_day_set(acting_user, day, kind, name, note)
+    except IntegrityError:
+        # Someone entered the same new date at the same moment; their row exists now: update it.
+        return _calendar_day_set(acting_user, day, kind, name, note)
+
+
+def _calendar_day_set(acting_user, day, kind, name, note) -> CalendarDay:
     with transaction.atomic():
         existing = CalendarDay.objects.select_for_update().filter(date=day).first()
         before = model_snapshot(existing) if existing else None
         obj = existing or CalendarDay(date=day)
         obj.kind, obj.name, obj.note, obj.updated_by = kind, name.strip(), note.strip(), acting_user
-        obj.full_clean()
+        obj.full_clean(validate_unique=False)  # the unique date is settled by the database
         obj.save()
         audit_record(
             event_type="calendar.day_set",
@@ -164,6 +172,14 @@ def calendar_import_rows(*, acting_user, rows: list[tuple]) -> ImportResult:
         raise CalendarImportError(result.errors)
     if not parsed:
         raise CalendarImportError([_("The file has no rows to import.")])
+    try:
+        return _calendar_import(acting_user, parsed, result)
+    except IntegrityError:
+        # A day was entered by someone else meanwhile: import again over it.
+        return _calendar_import(acting_user, parsed, ImportResult())
+
+
+def _calendar_import(acting_user, parsed, result: ImportResult) -> ImportResult:
     with transaction.atomic():
         existing = {
             d.date: d for d in CalendarDay.objects.select_for_update().filter(date__in=list(parsed))

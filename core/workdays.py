@@ -42,7 +42,7 @@ class CalendarYearUnknown(ValueError):
             _(
                 "The working-day calendar has no holiday data for %(year)s: the Office must enter "
                 "that year's holidays and make-up working days before deadlines can be counted in "
-                "it. (No holiday data for %(year)s.)"
+                "it."
             )
             % {"year": year}
         )
@@ -146,6 +146,9 @@ def end_of_day(day: date) -> datetime:
 
 
 def local_date(moment: datetime) -> date:
+    """The Asia/Shanghai date of an aware moment (a naive one is a programming error)."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("local_date() needs an aware datetime")
     return moment.astimezone(SHANGHAI).date()
 
 

@@ -44,7 +44,7 @@ def test_seed_demo_builds_the_demo_sub_district_once(settings):
     ) == counts
     sd = SubDistrict.objects.get()
     assert sd.name == "XX街道"
-    kinds = dict((k, Unit.objects.filter(sub_district=sd, kind=k).count()) for k in UnitKind.values)
+    kinds = {k: Unit.objects.filter(sub_district=sd, kind=k).count() for k in UnitKind.values}
     assert kinds == {
         "working_committee": 1,
         "leading_group": 1,
@@ -95,7 +95,8 @@ def test_audit_verify_task_reports_intact_chain(org):
 
 
 def _run_check(env_overrides: dict) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
+    drop = {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}  # the last: browser tests
+    env = {k: v for k, v in os.environ.items() if k not in drop}
     env |= {"DJANGO_SETTINGS_MODULE": "config.settings.prod", **env_overrides}
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
