@@ -24,6 +24,22 @@ class ScopedAdminMixin:
 
     sub_district_path = "sub_district"
     allow_delete = False
+    # Models with their own sub_district field: a scoped administrator's objects get theirs before
+    # the form validates (model.clean() needs it).
+    stamps_sub_district = False
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if not (self.stamps_sub_district and _is_scoped(request)):
+            return form
+        sub_district_id = request.user.sub_district_id
+
+        class ScopedForm(form):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, **kw)
+                self.instance.sub_district_id = sub_district_id
+
+        return ScopedForm
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
@@ -108,6 +124,7 @@ class UnitAdmin(ScopedAdminMixin, admin.ModelAdmin):
     search_fields = ["name", "short_name", "code"]
     ordering = ["sub_district", "kind", "sort_order", "name"]
     list_select_related = ["sub_district"]
+    stamps_sub_district = True
 
     def get_list_display(self, request):
         shown = list(super().get_list_display(request))
@@ -124,19 +141,6 @@ class UnitAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if _is_scoped(request):
             obj.sub_district_id = request.user.sub_district_id
         super().save_model(request, obj, form, change)
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        if _is_scoped(request):
-            sub_district_id = request.user.sub_district_id
-
-            class ScopedForm(form):
-                def __init__(self, *args, **kw):
-                    super().__init__(*args, **kw)
-                    self.instance.sub_district_id = sub_district_id
-
-            return ScopedForm
-        return form
 
 
 class RoleAssignmentInline(admin.TabularInline):
@@ -182,6 +186,7 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
         ),
     )
     readonly_fields = ["last_login", "date_joined"]
+    stamps_sub_district = True
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
@@ -212,19 +217,6 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
     def get_list_filter(self, request):
         shown = list(super().get_list_filter(request))
         return [f for f in shown if f != "sub_district"] if _is_scoped(request) else shown
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        if _is_scoped(request):
-            sub_district_id = request.user.sub_district_id
-
-            class ScopedForm(form):
-                def __init__(self, *args, **kw):
-                    super().__init__(*args, **kw)
-                    self.instance.sub_district_id = sub_district_id
-
-            return ScopedForm
-        return form
 
     def save_model(self, request, obj, form, change):
         if _is_scoped(request):

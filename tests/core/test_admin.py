@@ -71,15 +71,11 @@ def test_subdistrict_admin_creates_unit_in_own_subdistrict_with_audit(client, or
     assert event.after["name"] == "新建社区党委"
 
 
-def test_role_in_other_subdistricts_unit_is_refused(client, org, other_org):
-    # given A's admin editing one of A's users
-    admin_user = org.user(Role.ADMIN)
-    target = UserFactory(sub_district=org.sd, username="newcomer")
-    client.force_login(admin_user)
-    url = reverse("admin:core_user_change", args=[target.pk])
-    form = {
-        "username": "newcomer",
-        "display_name": "新人",
+def _user_form(username: str, unit, role: str, display_name: str = "") -> dict:
+    """The admin's user change form with one new role assignment."""
+    return {
+        "username": username,
+        "display_name": display_name,
         "email": "",
         "phone": "",
         "is_active": "on",
@@ -87,9 +83,18 @@ def test_role_in_other_subdistricts_unit_is_refused(client, org, other_org):
         "role_assignments-INITIAL_FORMS": "0",
         "role_assignments-MIN_NUM_FORMS": "0",
         "role_assignments-MAX_NUM_FORMS": "1000",
-        "role_assignments-0-unit": str(other_org.community.pk),
-        "role_assignments-0-role": Role.COMMUNITY_STAFF,
+        "role_assignments-0-unit": str(unit.pk),
+        "role_assignments-0-role": role,
     }
+
+
+def test_role_in_other_subdistricts_unit_is_refused(client, org, other_org):
+    # given A's admin editing one of A's users
+    admin_user = org.user(Role.ADMIN)
+    target = UserFactory(sub_district=org.sd, username="newcomer")
+    client.force_login(admin_user)
+    url = reverse("admin:core_user_change", args=[target.pk])
+    form = _user_form("newcomer", other_org.community, Role.COMMUNITY_STAFF, "新人")
     # when they try to give a role in B's community
     response = client.post(url, form)
     # then the form is refused and nothing is written
@@ -106,19 +111,7 @@ def test_role_in_other_subdistricts_unit_is_refused(client, org, other_org):
 def test_role_must_fit_the_unit_kind(client, org):
     client.force_login(org.user(Role.ADMIN))
     target = UserFactory(sub_district=org.sd, username="wrongkind")
-    form = {
-        "username": "wrongkind",
-        "display_name": "",
-        "email": "",
-        "phone": "",
-        "is_active": "on",
-        "role_assignments-TOTAL_FORMS": "1",
-        "role_assignments-INITIAL_FORMS": "0",
-        "role_assignments-MIN_NUM_FORMS": "0",
-        "role_assignments-MAX_NUM_FORMS": "1000",
-        "role_assignments-0-unit": str(org.office.pk),
-        "role_assignments-0-role": Role.COMMUNITY_SECRETARY,
-    }
+    form = _user_form("wrongkind", org.office, Role.COMMUNITY_SECRETARY)
     response = client.post(reverse("admin:core_user_change", args=[target.pk]), form)
     assert response.status_code == 200
     assert "不能在" in response.content.decode()
