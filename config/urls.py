@@ -23,5 +23,6 @@ urlpatterns = [
     path("accounts/me/", core_views.account, name="account"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("core.urls")),
+    path("", include("rectification.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -256,3 +256,22 @@ __all__ = [
     "role_required",
     "visible",
 ]
+
+
+class EvidencePolicy(Policy):
+    """An evidence file is visible exactly when the object it is attached to is."""
+
+    def can_view(self, user, obj) -> bool:
+        if not super().can_view(user, obj):
+            return False
+        subject = obj.subject_type.get_object_for_this_type(pk=obj.subject_id)
+        return can_see(user, subject)
+
+
+def _register_evidence() -> None:
+    from .models import Evidence
+
+    register(Evidence, EvidencePolicy())
+
+
+_register_evidence()

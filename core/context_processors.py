@@ -16,11 +16,24 @@ class NavItem:
     active: bool
 
 
+# Items added by higher apps (their AppConfig.ready): (position, label, url name, prefix, predicate).
+_registered: list[tuple[int, object, str, str, object]] = []
+
+
+def register_nav(*, position: int, label, url_name: str, prefix: str, visible) -> None:
+    """Let an app add a top-navigation item shown to users for whom visible(user) is true."""
+    _registered.append((position, label, url_name, prefix, visible))
+    _registered.sort(key=lambda item: item[0])
+
+
 def _items(user) -> list[tuple[str, str, str]]:
     """(label, url name, url prefix for the active mark) the user may open."""
     if not user.is_authenticated:
         return []
     items = [(_("Home"), "home", "/$")]
+    items += [
+        (label, name, prefix) for _pos, label, name, prefix, visible in _registered if visible(user)
+    ]
     if access.memberships(user):
         items.append((_("Organisation"), "org_units", "/org/"))
         items.append((_("Working-day calendar"), "calendar", "/calendar/"))

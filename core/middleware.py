@@ -28,3 +28,30 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             _client_ip.reset(token)
+
+
+class ErrorMiddleware:
+    """Turn domain errors into clear pages: 409 for a conflict, 413/415 for a refused upload.
+
+    Never a 500 for a user's mistake or for losing a race (django-fsm-2's TransitionNotAllowed
+    and ConcurrentTransition are converted to Conflict by the services).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.shortcuts import render
+
+        from .errors import Conflict, UploadRejected
+
+        if isinstance(exception, Conflict):
+            return render(request, "409.html", {"message": exception.message}, status=409)
+        if isinstance(exception, UploadRejected):
+            return render(
+                request, "413.html", {"message": exception.message}, status=exception.status
+            )
+        return None

@@ -349,3 +349,143 @@ class CalendarYear(models.Model):
 
     def __str__(self) -> str:
         return str(self.year)
+
+
+# --- Open work items (the one table behind every inbox) ------------------------------------------
+
+
+class WorkItemState(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class WorkItem(models.Model):
+    """One piece of work waiting on a unit, with its due time (house style: the inbox table).
+
+    Written by each app's services in the same transaction as the change that opens or closes
+    it; the 待办 inbox, the traffic lights and (later) the deadline sweep read only this table.
+    """
+
+    sub_district = models.ForeignKey(
+        SubDistrict, on_delete=models.PROTECT, related_name="+", verbose_name=_("sub-district")
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    owner_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="work_items", verbose_name=_("unit")
+    )
+    subject_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("subject type")
+    )
+    subject_id = models.BigIntegerField(_("subject id"))
+    title = models.CharField(_("title"), max_length=250)
+    reference = models.CharField(_("reference"), max_length=40, blank=True)
+    url = models.CharField(_("link"), max_length=200)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=WorkItemState.choices, default=WorkItemState.OPEN
+    )
+    returned = models.BooleanField(_("returned for rework"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("work item")
+        verbose_name_plural = _("work items")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject_type", "subject_id", "kind"],
+                condition=Q(state="open"),
+                name="workitem_one_open_per_subject_kind",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["owner_unit", "state", "due_at"], name="workitem_owner_state_due"),
+            models.Index(fields=["sub_district", "state", "due_at"], name="workitem_sd_state_due"),
+            models.Index(fields=["subject_type", "subject_id"], name="workitem_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Notification(models.Model):
+    """A message to a unit (and optionally one person), written in the transaction of its cause.
+
+    Delivery (notification centre, e-mail, digests) belongs to the deadline engine's issue; the
+    rows are the outbox it reads, so nothing is lost or sent twice.
+    """
+
+    sub_district = models.ForeignKey(
+        SubDistrict, on_delete=models.PROTECT, related_name="+", verbose_name=_("sub-district")
+    )
+    recipient_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="notifications", verbose_name=_("unit")
+    )
+    recipient_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("user"),
+    )
+    verb = models.CharField(_("event"), max_length=64)
+    title = models.CharField(_("title"), max_length=250)
+    url = models.CharField(_("link"), max_length=200, blank=True)
+    subject_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    subject_id = models.BigIntegerField(null=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["recipient_unit", "-created_at"], name="notification_unit_time"),
+            models.Index(fields=["delivered_at"], name="notification_undelivered"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+# --- Evidence files ------------------------------------------------------------------------------
+
+
+class Evidence(models.Model):
+    """An uploaded file, stored under a generated name outside any URL, served only by a view that
+    checks the user may see its subject (a notice's reply, a measure, later a report)."""
+
+    sub_district = models.ForeignKey(
+        SubDistrict, on_delete=models.PROTECT, related_name="+", verbose_name=_("sub-district")
+    )
+    subject_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("subject type")
+    )
+    subject_id = models.BigIntegerField(_("subject id"))
+    original_name = models.CharField(_("file name"), max_length=255)
+    stored_name = models.CharField(_("stored name"), max_length=100, unique=True)
+    size = models.BigIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    file_type = models.CharField(_("file type"), max_length=10)
+    content_type = models.CharField(_("content type"), max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["subject_type", "subject_id"], name="evidence_subject")]
+
+    def __str__(self) -> str:
+        return self.original_name

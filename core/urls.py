@@ -13,4 +13,5 @@ urlpatterns = [
     path("calendar/years/", views.calendar_year_save, name="calendar_year_save"),
     path("calendar/import/", views.calendar_import, name="calendar_import"),
     path("calendar/template.xlsx", views.calendar_template, name="calendar_template"),
+    path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
 ]

@@ -7,3 +7,29 @@ class RectificationConfig(AppConfig):
 
     name = "rectification"
     verbose_name = _("Rectification")
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from core import access
+        from core.context_processors import register_nav
+
+        from . import policies
+
+        policies.register()
+        register_nav(
+            position=10,
+            label=_("Task inbox"),
+            url_name="inbox",
+            prefix="/inbox/",
+            visible=lambda user: bool(
+                access.units_for(user, *policies.COMMUNITY_ROLES, *policies.ISSUER_ROLES)
+            ),
+        )
+        register_nav(
+            position=20,
+            label=_("Ledger"),
+            url_name="ledger",
+            prefix="/notices/",
+            visible=lambda user: access.has_role(user, *policies.SEE_ALL, *policies.ISSUER_ROLES),
+        )

@@ -18,3 +18,14 @@ def audit_verify_task() -> str:
     logger.error(message)
     mail_admins("审计链断裂 / audit chain broken", message, fail_silently=True)
     return message
+
+
+def deliver_notifications(notification_ids: list[int]) -> int:
+    """Mark queued notifications delivered (in-app). E-mail and digests come with issue 4."""
+    from django.utils import timezone
+
+    from core.models import Notification
+
+    return Notification.objects.filter(pk__in=notification_ids, delivered_at__isnull=True).update(
+        delivered_at=timezone.now()
+    )

@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "core.middleware.RequestContextMiddleware",
+    "core.middleware.ErrorMiddleware",
     # django-axes must come last (its docs).
     "axes.middleware.AxesMiddleware",
 ]
@@ -283,8 +284,15 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }
 # Trust X-Real-IP for the audit trail's request IP only behind our own reverse proxy.
 USE_X_REAL_IP = env_bool("USE_X_REAL_IP", False)
 SITE_NAME = os.environ.get("SITE_NAME") or _("Party-building assessment")
+
+# Evidence files (issue 3): a size limit per file and the types beyond PDF, DOCX, XLSX, JPG, PNG
+# that this office accepts (from core.evidence.EXTRA_TYPES: doc, xls, pptx, odt, ods, gif, webp, zip).
+EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024)))
+EVIDENCE_EXTRA_TYPES = env_list("EVIDENCE_EXTRA_TYPES", [])
+# Django keeps uploads above this size in a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

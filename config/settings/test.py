@@ -1,7 +1,7 @@
 """Tests: `make test`. SQLite unless DATABASE_URL is set; tasks run inline."""
 
 from .base import *  # noqa: F403
-from .base import Q_CLUSTER
+from .base import Q_CLUSTER, VAR_DIR
 
 SECRET_KEY = "test-only-secret-key-not-for-production-use-0123456789abcdef"
 DEBUG = False
@@ -13,3 +13,4 @@ AUDIT_ALLOW_FLUSH = True
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 ALLOWED_HOSTS = ["*"]
+PRIVATE_STORAGE_ROOT = VAR_DIR / "test-private"

@@ -1,0 +1,167 @@
+"""Evidence files: size limit, type by content sniffing, generated names, SHA-256 (Art. 11, 12).
+
+Files are checked completely before anything is written; the database row and the stored file
+are created in the caller's transaction, and a rollback removes the file again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from pathlib import Path
+
+import filetype
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .errors import UploadRejected
+from .models import Evidence
+
+# Types every installation accepts; EVIDENCE_EXTRA_TYPES adds what an office enables.
+BASE_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "jpg": "image/jpeg",
+    "png": "image/png",
+}
+EXTRA_TYPES = {
+    "doc": "application/msword",
+    "xls": "application/vnd.ms-excel",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "zip": "application/zip",
+}
+MAX_FILES_PER_SUBMISSION = 20
+
+
+def allowed_types() -> dict[str, str]:
+    types = dict(BASE_TYPES)
+    for ext in settings.EVIDENCE_EXTRA_TYPES:
+        if ext in EXTRA_TYPES:
+            types[ext] = EXTRA_TYPES[ext]
+    return types
+
+
+def max_bytes() -> int:
+    return int(settings.EVIDENCE_MAX_BYTES)
+
+
+def storage_root() -> Path:
+    return Path(settings.PRIVATE_STORAGE_ROOT) / "evidence"
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    upload: object
+    name: str
+    size: int
+    file_type: str
+    content_type: str
+
+
+def _human(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f} MB"
+
+
+def check_upload(upload) -> CheckedFile:
+    """Refuse a file that is too large (413) or not an allowed type by its content (415)."""
+    name = os.path.basename(str(upload.name or "file"))[:255].replace("\x00", "") or "file"
+    if upload.size > max_bytes():
+        raise UploadRejected(
+            _("“%(name)s” is larger than %(limit)s; files may be at most %(limit)s.")
+            % {"name": name, "limit": _human(max_bytes())},
+            413,
+        )
+    head = b""
+    for chunk in upload.chunks(8192):
+        head = chunk[:8192]
+        break
+    upload.seek(0)
+    kind = filetype.guess(head) if head else None
+    types = allowed_types()
+    extension = kind.extension if kind else ""
+    if extension == "jpx":
+        extension = ""
+    if extension not in types:
+        allowed = ", ".join(t.upper() for t in types)
+        raise UploadRejected(
+            _(
+                "“%(name)s” is not an accepted file type (its content is %(found)s). Accepted: "
+                "%(allowed)s."
+            )
+            % {"name": name, "found": extension.upper() or _("unknown"), "allowed": allowed},
+            415,
+        )
+    return CheckedFile(upload, name, upload.size, extension, types[extension])
+
+
+def check_uploads(uploads) -> list[CheckedFile]:
+    uploads = list(uploads or [])
+    if len(uploads) > MAX_FILES_PER_SUBMISSION:
+        raise UploadRejected(
+            _("At most %(n)s files can be attached at once.") % {"n": MAX_FILES_PER_SUBMISSION},
+            413,
+        )
+    return [check_upload(u) for u in uploads]
+
+
+_written: ContextVar[list[Path] | None] = ContextVar("evidence_written", default=None)
+
+
+@contextmanager
+def removed_if_failed():
+    """Wrap a service's transaction: files stored inside it are deleted if it does not commit."""
+    written: list[Path] = []
+    token = _written.set(written)
+    try:
+        yield
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    finally:
+        _written.reset(token)
+
+
+def store(checked: CheckedFile, *, subject, sub_district_id: int, user) -> Evidence:
+    """Write the file under a generated name and record its size and SHA-256."""
+    written = _written.get()
+    if written is None:
+        raise RuntimeError("evidence.store() must run inside evidence.removed_if_failed()")
+    stored_name = f"{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+    path = storage_root() / stored_name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    checked.upload.seek(0)
+    written.append(path)
+    with open(path, "xb") as out:
+        for chunk in checked.upload.chunks():
+            digest.update(chunk)
+            out.write(chunk)
+    os.chmod(path, 0o600)
+    return Evidence.objects.create(
+        sub_district_id=sub_district_id,
+        subject_type=ContentType.objects.get_for_model(subject),
+        subject_id=subject.pk,
+        original_name=checked.name,
+        stored_name=stored_name,
+        size=checked.size,
+        sha256=digest.hexdigest(),
+        file_type=checked.file_type,
+        content_type=checked.content_type,
+        uploaded_by=user,
+    )
+
+
+def path_of(evidence: Evidence) -> Path:
+    return storage_root() / evidence.stored_name

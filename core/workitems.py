@@ -1,0 +1,151 @@
+"""Open work items: the interface every case type uses to put work into a unit's inbox (待办).
+
+A service that opens work calls `open_item(...)`; one that finishes it calls `close_items(...)`,
+both inside the service's transaction. The inbox, the traffic lights and the deadline sweep read
+only the WorkItem table, whatever the number of case types.
+
+Lights (Art. 11, issue 3): 逾期 red when the due time has passed; 临期 yellow when 3 or fewer
+working days are left; 正常 green otherwise. Computed at read time from due_at, so they are right
+without any job running.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Case, Count, Q, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import workdays
+from .models import WorkItem, WorkItemState
+
+DUE_SOON_WORKDAYS = 3
+
+
+class Light(models.TextChoices):
+    RED = "red", _("Overdue")
+    YELLOW = "yellow", _("Due soon")
+    GREEN = "green", _("On track")
+    NONE = "none", _("No deadline")
+
+
+@dataclass(frozen=True)
+class LightThresholds:
+    now: datetime
+    due_soon_until: datetime
+    approximate: bool  # the calendar lacked a year: weekdays were counted instead
+
+
+def light_thresholds(now: datetime | None = None) -> LightThresholds:
+    """Compute once per request: everything due before `due_soon_until` is yellow (or red)."""
+    now = now or timezone.now()
+    today = workdays.local_date(now)
+    try:
+        last = workdays.add_workdays(today, DUE_SOON_WORKDAYS)
+        approximate = False
+    except workdays.CalendarYearUnknown:
+        last, counted = today, 0
+        while counted < DUE_SOON_WORKDAYS:
+            last += timedelta(days=1)
+            counted += last.weekday() < 5
+        approximate = True
+    return LightThresholds(now, workdays.end_of_day(last), approximate)
+
+
+def light_of(due_at: datetime | None, thresholds: LightThresholds) -> str:
+    if due_at is None:
+        return Light.NONE
+    if due_at < thresholds.now:
+        return Light.RED
+    if due_at <= thresholds.due_soon_until:
+        return Light.YELLOW
+    return Light.GREEN
+
+
+def light_expression(field: str, thresholds: LightThresholds) -> Case:
+    """The same rule as light_of, for the database (filters, counts, ordering)."""
+    return Case(
+        When(**{f"{field}__isnull": True}, then=Value(Light.NONE)),
+        When(**{f"{field}__lt": thresholds.now}, then=Value(Light.RED)),
+        When(**{f"{field}__lte": thresholds.due_soon_until}, then=Value(Light.YELLOW)),
+        default=Value(Light.GREEN),
+        output_field=models.CharField(),
+    )
+
+
+def light_filter(field: str, light: str, thresholds: LightThresholds) -> Q:
+    if light == Light.RED:
+        return Q(**{f"{field}__lt": thresholds.now})
+    if light == Light.YELLOW:
+        return Q(**{f"{field}__gte": thresholds.now, f"{field}__lte": thresholds.due_soon_until})
+    if light == Light.GREEN:
+        return Q(**{f"{field}__gt": thresholds.due_soon_until})
+    return Q(**{f"{field}__isnull": True})
+
+
+def open_item(
+    *,
+    kind: str,
+    subject: models.Model,
+    owner_unit_id: int,
+    sub_district_id: int,
+    title: str,
+    url: str,
+    due_at: datetime | None,
+    reference: str = "",
+    returned: bool = False,
+) -> WorkItem:
+    """Put a piece of work into a unit's inbox (one open item per subject and kind)."""
+    return WorkItem.objects.create(
+        kind=kind,
+        subject_type=ContentType.objects.get_for_model(subject),
+        subject_id=subject.pk,
+        owner_unit_id=owner_unit_id,
+        sub_district_id=sub_district_id,
+        title=title[:250],
+        reference=reference[:40],
+        url=url,
+        due_at=due_at,
+        returned=returned,
+    )
+
+
+def close_items(
+    *, subject: models.Model, kinds: list[str] | None = None, state: str = WorkItemState.DONE
+) -> int:
+    """Close the subject's open items (of the given kinds, or all)."""
+    items = WorkItem.objects.filter(
+        subject_type=ContentType.objects.get_for_model(subject),
+        subject_id=subject.pk,
+        state=WorkItemState.OPEN,
+    )
+    if kinds is not None:
+        items = items.filter(kind__in=kinds)
+    return items.update(state=state, closed_at=timezone.now())
+
+
+def inbox(unit_ids, thresholds: LightThresholds):
+    """Open items of the units, soonest due first (no deadline last), with their light."""
+    return (
+        WorkItem.objects.filter(owner_unit_id__in=list(unit_ids), state=WorkItemState.OPEN)
+        .select_related("owner_unit")
+        .annotate(light=light_expression("due_at", thresholds))
+        .order_by(models.F("due_at").asc(nulls_last=True), "id")
+    )
+
+
+def light_counts(unit_ids, thresholds: LightThresholds) -> dict[str, int]:
+    """Counts per light in one query."""
+    result = WorkItem.objects.filter(
+        owner_unit_id__in=list(unit_ids), state=WorkItemState.OPEN
+    ).aggregate(
+        **{
+            light: Count("id", filter=light_filter("due_at", light, thresholds))
+            for light in Light.values
+        }
+    )
+    return {k: v or 0 for k, v in result.items()}

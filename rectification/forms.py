@@ -1,0 +1,228 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core.forms import DateInput
+from core.models import Unit, UnitKind
+from core.workitems import Light
+
+from .models import NoticeKind, NoticeState
+from .services import MAX_REASON, MAX_SUBJECT, MAX_TEXT, Deadline
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; size and type are checked by core.evidence (413/415)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if not data:
+            return []
+        if not isinstance(data, list | tuple):
+            data = [data]
+        return [super(MultipleFileField, self).clean(item, initial) for item in data]
+
+
+class NoticeForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=NoticeKind.choices)
+    issuing_unit = forms.TypedChoiceField(label=_("Issuing unit"), coerce=int)
+    targets = forms.TypedMultipleChoiceField(
+        label=_("Community"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The Office may choose several communities: each gets its own notice."),
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=MAX_SUBJECT)
+    problem = forms.CharField(
+        label=_("Problem found"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    basis = forms.CharField(
+        label=_("Basis"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("E.g. the article of the rules, the indicator, the check."),
+    )
+    reply_due_workdays = forms.IntegerField(
+        label=_("Reply due in working days"), min_value=1, max_value=250, required=False
+    )
+    reply_due_date = forms.DateField(label=_("or reply due on"), required=False, widget=DateInput)
+    measures_due_workdays = forms.IntegerField(
+        label=_("Measures due in working days"), min_value=1, max_value=250, required=False
+    )
+    measures_due_date = forms.DateField(
+        label=_("or measures due on"), required=False, widget=DateInput
+    )
+    interview_required = forms.BooleanField(label=_("Interview (面谈) required"), required=False)
+
+    def __init__(self, *args, issuer_units, communities, allow_bulk: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["issuing_unit"].choices = [(u.pk, u.name) for u in issuer_units]
+        self.fields["targets"].choices = [(u.pk, u.display_name) for u in communities]
+        self.allow_bulk = allow_bulk
+        if not allow_bulk:
+            self.fields["targets"].help_text = ""
+
+    def _deadline(self, prefix: str) -> Deadline | None:
+        workdays = self.cleaned_data.get(f"{prefix}_due_workdays")
+        date = self.cleaned_data.get(f"{prefix}_due_date")
+        if (workdays is None) == (date is None):
+            self.add_error(
+                f"{prefix}_due_workdays",
+                _("Give this deadline either in working days or as a date (one of the two)."),
+            )
+            return None
+        return Deadline(date=date, workdays=workdays)
+
+    def clean(self):
+        cleaned = super().clean()
+        targets = cleaned.get("targets") or []
+        if len(targets) > 1 and not self.allow_bulk:
+            self.add_error("targets", _("Only the Office issues to several communities at once."))
+        cleaned["reply_due"] = self._deadline("reply")
+        cleaned["measures_due"] = self._deadline("measures")
+        return cleaned
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(
+        label=_("Written reply or explanation"),
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    files = MultipleFileField(label=_("Attachments"))
+
+
+class MeasureForm(forms.Form):
+    description = forms.CharField(
+        label=_("Measure"),
+        max_length=MAX_REASON,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    responsible_person = forms.CharField(
+        label=_("Responsible person"), max_length=100, required=False
+    )
+    planned_date = forms.DateField(label=_("Planned completion"), required=False, widget=DateInput)
+    files = MultipleFileField(label=_("Attachments"))
+
+    def clean(self):
+        cleaned = super().clean()
+        filled = [
+            cleaned.get("description"),
+            cleaned.get("responsible_person"),
+            cleaned.get("planned_date"),
+        ]
+        if any(filled) and not all(filled):
+            raise forms.ValidationError(
+                _("Each measure needs its description, a responsible person and a planned date.")
+            )
+        cleaned["empty"] = not any(filled) and not cleaned.get("files")
+        return cleaned
+
+
+MeasureFormSet = forms.formset_factory(MeasureForm, extra=0, min_num=1, max_num=50, absolute_max=50)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=MAX_REASON, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ReturnForm(ReasonForm):
+    new_due = forms.DateField(label=_("New deadline (optional)"), required=False, widget=DateInput)
+
+
+class VerifyForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Verification comment"),
+        max_length=MAX_REASON,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class EscalateForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for escalation"),
+        max_length=MAX_REASON,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class InterviewForm(forms.Form):
+    date = forms.DateField(label=_("Interview date"), widget=DateInput)
+    place = forms.CharField(label=_("Place"), max_length=200)
+    attendees = forms.CharField(label=_("Attendees"), max_length=500)
+    summary = forms.CharField(
+        label=_("Summary"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+SORTS = {
+    "due": ("current_due_at", "id"),
+    "-due": ("-current_due_at", "-id"),
+    "issued": ("issued_at", "id"),
+    "-issued": ("-issued_at", "-id"),
+    "number": ("number", "id"),
+    "-number": ("-number", "-id"),
+    "community": ("target__sort_order", "id"),
+}
+
+
+class LedgerFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search subject or number"), required=False, max_length=100)
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All"))] + list(NoticeKind.choices)
+    )
+    state = forms.ChoiceField(
+        label=_("State"), required=False, choices=[("", _("All"))] + list(NoticeState.choices)
+    )
+    target = forms.TypedChoiceField(
+        label=_("Community"), required=False, coerce=int, empty_value=None
+    )
+    issuer = forms.TypedChoiceField(
+        label=_("Issuing unit"), required=False, coerce=int, empty_value=None
+    )
+    light = forms.ChoiceField(
+        label=_("Light"),
+        required=False,
+        choices=[("", _("All"))]
+        + [(Light.RED, _("Overdue")), (Light.YELLOW, _("Due soon")), (Light.GREEN, _("On track"))],
+    )
+    issued_from = forms.DateField(label=_("Issued from"), required=False, widget=DateInput)
+    issued_to = forms.DateField(label=_("Issued to"), required=False, widget=DateInput)
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=[
+            ("-issued", _("Newest issued first")),
+            ("issued", _("Oldest issued first")),
+            ("due", _("Deadline, soonest first")),
+            ("-due", _("Deadline, latest first")),
+            ("number", _("Number")),
+            ("community", _("Community")),
+        ],
+    )
+
+    def __init__(self, *args, sub_district_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = Unit.objects.filter(sub_district_id=sub_district_id).order_by("sort_order")
+        self.fields["target"].choices = [("", _("All"))] + [
+            (u.pk, u.display_name) for u in units if u.kind == UnitKind.COMMUNITY
+        ]
+        self.fields["issuer"].choices = [("", _("All"))] + [
+            (u.pk, u.display_name)
+            for u in units
+            if u.kind in (UnitKind.OFFICE, UnitKind.DEPARTMENT)
+        ]

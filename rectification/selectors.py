@@ -1,0 +1,158 @@
+"""Reads of notices: the ledger (台账), the case page and its timeline. Visibility scoped here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import BytesIO
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core import access, workitems
+from core.models import AuditEvent, Evidence
+
+from .forms import SORTS
+from .models import Measure, MeasureSet, Notice, NoticeState, Reply
+
+EXPORT_LIMIT = 50000
+
+
+def notices_visible_to(user) -> QuerySet[Notice]:
+    return access.visible(user, Notice.objects.all())
+
+
+def ledger(user, filters: dict, thresholds: workitems.LightThresholds) -> QuerySet[Notice]:
+    """The filtered, sorted notices of the ledger, each with its light."""
+    qs = notices_visible_to(user).select_related("target", "issuing_unit")
+    if filters.get("q"):
+        term = filters["q"].strip()
+        qs = qs.filter(Q(subject__icontains=term) | Q(number__icontains=term))
+    if filters.get("kind"):
+        qs = qs.filter(kind=filters["kind"])
+    if filters.get("state"):
+        qs = qs.filter(state=filters["state"])
+    if filters.get("target"):
+        qs = qs.filter(target_id=filters["target"])
+    if filters.get("issuer"):
+        qs = qs.filter(issuing_unit_id=filters["issuer"])
+    if filters.get("light"):
+        qs = qs.filter(workitems.light_filter("current_due_at", filters["light"], thresholds))
+    if filters.get("issued_from"):
+        qs = qs.filter(issued_at__gte=_start_of(filters["issued_from"]))
+    if filters.get("issued_to"):
+        qs = qs.filter(issued_at__lt=_start_of(filters["issued_to"] + dt.timedelta(days=1)))
+    qs = qs.annotate(light=workitems.light_expression("current_due_at", thresholds))
+    return qs.order_by(*SORTS.get(filters.get("sort") or "-issued", SORTS["-issued"]))
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _local(moment: dt.datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def ledger_xlsx(notices: QuerySet[Notice]) -> bytes:
+    """Exactly the filtered rows, Chinese headers, times in Asia/Shanghai."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Ledger"))
+    light_names = {
+        workitems.Light.RED: _("Overdue"),
+        workitems.Light.YELLOW: _("Due soon"),
+        workitems.Light.GREEN: _("On track"),
+        workitems.Light.NONE: "",
+    }
+    sheet.append(
+        [
+            _("Number"),
+            _("Kind"),
+            _("State"),
+            _("Light"),
+            _("Community"),
+            _("Issuing unit"),
+            _("Subject"),
+            _("Issued at"),
+            _("Reply due"),
+            _("Measures due"),
+            _("Closed at"),
+        ]
+    )
+    for n in notices[:EXPORT_LIMIT].iterator(chunk_size=2000):
+        sheet.append(
+            [
+                n.number,
+                n.get_kind_display(),
+                n.get_state_display(),
+                light_names[n.light],
+                n.target.name,
+                n.issuing_unit.name,
+                n.subject,
+                _local(n.issued_at),
+                _local(n.reply_due_at),
+                _local(n.measures_due_at),
+                _local(n.closed_at),
+            ]
+        )
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def case(notice: Notice) -> dict:
+    """Everything the case page shows, in a fixed number of queries."""
+    replies = list(
+        Reply.objects.filter(notice=notice).select_related("submitted_by", "returned_by")
+    )
+    measure_sets = list(
+        MeasureSet.objects.filter(notice=notice)
+        .select_related("submitted_by", "returned_by")
+        .prefetch_related(Prefetch("measures", queryset=Measure.objects.order_by("position")))
+    )
+    reply_ct = ContentType.objects.get_for_model(Reply)
+    measure_ct = ContentType.objects.get_for_model(Measure)
+    measure_ids = [m.pk for s in measure_sets for m in s.measures.all()]
+    files = list(
+        Evidence.objects.filter(
+            Q(subject_type=reply_ct, subject_id__in=[r.pk for r in replies])
+            | Q(subject_type=measure_ct, subject_id__in=measure_ids)
+        )
+    )
+    by_subject: dict[tuple[int, int], list[Evidence]] = {}
+    for f in files:
+        by_subject.setdefault((f.subject_type_id, f.subject_id), []).append(f)
+    for r in replies:
+        r.files = by_subject.get((reply_ct.pk, r.pk), [])
+    for s in measure_sets:
+        for m in s.measures.all():
+            m.files = by_subject.get((measure_ct.pk, m.pk), [])
+    return {
+        "replies": replies,
+        "measure_sets": measure_sets,
+        "timeline": timeline(notice),
+        "escalated_to": Notice.objects.filter(escalated_from=notice).first(),
+    }
+
+
+def timeline(notice: Notice) -> list[AuditEvent]:
+    """Every recorded step of the case, oldest first, from the audit trail."""
+    return list(
+        AuditEvent.objects.filter(
+            subject_type=ContentType.objects.get_for_model(Notice), subject_id=str(notice.pk)
+        )
+        .select_related("actor")
+        .order_by("id")
+    )
+
+
+STEPS = [
+    NoticeState.DRAFT,
+    NoticeState.ISSUED,
+    NoticeState.REPLIED,
+    NoticeState.MEASURES_SUBMITTED,
+    NoticeState.VERIFIED,
+]

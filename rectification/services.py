@@ -1,0 +1,757 @@
+"""Write services for rectification notices (Art. 11). One transaction each, one audit row per
+state change, notifications recorded in the same transaction and delivered after commit.
+
+Every transition: lock the row (select_for_update), check visibility (404), the user's right
+(403) and the state (409, can_proceed), change, save(update_fields=…), audit, notify.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
+
+from core import access, evidence, workdays, workitems
+from core.audit import audit_record
+from core.errors import Conflict
+from core.middleware import current_ip
+from core.models import Unit, UnitKind, WorkItemState
+from core.notifications import notify
+
+from .models import (
+    ESCALATES_TO,
+    NUMBER_MARK,
+    Measure,
+    MeasureSet,
+    Notice,
+    NoticeCounter,
+    NoticeKind,
+    NoticeState,
+    Reply,
+)
+from .policies import can_issue_for
+
+S = NoticeState
+MAX_SUBJECT = 200
+MAX_TEXT = 20000
+MAX_REASON = 5000
+MAX_MEASURES = 50
+
+# Work item kinds (core.workitems): what waits on whom.
+WI_REPLY = "notice.reply"  # the community must reply
+WI_MEASURES = "notice.measures"  # the community must submit measures
+WI_VERIFY = "notice.verify"  # the issuer must verify (or return) the measures
+
+
+# --- input ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A deadline as the issuer gives it: a date, or N working days from the day of issue."""
+
+    date: dt.date | None = None
+    workdays: int | None = None
+
+    def __post_init__(self):
+        if (self.date is None) == (self.workdays is None):
+            raise ValidationError(_("Give a deadline either as a date or as working days."))
+        if self.workdays is not None and not 1 <= self.workdays <= 250:
+            raise ValidationError(_("A deadline in working days must be between 1 and 250."))
+
+    def resolve(self, issued_at: dt.datetime) -> dt.datetime:
+        if self.date is not None:
+            return workdays.end_of_day(self.date)
+        try:
+            return workdays.deadline_after_workdays(issued_at, self.workdays)
+        except workdays.CalendarYearUnknown as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+@dataclass
+class NoticeInput:
+    kind: str
+    issuing_unit_id: int
+    subject: str
+    problem: str
+    basis: str = ""
+    reply_due: Deadline | None = None
+    measures_due: Deadline | None = None
+    interview_required: bool = False
+
+
+@dataclass
+class MeasureInput:
+    description: str
+    responsible_person: str
+    planned_date: dt.date
+    files: Sequence = field(default_factory=list)
+
+
+def clean_text(value: str, *, label: str, max_length: int, required: bool = True) -> str:
+    """Refuse NUL bytes (PostgreSQL cannot store them) and overlong text, with a clear message."""
+    value = (value or "").strip()
+    if "\x00" in value:
+        raise ValidationError(_("%(field)s contains a NUL character.") % {"field": label})
+    if len(value) > max_length:
+        raise ValidationError(
+            _("%(field)s is too long: at most %(max)s characters.")
+            % {"field": label, "max": max_length}
+        )
+    if required and not value:
+        raise ValidationError(_("%(field)s is required.") % {"field": label})
+    return value
+
+
+def _validate_input(data: NoticeInput) -> NoticeInput:
+    if data.kind not in NoticeKind.values:
+        raise ValidationError(_("Unknown kind of notice."))
+    data.subject = clean_text(data.subject, label=_("Subject"), max_length=MAX_SUBJECT)
+    data.problem = clean_text(data.problem, label=_("Problem found"), max_length=MAX_TEXT)
+    data.basis = clean_text(data.basis, label=_("Basis"), max_length=5000, required=False)
+    if data.reply_due is None or data.measures_due is None:
+        raise ValidationError(_("Both the reply and the measures deadline are required."))
+    return data
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _snapshot(notice: Notice) -> dict:
+    return {
+        "state": notice.state,
+        "number": notice.number,
+        "reply_due_at": notice.reply_due_at,
+        "measures_due_at": notice.measures_due_at,
+    }
+
+
+def _case_url(notice: Notice) -> str:
+    return reverse("notice_detail", args=[notice.pk])
+
+
+def _title(notice: Notice) -> str:
+    return f"{notice.get_kind_display()} {notice.number} {notice.subject}".strip()
+
+
+def _notify_target(notice: Notice, verb: str) -> None:
+    notify(
+        sub_district_id=notice.sub_district_id,
+        unit_id=notice.target_id,
+        verb=verb,
+        title=_title(notice),
+        url=_case_url(notice),
+        subject=notice,
+    )
+
+
+def _notify_issuer(notice: Notice, verb: str) -> None:
+    notify(
+        sub_district_id=notice.sub_district_id,
+        unit_id=notice.issuing_unit_id,
+        verb=verb,
+        title=_title(notice),
+        url=_case_url(notice),
+        subject=notice,
+    )
+
+
+def _open_item(notice: Notice, kind: str, due_at, *, returned: bool = False) -> None:
+    owner = notice.issuing_unit_id if kind == WI_VERIFY else notice.target_id
+    workitems.open_item(
+        kind=kind,
+        subject=notice,
+        owner_unit_id=owner,
+        sub_district_id=notice.sub_district_id,
+        title=_title(notice),
+        reference=notice.number,
+        url=_case_url(notice),
+        due_at=due_at,
+        returned=returned,
+    )
+
+
+def _files_info(items) -> list[dict]:
+    return [
+        {"id": e.pk, "name": e.original_name, "size": e.size, "sha256": e.sha256} for e in items
+    ]
+
+
+def _check_issuing_unit(acting_user, unit_id: int) -> Unit:
+    unit = Unit.objects.filter(pk=unit_id, sub_district_id=acting_user.sub_district_id).first()
+    if unit is None or unit.kind not in (UnitKind.OFFICE, UnitKind.DEPARTMENT):
+        raise ValidationError(_("Notices are issued by the Office or a lead department."))
+    if not can_issue_for(acting_user, unit.pk):
+        raise PermissionDenied(_("You cannot issue notices for this unit."))
+    return unit
+
+
+def _check_target(acting_user, unit_id: int) -> Unit:
+    unit = Unit.objects.filter(
+        pk=unit_id,
+        sub_district_id=acting_user.sub_district_id,
+        kind=UnitKind.COMMUNITY,
+        is_active=True,
+    ).first()
+    if unit is None:
+        raise ValidationError(_("Choose a community Party committee of this sub-district."))
+    return unit
+
+
+def _next_number(notice: Notice, issued_at: dt.datetime) -> str:
+    year = workdays.local_date(issued_at).year
+    NoticeCounter.objects.bulk_create(
+        [NoticeCounter(sub_district_id=notice.sub_district_id, year=year, kind=notice.kind)],
+        ignore_conflicts=True,
+    )
+    counter = NoticeCounter.objects.select_for_update().get(
+        sub_district_id=notice.sub_district_id, year=year, kind=notice.kind
+    )
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{year}-{NUMBER_MARK[notice.kind]}-{counter.last:03d}"
+
+
+def _lock(notice_id: int, acting_user) -> Notice:
+    notice = Notice.objects.select_for_update().filter(pk=notice_id).first()
+    if notice is None or not access.can_see(acting_user, notice):
+        raise Http404
+    return notice
+
+
+def _transition(
+    *,
+    notice_id: int,
+    acting_user,
+    action: str,
+    method: str,
+    event_type: str,
+    apply: Callable[[Notice], dict] | None = None,
+    conflict_message: str | None = None,
+) -> Notice:
+    """The shape of every transition: lock, 404/403/409, change, save, audit (one row)."""
+    with evidence.removed_if_failed(), transaction.atomic():
+        notice = _lock(notice_id, acting_user)
+        if not access.can_act(acting_user, notice, action):
+            raise PermissionDenied(_("Your role does not allow this action on this notice."))
+        bound = getattr(notice, method)
+        if not can_proceed(bound):
+            raise Conflict(
+                conflict_message
+                or _("This notice is “%(state)s”: that action is not possible now.")
+                % {"state": notice.get_state_display()}
+            )
+        before = _snapshot(notice)
+        try:
+            bound()
+        except TransitionNotAllowed as exc:  # a condition changed under us
+            raise Conflict() from exc
+        extra = apply(notice) if apply else {}
+        fields = ["state", "current_due_at", "updated_at", *extra.pop("_fields", [])]
+        try:
+            notice.save(update_fields=sorted(set(fields)))
+        except ConcurrentTransition as exc:
+            raise Conflict(_("Someone else acted on this notice a moment ago.")) from exc
+        audit_record(
+            event_type=event_type,
+            actor=acting_user,
+            subject=notice,
+            before=before,
+            after={**_snapshot(notice), **extra},
+            ip=current_ip(),
+        )
+    return notice
+
+
+# --- create, edit, issue ----------------------------------------------------------------------
+
+
+def notice_create(*, acting_user, data: NoticeInput, target_id: int, escalated_from=None) -> Notice:
+    """Save a draft notice."""
+    data = _validate_input(data)
+    unit = _check_issuing_unit(acting_user, data.issuing_unit_id)
+    target = _check_target(acting_user, target_id)
+    with transaction.atomic():
+        notice = Notice(
+            sub_district_id=acting_user.sub_district_id,
+            kind=data.kind,
+            issuing_unit=unit,
+            target=target,
+            created_by=acting_user,
+            subject=data.subject,
+            problem=data.problem,
+            basis=data.basis,
+            interview_required=data.interview_required,
+            escalated_from=escalated_from,
+        )
+        _set_deadline_spec(notice, data)
+        notice.save()
+        audit_record(
+            event_type="notice.create",
+            actor=acting_user,
+            subject=notice,
+            after=_draft_content(notice),
+            ip=current_ip(),
+        )
+    return notice
+
+
+def _set_deadline_spec(notice: Notice, data: NoticeInput) -> None:
+    notice.reply_due_date = data.reply_due.date
+    notice.reply_due_workdays = data.reply_due.workdays
+    notice.measures_due_date = data.measures_due.date
+    notice.measures_due_workdays = data.measures_due.workdays
+
+
+def _draft_content(notice: Notice) -> dict:
+    return {
+        "kind": notice.kind,
+        "issuing_unit": notice.issuing_unit_id,
+        "target": notice.target_id,
+        "subject": notice.subject,
+        "problem": notice.problem,
+        "basis": notice.basis,
+        "reply_due_date": notice.reply_due_date,
+        "reply_due_workdays": notice.reply_due_workdays,
+        "measures_due_date": notice.measures_due_date,
+        "measures_due_workdays": notice.measures_due_workdays,
+        "interview_required": notice.interview_required,
+        "escalated_from": notice.escalated_from_id,
+    }
+
+
+def notice_update_draft(
+    *, notice_id: int, acting_user, data: NoticeInput, target_id: int
+) -> Notice:
+    """Change a draft before it is issued."""
+    data = _validate_input(data)
+    with transaction.atomic():
+        notice = _lock(notice_id, acting_user)
+        if not access.can_act(acting_user, notice, "edit"):
+            raise PermissionDenied
+        if notice.state != S.DRAFT:
+            raise Conflict(_("Only a draft can be edited."))
+        before = _draft_content(notice)
+        notice.kind = data.kind
+        notice.issuing_unit = _check_issuing_unit(acting_user, data.issuing_unit_id)
+        notice.target = _check_target(acting_user, target_id)
+        notice.subject, notice.problem, notice.basis = data.subject, data.problem, data.basis
+        notice.interview_required = data.interview_required
+        _set_deadline_spec(notice, data)
+        notice.save()
+        audit_record(
+            event_type="notice.update",
+            actor=acting_user,
+            subject=notice,
+            before=before,
+            after=_draft_content(notice),
+            ip=current_ip(),
+        )
+    return notice
+
+
+def _issue_apply(acting_user, now: dt.datetime) -> Callable[[Notice], dict]:
+    def apply(notice: Notice) -> dict:
+        reply = Deadline(notice.reply_due_date, notice.reply_due_workdays).resolve(now)
+        measures = Deadline(notice.measures_due_date, notice.measures_due_workdays).resolve(now)
+        if reply <= now:
+            raise ValidationError(_("The reply deadline must be after the day of issue."))
+        if measures < reply:
+            raise ValidationError(_("The measures deadline cannot be before the reply deadline."))
+        notice.number = _next_number(notice, now)
+        notice.issued_at, notice.issued_by = now, acting_user
+        notice.reply_due_at, notice.measures_due_at = reply, measures
+        notice.current_due_at = reply
+        _open_item(notice, WI_REPLY, reply)
+        _notify_target(notice, "notice.issued")
+        return {
+            "_fields": ["number", "issued_at", "issued_by", "reply_due_at", "measures_due_at"],
+            "issued_at": now,
+        }
+
+    return apply
+
+
+def notice_issue(*, notice_id: int, acting_user) -> Notice:
+    """签发: number the notice, fix its deadlines, put it into the community's inbox."""
+    return _transition(
+        notice_id=notice_id,
+        acting_user=acting_user,
+        action="issue",
+        method="issue",
+        event_type="notice.issue",
+        apply=_issue_apply(acting_user, timezone.now()),
+    )
+
+
+def notice_bulk_issue(*, acting_user, data: NoticeInput, target_ids: Sequence[int]) -> list[Notice]:
+    """The Office issues one notice to several communities at once: one each, one transaction."""
+    targets = list(dict.fromkeys(int(t) for t in target_ids))
+    if not targets:
+        raise ValidationError(_("Choose at least one community."))
+    if len(targets) > 500:
+        raise ValidationError(_("At most 500 communities at once."))
+    with transaction.atomic():
+        notices = [notice_create(acting_user=acting_user, data=data, target_id=t) for t in targets]
+        return [notice_issue(notice_id=n.pk, acting_user=acting_user) for n in notices]
+
+
+# --- community: reply and measures ------------------------------------------------------------
+
+
+def notice_reply(*, notice_id: int, acting_user, text: str, files: Sequence = ()) -> Notice:
+    """提交答复: the community replies in writing (or explains), with attachments."""
+    text = clean_text(text, label=_("Reply"), max_length=MAX_TEXT)
+    checked = evidence.check_uploads(files)
+    now = timezone.now()
+
+    def apply(notice: Notice) -> dict:
+        version = notice.replies.count() + 1
+        reply = Reply.objects.create(
+            notice=notice, version=version, text=text, submitted_by=acting_user, submitted_at=now
+        )
+        stored = [
+            evidence.store(
+                c, subject=reply, sub_district_id=notice.sub_district_id, user=acting_user
+            )
+            for c in checked
+        ]
+        workitems.close_items(subject=notice, kinds=[WI_REPLY])
+        notice.current_due_at = notice.measures_due_at
+        _open_item(notice, WI_MEASURES, notice.measures_due_at)
+        _notify_issuer(notice, "notice.replied")
+        return {
+            "reply_version": version,
+            "text": text,
+            "files": _files_info(stored),
+            "late": bool(notice.reply_due_at and now > notice.reply_due_at),
+        }
+
+    return _transition(
+        notice_id=notice_id,
+        acting_user=acting_user,
+        action="reply",
+        method="reply",
+        event_type="notice.reply",
+        apply=apply,
+    )
+
+
+def notice_submit_measures(
+    *, notice_id: int, acting_user, measures: Sequence[MeasureInput]
+) -> Notice:
+    """提交整改措施: a list of measures, each with a responsible person, date and attachments."""
+    if not measures:
+        raise ValidationError(_("Enter at least one measure."))
+    if len(measures) > MAX_MEASURES:
+        raise ValidationError(_("At most %(n)s measures.") % {"n": MAX_MEASURES})
+    cleaned = []
+    for m in measures:
+        cleaned.append(
+            (
+                clean_text(m.description, label=_("Measure"), max_length=MAX_REASON),
+                clean_text(m.responsible_person, label=_("Responsible person"), max_length=100),
+                m.planned_date,
+                evidence.check_uploads(m.files),
+            )
+        )
+    now = timezone.now()
+
+    def apply(notice: Notice) -> dict:
+        version = notice.measure_sets.count() + 1
+        measure_set = MeasureSet.objects.create(
+            notice=notice, version=version, submitted_by=acting_user, submitted_at=now
+        )
+        listed = []
+        for position, (description, person, planned, checked) in enumerate(cleaned, start=1):
+            measure = Measure.objects.create(
+                measure_set=measure_set,
+                position=position,
+                description=description,
+                responsible_person=person,
+                planned_date=planned,
+            )
+            stored = [
+                evidence.store(
+                    c, subject=measure, sub_district_id=notice.sub_district_id, user=acting_user
+                )
+                for c in checked
+            ]
+            listed.append(
+                {
+                    "no": position,
+                    "description": description,
+                    "responsible_person": person,
+                    "planned_date": planned,
+                    "files": _files_info(stored),
+                }
+            )
+        workitems.close_items(subject=notice, kinds=[WI_MEASURES])
+        notice.current_due_at = None
+        _open_item(notice, WI_VERIFY, None)
+        _notify_issuer(notice, "notice.measures_submitted")
+        return {
+            "measures_version": version,
+            "measures": listed,
+            "late": bool(notice.measures_due_at and now > notice.measures_due_at),
+        }
+
+    return _transition(
+        notice_id=notice_id,
+        acting_user=acting_user,
+        action="measures",
+        method="submit_measures",
+        event_type="notice.measures",
+        apply=apply,
+    )
+
+
+# --- issuer: return, verify, withdraw, escalate, interview -------------------------------------
+
+
+def notice_return(
+    *, notice_id: int, acting_user, reason: str, new_due: dt.date | None = None
+) -> Notice:
+    """退回: send the reply (or the measures) back for rework, with a reason."""
+    reason = clean_text(reason, label=_("Reason"), max_length=MAX_REASON)
+    now = timezone.now()
+    if new_due is not None and workdays.end_of_day(new_due) <= now:
+        raise ValidationError(_("A new deadline must be in the future."))
+    with transaction.atomic():
+        state = _lock(notice_id, acting_user).state
+        if state == S.MEASURES_SUBMITTED:
+            return _return_measures(notice_id, acting_user, reason, new_due, now)
+        return _return_reply(notice_id, acting_user, reason, new_due, now)
+
+
+def _return_reply(notice_id, acting_user, reason, new_due, now) -> Notice:
+    def apply(notice: Notice) -> dict:
+        reply = notice.replies.order_by("-version").first()
+        reply.returned_at, reply.returned_by, reply.return_reason = now, acting_user, reason
+        reply.save(update_fields=["returned_at", "returned_by", "return_reason"])
+        fields = []
+        if new_due is not None:
+            notice.reply_due_at = workdays.end_of_day(new_due)
+            notice.measures_due_at = max(notice.measures_due_at, notice.reply_due_at)
+            fields = ["reply_due_at", "measures_due_at"]
+        workitems.close_items(subject=notice, kinds=[WI_MEASURES], state=WorkItemState.CANCELLED)
+        notice.current_due_at = notice.reply_due_at
+        _open_item(notice, WI_REPLY, notice.reply_due_at, returned=True)
+        _notify_target(notice, "notice.reply_returned")
+        return {
+            "_fields": fields,
+            "returned": "reply",
+            "reply_version": reply.version,
+            "reason": reason,
+        }
+
+    return _transition(
+        notice_id=notice_id,
+        acting_user=acting_user,
+        action="return",
+        method="return_reply",
+        event_type="notice.return_reply",
+        apply=apply,
+    )
+
+
+def _return_measures(notice_id, acting_user, reason, new_due, now) -> Notice:
+    def apply(notice: Notice) -> dict:
+        measure_set = notice.measure_sets.order_by("-version").first()
+        measure_set.returned_at, measure_set.returned_by = now, acting_user
+        measure_set.return_reason = reason
+        measure_set.save(update_fields=["returned_at", "returned_by", "return_reason"])
+        fields = []
+        if new_due is not None:
+            notice.measures_due_at = max(workdays.end_of_day(new_due), notice.reply_due_at)
+            fields = ["measures_due_at"]
+        workitems.close_items(subject=notice, kinds=[WI_VERIFY])
+        notice.current_due_at = notice.measures_due_at
+        _open_item(notice, WI_MEASURES, notice.measures_due_at, returned=True)
+        _notify_target(notice, "notice.measures_returned")
+        return {
+            "_fields": fields,
+            "returned": "measures",
+            "measures_version": measure_set.version,
+            "reason": reason,
+        }
+
+    return _transition(
+        notice_id=notice_id,
+        acting_user=acting_user,
+        action="return",
+        method="return_measures",
+        event_type="notice.return_measures",
+        apply=apply,
+    )
+
+
+def notice_verify(*, notice_id: int, acting_user, comment: str = "") -> Notice:
+    """验收销号: the issuer accepts the measures and closes the notice."""
+    comment = clean_text(comment, label=_("Comment"), max_length=MAX_REASON, required=False)
+    now = timezone.now()
+
+    def apply(notice: Notice) -> dict:
+        measure_set = notice.measure_sets.order_by("-version").first()
+        measure_set.verified_at, measure_set.verify_comment = now, comment
+        measure_set.save(update_fields=["verified_at", "verify_comment"])
+        workitems.close_items(subject=notice)
+        notice.closed_at, notice.current_due_at = now, None
+        _notify_target(notice, "notice.verified")
+        return {
+            "_fields": ["closed_at"],
+            "comment": comment,
+            "measures_version": measure_set.version,
+        }
+
+    return _transition(
+        notice_id=notice_id,
+        acting_user=acting_user,
+        action="verify",
+        method="verify",
+        event_type="notice.verify",
+        apply=apply,
+    )
+
+
+def notice_withdraw(*, notice_id: int, acting_user, reason: str) -> Notice:
+    """撤回: the issuer withdraws a draft or an issued notice, with a reason."""
+    reason = clean_text(reason, label=_("Reason"), max_length=MAX_REASON)
+    now = timezone.now()
+
+    def apply(notice: Notice) -> dict:
+        was_issued = bool(notice.issued_at)
+        workitems.close_items(subject=notice, state=WorkItemState.CANCELLED)
+        notice.closed_at, notice.close_reason, notice.current_due_at = now, reason, None
+        if was_issued:
+            _notify_target(notice, "notice.withdrawn")
+        return {"_fields": ["closed_at", "close_reason"], "reason": reason}
+
+    return _transition(
+        notice_id=notice_id,
+        acting_user=acting_user,
+        action="withdraw",
+        method="withdraw",
+        event_type="notice.withdraw",
+        apply=apply,
+    )
+
+
+def _is_escalable(notice: Notice, now: dt.datetime) -> bool:
+    # Art. 11 / R11.2: escalate an issued notice, or one whose measures are overdue.
+    if notice.state == S.ISSUED:
+        return True
+    return notice.state == S.REPLIED and bool(
+        notice.measures_due_at and notice.measures_due_at < now
+    )
+
+
+def notice_escalate(*, notice_id: int, acting_user, reason: str = "") -> Notice:
+    """升级: a contact sheet becomes a supervision sheet, a supervision sheet an opinion letter
+    with an interview. Returns the new draft, prefilled and linked; the old one is 已升级."""
+    reason = clean_text(reason, label=_("Reason"), max_length=MAX_REASON, required=False)
+    now = timezone.now()
+    created: list[Notice] = []
+
+    def apply(notice: Notice) -> dict:
+        if not _is_escalable(notice, now):
+            raise Conflict(
+                _("Only an issued notice, or one whose measures are overdue, can be escalated.")
+            )
+        workitems.close_items(subject=notice, state=WorkItemState.CANCELLED)
+        notice.closed_at, notice.close_reason, notice.current_due_at = now, reason, None
+        new_kind = ESCALATES_TO[notice.kind]
+        data = NoticeInput(
+            kind=new_kind,
+            issuing_unit_id=notice.issuing_unit_id,
+            subject=notice.subject,
+            problem=notice.problem,
+            basis=_("Escalated from %(number)s.") % {"number": notice.number}
+            + ("\n" + notice.basis if notice.basis else ""),
+            reply_due=Deadline(notice.reply_due_date, notice.reply_due_workdays),
+            measures_due=Deadline(notice.measures_due_date, notice.measures_due_workdays),
+            interview_required=new_kind == NoticeKind.OPINION or notice.interview_required,
+        )
+        created.append(
+            notice_create(
+                acting_user=acting_user,
+                data=data,
+                target_id=notice.target_id,
+                escalated_from=notice,
+            )
+        )
+        _notify_target(notice, "notice.escalated")
+        return {
+            "_fields": ["closed_at", "close_reason"],
+            "reason": reason,
+            "escalated_to": created[0].pk,
+            "escalated_kind": new_kind,
+        }
+
+    _transition(
+        notice_id=notice_id,
+        acting_user=acting_user,
+        action="escalate",
+        method="escalate",
+        event_type="notice.escalate",
+        apply=apply,
+        conflict_message=_(
+            "An opinion letter cannot be escalated further; only an issued "
+            "notice, or one whose measures are overdue, can be escalated."
+        ),
+    )
+    return created[0]
+
+
+def notice_record_interview(
+    *, notice_id: int, acting_user, date: dt.date, place: str, attendees: str, summary: str
+) -> Notice:
+    """Record the interview (面谈) held about this notice."""
+    place = clean_text(place, label=_("Place"), max_length=200)
+    attendees = clean_text(attendees, label=_("Attendees"), max_length=500)
+    summary = clean_text(summary, label=_("Summary"), max_length=MAX_TEXT)
+    with transaction.atomic():
+        notice = _lock(notice_id, acting_user)
+        if not access.can_act(acting_user, notice, "interview"):
+            raise PermissionDenied
+        if notice.state in (S.DRAFT, S.WITHDRAWN):
+            raise Conflict(_("An interview is recorded on an issued notice."))
+        before = {
+            "interview_date": notice.interview_date,
+            "interview_place": notice.interview_place,
+            "interview_attendees": notice.interview_attendees,
+            "interview_summary": notice.interview_summary,
+        }
+        notice.interview_date, notice.interview_place = date, place
+        notice.interview_attendees, notice.interview_summary = attendees, summary
+        notice.save(
+            update_fields=[
+                "interview_date",
+                "interview_place",
+                "interview_attendees",
+                "interview_summary",
+                "updated_at",
+            ]
+        )
+        audit_record(
+            event_type="notice.interview",
+            actor=acting_user,
+            subject=notice,
+            before=before,
+            after={
+                "interview_date": date,
+                "interview_place": place,
+                "interview_attendees": attendees,
+                "interview_summary": summary,
+            },
+            ip=current_ip(),
+        )
+    return notice

@@ -1,0 +1,466 @@
+"""Notice views: the inbox (待办), the ledger (台账), the case page and one POST view per action.
+
+Thin: parse, fetch through core.access (404), call one service (403/409 raised there), render.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core import access, workitems
+from core.models import Role, Unit, UnitKind
+
+from . import selectors, services
+from .forms import (
+    EscalateForm,
+    InterviewForm,
+    LedgerFilterForm,
+    MeasureFormSet,
+    NoticeForm,
+    ReasonForm,
+    ReplyForm,
+    ReturnForm,
+    VerifyForm,
+)
+from .models import Notice, NoticeState
+from .policies import COMMUNITY_ROLES, ISSUER_ROLES, SEE_ALL
+
+LEDGER_PAGE_SIZE = 50
+INBOX_PAGE_SIZE = 100
+LEDGER_ROLES = (*SEE_ALL, Role.DEPT_ASSESSOR)
+
+
+def _errors_to_messages(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+# --- 待办 --------------------------------------------------------------------------------------
+
+
+@login_required
+def inbox(request):
+    """Everything waiting on the user's units, soonest due first, with lights and counts."""
+    user = request.user
+    unit_ids = access.units_for(user, *COMMUNITY_ROLES, *ISSUER_ROLES)
+    if not unit_ids:
+        raise PermissionDenied
+    thresholds = workitems.light_thresholds()
+    items = workitems.inbox(unit_ids, thresholds)
+    light = request.GET.get("light")
+    if light in workitems.Light.values:
+        items = items.filter(workitems.light_filter("due_at", light, thresholds))
+    page = Paginator(items, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "rectification/inbox.html",
+        {
+            "page_obj": page,
+            "counts": workitems.light_counts(unit_ids, thresholds),
+            "thresholds": thresholds,
+            "current_light": light,
+        },
+    )
+
+
+# --- 台账 --------------------------------------------------------------------------------------
+
+
+def _ledger(request):
+    if not access.has_role(request.user, *LEDGER_ROLES):
+        raise PermissionDenied
+    form = LedgerFilterForm(request.GET or None, sub_district_id=request.user.sub_district_id)
+    filters = form.cleaned_data if form.is_valid() else {}
+    thresholds = workitems.light_thresholds()
+    return form, selectors.ledger(request.user, filters, thresholds)
+
+
+@login_required
+def ledger(request):
+    form, notices = _ledger(request)
+    page = Paginator(notices, LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "rectification/ledger.html",
+        {
+            "form": form,
+            "page_obj": page,
+            "can_create": bool(_issuer_units(request.user)),
+        },
+    )
+
+
+@login_required
+def ledger_export(request):
+    _, notices = _ledger(request)
+    response = HttpResponse(
+        selectors.ledger_xlsx(notices),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = (
+        f'attachment; filename="ledger-{stamp}.xlsx"; '
+        f"filename*=UTF-8''%E6%95%B4%E6%94%B9%E5%8F%B0%E8%B4%A6-{stamp}.xlsx"
+    )
+    return response
+
+
+# --- create and edit ---------------------------------------------------------------------------
+
+
+def _issuer_units(user):
+    return list(
+        Unit.objects.filter(pk__in=access.units_for(user, *ISSUER_ROLES), is_active=True).order_by(
+            "kind", "sort_order"
+        )
+    )
+
+
+def _communities(user):
+    return list(
+        Unit.objects.filter(
+            sub_district_id=user.sub_district_id, kind=UnitKind.COMMUNITY, is_active=True
+        ).order_by("sort_order", "name")
+    )
+
+
+def _notice_form(request, data=None, initial=None):
+    return NoticeForm(
+        data,
+        initial=initial,
+        issuer_units=_issuer_units(request.user),
+        communities=_communities(request.user),
+        allow_bulk=access.has_role(request.user, Role.OFFICE_STAFF),
+    )
+
+
+def _input(form) -> services.NoticeInput:
+    d = form.cleaned_data
+    return services.NoticeInput(
+        kind=d["kind"],
+        issuing_unit_id=d["issuing_unit"],
+        subject=d["subject"],
+        problem=d["problem"],
+        basis=d["basis"],
+        reply_due=d["reply_due"],
+        measures_due=d["measures_due"],
+        interview_required=d["interview_required"],
+    )
+
+
+@login_required
+def notice_new(request):
+    if not _issuer_units(request.user):
+        raise PermissionDenied
+    form = _notice_form(request, request.POST or None, initial={"kind": "contact"})
+    if request.method == "POST" and form.is_valid():
+        targets = form.cleaned_data["targets"]
+        issue_now = "issue" in request.POST
+        try:
+            if issue_now:
+                notices = services.notice_bulk_issue(
+                    acting_user=request.user, data=_input(form), target_ids=targets
+                )
+                messages.success(request, _("Issued %(n)s notice(s).") % {"n": len(notices)})
+            else:
+                if len(targets) != 1:
+                    raise ValidationError(
+                        _(
+                            "A draft is for one community; to issue to several "
+                            "communities at once, use 签发."
+                        )
+                    )
+                notices = [
+                    services.notice_create(
+                        acting_user=request.user, data=_input(form), target_id=targets[0]
+                    )
+                ]
+                messages.success(request, _("Draft saved."))
+        except ValidationError as exc:
+            _errors_to_messages(request, exc)
+        else:
+            if len(notices) == 1:
+                return redirect("notice_detail", pk=notices[0].pk)
+            return redirect("ledger")
+    return render(request, "rectification/notice_form.html", {"form": form, "notice": None})
+
+
+@login_required
+def notice_edit(request, pk: int):
+    notice = access.get_visible_or_404(request.user, Notice, pk=pk)
+    access.require_action(request.user, notice, "edit")
+    if notice.state != NoticeState.DRAFT:
+        messages.error(request, _("Only a draft can be edited."))
+        return redirect("notice_detail", pk=pk)
+    initial = {
+        "kind": notice.kind,
+        "issuing_unit": notice.issuing_unit_id,
+        "targets": [notice.target_id],
+        "subject": notice.subject,
+        "problem": notice.problem,
+        "basis": notice.basis,
+        "reply_due_workdays": notice.reply_due_workdays,
+        "reply_due_date": notice.reply_due_date,
+        "measures_due_workdays": notice.measures_due_workdays,
+        "measures_due_date": notice.measures_due_date,
+        "interview_required": notice.interview_required,
+    }
+    form = _notice_form(request, request.POST or None, initial=initial)
+    form.allow_bulk = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.notice_update_draft(
+                notice_id=pk,
+                acting_user=request.user,
+                data=_input(form),
+                target_id=form.cleaned_data["targets"][0],
+            )
+            if "issue" in request.POST:
+                services.notice_issue(notice_id=pk, acting_user=request.user)
+                messages.success(request, _("Issued."))
+            else:
+                messages.success(request, _("Draft saved."))
+            return redirect("notice_detail", pk=pk)
+        except ValidationError as exc:
+            _errors_to_messages(request, exc)
+    return render(request, "rectification/notice_form.html", {"form": form, "notice": notice})
+
+
+# --- the case page -----------------------------------------------------------------------------
+
+
+@login_required
+def notice_detail(request, pk: int):
+    notice = access.get_visible_or_404(
+        request.user,
+        Notice.objects.select_related(
+            "target", "issuing_unit", "created_by", "issued_by", "escalated_from"
+        ),
+        pk=pk,
+    )
+    user = request.user
+    can = {
+        a: access.can_act(user, notice, a)
+        for a in (
+            "issue",
+            "reply",
+            "measures",
+            "return",
+            "verify",
+            "withdraw",
+            "escalate",
+            "interview",
+            "edit",
+        )
+    }
+    state = notice.state
+    now = timezone.now()
+    thresholds = workitems.light_thresholds(now)
+    context = {
+        "notice": notice,
+        "light": workitems.light_of(notice.current_due_at, thresholds),
+        "steps": [(s, NoticeState(s).label) for s in selectors.STEPS],
+        "step_index": selectors.STEPS.index(state) if state in selectors.STEPS else None,
+        "show": {
+            "issue": can["issue"] and state == NoticeState.DRAFT,
+            "edit": can["edit"] and state == NoticeState.DRAFT,
+            "reply": can["reply"] and state == NoticeState.ISSUED,
+            "measures": can["measures"] and state == NoticeState.REPLIED,
+            "return": can["return"]
+            and state in (NoticeState.REPLIED, NoticeState.MEASURES_SUBMITTED),
+            "verify": can["verify"] and state == NoticeState.MEASURES_SUBMITTED,
+            "withdraw": can["withdraw"] and state in (NoticeState.DRAFT, NoticeState.ISSUED),
+            "escalate": can["escalate"]
+            and notice.kind != "opinion"
+            and services._is_escalable(notice, now),
+            "interview": can["interview"]
+            and state not in (NoticeState.DRAFT, NoticeState.WITHDRAWN),
+        },
+        "reply_form": ReplyForm(),
+        "measure_formset": MeasureFormSet(prefix="m", initial=[{}, {}, {}]),
+        "return_form": ReturnForm(),
+        "verify_form": VerifyForm(),
+        "withdraw_form": ReasonForm(prefix="withdraw"),
+        "escalate_form": EscalateForm(),
+        "interview_form": InterviewForm(
+            initial={
+                "date": notice.interview_date,
+                "place": notice.interview_place,
+                "attendees": notice.interview_attendees,
+                "summary": notice.interview_summary,
+            }
+        ),
+        **selectors.case(notice),
+    }
+    return render(request, "rectification/notice_detail.html", context)
+
+
+# --- actions (POST only) -----------------------------------------------------------------------
+
+
+def _action(request, pk: int, run) -> HttpResponse:
+    access.get_visible_or_404(request.user, Notice, pk=pk)
+    try:
+        message = run()
+    except ValidationError as exc:
+        _errors_to_messages(request, exc)
+        response = redirect("notice_detail", pk=pk)
+        response.status_code = 303
+        return response
+    messages.success(request, message)
+    return redirect("notice_detail", pk=pk)
+
+
+def _form_errors(form) -> ValidationError:
+    return ValidationError(
+        [
+            f"{form.fields[k].label if k in form.fields else ''} {e}".strip()
+            for k, errs in form.errors.items()
+            for e in errs
+        ]
+    )
+
+
+@login_required
+@require_POST
+def notice_issue(request, pk: int):
+    def run():
+        services.notice_issue(notice_id=pk, acting_user=request.user)
+        return _("Issued.")
+
+    return _action(request, pk, run)
+
+
+@login_required
+@require_POST
+def notice_reply(request, pk: int):
+    def run():
+        form = ReplyForm(request.POST, request.FILES)
+        if not form.is_valid():
+            raise _form_errors(form)
+        services.notice_reply(
+            notice_id=pk,
+            acting_user=request.user,
+            text=form.cleaned_data["text"],
+            files=form.cleaned_data["files"],
+        )
+        return _("Reply submitted.")
+
+    return _action(request, pk, run)
+
+
+@login_required
+@require_POST
+def notice_measures(request, pk: int):
+    def run():
+        formset = MeasureFormSet(request.POST, request.FILES, prefix="m")
+        if not formset.is_valid():
+            errors = [e for f in formset.forms for e in f.non_field_errors()]
+            errors += [e for f in formset.forms for errs in f.errors.values() for e in errs]
+            errors += list(formset.non_form_errors())
+            raise ValidationError(sorted(set(errors)) or _("Check the measures."))
+        measures = [
+            services.MeasureInput(
+                description=f.cleaned_data["description"],
+                responsible_person=f.cleaned_data["responsible_person"],
+                planned_date=f.cleaned_data["planned_date"],
+                files=f.cleaned_data["files"],
+            )
+            for f in formset.forms
+            if f.cleaned_data and not f.cleaned_data.get("empty")
+        ]
+        services.notice_submit_measures(notice_id=pk, acting_user=request.user, measures=measures)
+        return _("Measures submitted.")
+
+    return _action(request, pk, run)
+
+
+@login_required
+@require_POST
+def notice_return(request, pk: int):
+    def run():
+        form = ReturnForm(request.POST)
+        if not form.is_valid():
+            raise _form_errors(form)
+        services.notice_return(
+            notice_id=pk,
+            acting_user=request.user,
+            reason=form.cleaned_data["reason"],
+            new_due=form.cleaned_data["new_due"],
+        )
+        return _("Returned for rework.")
+
+    return _action(request, pk, run)
+
+
+@login_required
+@require_POST
+def notice_verify(request, pk: int):
+    def run():
+        form = VerifyForm(request.POST)
+        if not form.is_valid():
+            raise _form_errors(form)
+        services.notice_verify(
+            notice_id=pk, acting_user=request.user, comment=form.cleaned_data["comment"]
+        )
+        return _("Verified and closed.")
+
+    return _action(request, pk, run)
+
+
+@login_required
+@require_POST
+def notice_withdraw(request, pk: int):
+    def run():
+        form = ReasonForm(request.POST, prefix="withdraw")
+        if not form.is_valid():
+            raise _form_errors(form)
+        services.notice_withdraw(
+            notice_id=pk, acting_user=request.user, reason=form.cleaned_data["reason"]
+        )
+        return _("Withdrawn.")
+
+    return _action(request, pk, run)
+
+
+@login_required
+@require_POST
+def notice_escalate(request, pk: int):
+    access.get_visible_or_404(request.user, Notice, pk=pk)
+    form = EscalateForm(request.POST)
+    if not form.is_valid():
+        _errors_to_messages(request, _form_errors(form))
+        return redirect("notice_detail", pk=pk)
+    try:
+        new = services.notice_escalate(
+            notice_id=pk, acting_user=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as exc:
+        _errors_to_messages(request, exc)
+        return redirect("notice_detail", pk=pk)
+    messages.success(request, _("Escalated: check the new draft and issue it."))
+    return redirect(reverse("notice_edit", args=[new.pk]))
+
+
+@login_required
+@require_POST
+def notice_interview(request, pk: int):
+    def run():
+        form = InterviewForm(request.POST)
+        if not form.is_valid():
+            raise _form_errors(form)
+        services.notice_record_interview(
+            notice_id=pk, acting_user=request.user, **form.cleaned_data
+        )
+        return _("Interview recorded.")
+
+    return _action(request, pk, run)
