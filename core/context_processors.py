@@ -16,7 +16,7 @@ class NavItem:
     active: bool
 
 
-# Items added by higher apps (their AppConfig.ready): (position, label, url name, prefix, predicate).
+# Items added by higher apps in AppConfig.ready: (position, label, url name, prefix, predicate).
 _registered: list[tuple[int, object, str, str, object]] = []
 
 

@@ -183,10 +183,10 @@ SORTS = {
 class LedgerFilterForm(forms.Form):
     q = forms.CharField(label=_("Search subject or number"), required=False, max_length=100)
     kind = forms.ChoiceField(
-        label=_("Kind"), required=False, choices=[("", _("All"))] + list(NoticeKind.choices)
+        label=_("Kind"), required=False, choices=[("", _("All")), *list(NoticeKind.choices)]
     )
     state = forms.ChoiceField(
-        label=_("State"), required=False, choices=[("", _("All"))] + list(NoticeState.choices)
+        label=_("State"), required=False, choices=[("", _("All")), *list(NoticeState.choices)]
     )
     target = forms.TypedChoiceField(
         label=_("Community"), required=False, coerce=int, empty_value=None
@@ -197,8 +197,12 @@ class LedgerFilterForm(forms.Form):
     light = forms.ChoiceField(
         label=_("Light"),
         required=False,
-        choices=[("", _("All"))]
-        + [(Light.RED, _("Overdue")), (Light.YELLOW, _("Due soon")), (Light.GREEN, _("On track"))],
+        choices=[
+            ("", _("All")),
+            (Light.RED, _("Overdue")),
+            (Light.YELLOW, _("Due soon")),
+            (Light.GREEN, _("On track")),
+        ],
     )
     issued_from = forms.DateField(label=_("Issued from"), required=False, widget=DateInput)
     issued_to = forms.DateField(label=_("Issued to"), required=False, widget=DateInput)

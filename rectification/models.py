@@ -227,7 +227,7 @@ class Notice(ConcurrentTransitionMixin, models.Model):
 
 
 class Reply(models.Model):
-    """A written reply or explanation (书面答复/说明). A return keeps it; the next is a new version."""
+    """A written reply or explanation (书面答复/说明); a return keeps it, then a new version."""
 
     notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="replies")
     version = models.PositiveSmallIntegerField(_("version"))

@@ -291,7 +291,7 @@ USE_X_REAL_IP = env_bool("USE_X_REAL_IP", False)
 SITE_NAME = os.environ.get("SITE_NAME") or _("Party-building assessment")
 
 # Evidence files (issue 3): a size limit per file and the types beyond PDF, DOCX, XLSX, JPG, PNG
-# that this office accepts (from core.evidence.EXTRA_TYPES: doc, xls, pptx, odt, ods, gif, webp, zip).
+# that this office accepts (core.evidence.EXTRA_TYPES: doc, xls, pptx, odt, ods, gif, webp, zip).
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024)))
 EVIDENCE_EXTRA_TYPES = env_list("EVIDENCE_EXTRA_TYPES", [])
 # Django keeps uploads above this size in a temporary file instead of memory.
