@@ -10,6 +10,7 @@ Transition methods only assign fields; services (services.py) lock, check, save 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -66,7 +67,13 @@ class NoticeCounter(models.Model):
 
 
 def _can_escalate(notice) -> bool:
-    return notice.kind in ESCALATES_TO
+    """Art. 11 / R11.2: an issued notice, or one whose measures are overdue, goes one step up the
+    ladder; an opinion letter is the top."""
+    if notice.kind not in ESCALATES_TO:
+        return False
+    if notice.state == NoticeState.ISSUED:
+        return True
+    return bool(notice.measures_due_at and notice.measures_due_at < timezone.now())
 
 
 class Notice(ConcurrentTransitionMixin, models.Model):
@@ -217,8 +224,6 @@ class Notice(ConcurrentTransitionMixin, models.Model):
     def withdraw(self):
         pass
 
-    # Art. 11 / R11.2: an issued notice, or one whose measures are overdue, can be escalated one
-    # step up the ladder; an opinion letter is the top.
     @transition(
         field=state, source=[S.ISSUED, S.REPLIED], target=S.ESCALATED, conditions=[_can_escalate]
     )

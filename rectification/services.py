@@ -645,15 +645,6 @@ def notice_withdraw(*, notice_id: int, acting_user, reason: str) -> Notice:
     )
 
 
-def _is_escalable(notice: Notice, now: dt.datetime) -> bool:
-    # Art. 11 / R11.2: escalate an issued notice, or one whose measures are overdue.
-    if notice.state == S.ISSUED:
-        return True
-    return notice.state == S.REPLIED and bool(
-        notice.measures_due_at and notice.measures_due_at < now
-    )
-
-
 def notice_escalate(*, notice_id: int, acting_user, reason: str = "") -> Notice:
     """升级: a contact sheet becomes a supervision sheet, a supervision sheet an opinion letter
     with an interview. Returns the new draft, prefilled and linked; the old one is 已升级."""
@@ -662,10 +653,6 @@ def notice_escalate(*, notice_id: int, acting_user, reason: str = "") -> Notice:
     created: list[Notice] = []
 
     def apply(notice: Notice) -> dict:
-        if not _is_escalable(notice, now):
-            raise Conflict(
-                _("Only an issued notice, or one whose measures are overdue, can be escalated.")
-            )
         workitems.close_items(subject=notice, state=WorkItemState.CANCELLED)
         notice.closed_at, notice.close_reason, notice.current_due_at = now, reason, None
         new_kind = ESCALATES_TO[notice.kind]

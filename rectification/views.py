@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_fsm import can_proceed
 
 from core import access, workitems
 from core.models import Role, Unit, UnitKind
@@ -279,9 +280,7 @@ def notice_detail(request, pk: int):
             and state in (NoticeState.REPLIED, NoticeState.MEASURES_SUBMITTED),
             "verify": can["verify"] and state == NoticeState.MEASURES_SUBMITTED,
             "withdraw": can["withdraw"] and state in (NoticeState.DRAFT, NoticeState.ISSUED),
-            "escalate": can["escalate"]
-            and notice.kind != "opinion"
-            and services._is_escalable(notice, now),
+            "escalate": can["escalate"] and can_proceed(notice.escalate),
             "interview": can["interview"]
             and state not in (NoticeState.DRAFT, NoticeState.WITHDRAWN),
         },
