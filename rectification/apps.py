@@ -17,6 +17,11 @@ class RectificationConfig(AppConfig):
         from . import policies
 
         policies.register()
+        from core.demo import register_seeder
+
+        from .demo import seed_notices
+
+        register_seeder(seed_notices)
         register_nav(
             position=10,
             label=_("Task inbox"),

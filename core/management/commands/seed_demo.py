@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from core import demo
 from core.audit import audit_record
 from core.models import DepartmentLine, Role, RoleAssignment, SubDistrict, Unit, UnitKind, User
 
@@ -125,6 +126,8 @@ class Command(BaseCommand):
         created += made
         if made:
             audit_record(event_type="demo.seed_user", job="seed_demo", subject=admin)
+        for seeder in demo.seeders():  # demo cases of the other apps (notices, …)
+            created += seeder(sd)
         return created
 
     def _account(self, sd, username, display, unit, role) -> int:
