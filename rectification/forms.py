@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.forms import DateInput
 from core.models import Unit, UnitKind
@@ -40,7 +41,7 @@ class NoticeForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("The Office may choose several communities: each gets its own notice."),
     )
-    subject = forms.CharField(label=_("Subject"), max_length=MAX_SUBJECT)
+    subject = forms.CharField(label=pgettext_lazy("notice", "Subject"), max_length=MAX_SUBJECT)
     problem = forms.CharField(
         label=_("Problem found"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 5})
     )

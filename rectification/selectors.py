@@ -9,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core import access, workitems
 from core.models import AuditEvent, Evidence
@@ -75,7 +76,7 @@ def ledger_xlsx(notices: QuerySet[Notice]) -> bytes:
             _("Light"),
             _("Community"),
             _("Issuing unit"),
-            _("Subject"),
+            pgettext("notice", "Subject"),
             _("Issued at"),
             _("Reply due"),
             _("Measures due"),

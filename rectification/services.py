@@ -17,6 +17,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from core import access, evidence, workdays, workitems
@@ -114,7 +115,9 @@ def clean_text(value: str, *, label: str, max_length: int, required: bool = True
 def _validate_input(data: NoticeInput) -> NoticeInput:
     if data.kind not in NoticeKind.values:
         raise ValidationError(_("Unknown kind of notice."))
-    data.subject = clean_text(data.subject, label=_("Subject"), max_length=MAX_SUBJECT)
+    data.subject = clean_text(
+        data.subject, label=pgettext("notice", "Subject"), max_length=MAX_SUBJECT
+    )
     data.problem = clean_text(data.problem, label=_("Problem found"), max_length=MAX_TEXT)
     data.basis = clean_text(data.basis, label=_("Basis"), max_length=5000, required=False)
     if data.reply_due is None or data.measures_due is None:

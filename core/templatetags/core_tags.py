@@ -28,3 +28,17 @@ def bs(field):
         attrs["class"] += " is-invalid"
         attrs["aria-invalid"] = "true"
     return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def iso_local(value) -> str:
+    """An ISO timestamp from audit JSON, shown as local 'YYYY-MM-DD HH:MM'."""
+    from django.utils import timezone
+    from django.utils.dateparse import parse_datetime
+
+    moment = parse_datetime(str(value or ""))
+    if moment is None:
+        return str(value or "")
+    if timezone.is_naive(moment):
+        return moment.strftime("%Y-%m-%d %H:%M")
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
