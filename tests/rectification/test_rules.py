@@ -22,8 +22,11 @@ SH = dt.timezone(dt.timedelta(hours=8))
 
 def _issue(org, target=None, **overrides):
     office = org.user(Role.OFFICE_STAFF)
-    draft = services.notice_create(acting_user=office, data=notice_input(org, **overrides),
-                                   target_id=(target or org.community).pk)
+    draft = services.notice_create(
+        acting_user=office,
+        data=notice_input(org, **overrides),
+        target_id=(target or org.community).pk,
+    )
     return services.notice_issue(notice_id=draft.pk, acting_user=office)
 
 
@@ -34,8 +37,9 @@ def test_escalation_ladder_contact_to_supervision_to_opinion_with_interview(org)
     office = org.user(Role.OFFICE_STAFF)
     contact = _issue(org)
     # when the Office escalates the contact sheet
-    supervision = services.notice_escalate(notice_id=contact.pk, acting_user=office,
-                                           reason="逾期未答复")
+    supervision = services.notice_escalate(
+        notice_id=contact.pk, acting_user=office, reason="逾期未答复"
+    )
     # then the old one is 已升级 and stays readable; the new one is a prefilled, linked draft
     contact.refresh_from_db()
     assert contact.state == NoticeState.ESCALATED
@@ -76,7 +80,8 @@ def test_replied_notice_escalates_only_when_measures_are_overdue(org, monkeypatc
 def test_bulk_issue_gives_each_community_its_own_numbered_notice(org):
     office = org.user(Role.OFFICE_STAFF)
     notices = services.notice_bulk_issue(
-        acting_user=office, data=notice_input(org),
+        acting_user=office,
+        data=notice_input(org),
         target_ids=[org.community.pk, org.community2.pk],
     )
     assert {n.target_id for n in notices} == {org.community.pk, org.community2.pk}
@@ -88,8 +93,11 @@ def test_bulk_issue_is_all_or_nothing(org, other_org):
     office = org.user(Role.OFFICE_STAFF)
     # given one target that is not a community of this sub-district
     with pytest.raises(ValidationError):
-        services.notice_bulk_issue(acting_user=office, data=notice_input(org),
-                                   target_ids=[org.community.pk, other_org.community.pk])
+        services.notice_bulk_issue(
+            acting_user=office,
+            data=notice_input(org),
+            target_ids=[org.community.pk, other_org.community.pk],
+        )
     # then no notice and no audit row was kept
     assert not Notice.objects.exists()
     assert not AuditEvent.objects.filter(event_type__startswith="notice.").exists()
@@ -97,11 +105,19 @@ def test_bulk_issue_is_all_or_nothing(org, other_org):
 
 def test_only_the_office_may_issue_to_several_communities_in_the_form(client, org):
     client.force_login(org.user(Role.DEPT_ASSESSOR))
-    response = client.post(reverse("notice_new"), {
-        "kind": "contact", "issuing_unit": org.dept_lz.pk,
-        "targets": [org.community.pk, org.community2.pk], "subject": "s", "problem": "p",
-        "reply_due_workdays": 5, "measures_due_workdays": 10, "issue": "1",
-    })
+    response = client.post(
+        reverse("notice_new"),
+        {
+            "kind": "contact",
+            "issuing_unit": org.dept_lz.pk,
+            "targets": [org.community.pk, org.community2.pk],
+            "subject": "s",
+            "problem": "p",
+            "reply_due_workdays": 5,
+            "measures_due_workdays": 10,
+            "issue": "1",
+        },
+    )
     assert response.status_code == 200
     assert "只有办公室" in response.content.decode()
     assert not Notice.objects.exists()
@@ -125,8 +141,12 @@ def test_interview_record_is_kept_and_audited(org):
     office = org.user(Role.OFFICE_STAFF)
     notice = _issue(org, kind=NoticeKind.OPINION, interview_required=True)
     services.notice_record_interview(
-        notice_id=notice.pk, acting_user=office, date=dt.date(2026, 3, 5), place="街道会议室",
-        attendees="书记、办公室主任", summary="约谈书记，明确整改要求。",
+        notice_id=notice.pk,
+        acting_user=office,
+        date=dt.date(2026, 3, 5),
+        place="街道会议室",
+        attendees="书记、办公室主任",
+        summary="约谈书记，明确整改要求。",
     )
     notice.refresh_from_db()
     assert notice.interview_place == "街道会议室"
@@ -195,8 +215,9 @@ def test_ledger_filters_search_and_exports_exactly_the_filtered_rows(client, org
     assert [n.subject for n in page] == ["党费收缴不规范"]
     # search by number
     number = Notice.objects.get(subject="宣传栏未更新").number
-    assert [n.number for n in client.get(reverse("ledger"), {"q": number}).context["page_obj"]
-            ] == [number]
+    assert [n.number for n in client.get(reverse("ledger"), {"q": number}).context["page_obj"]] == [
+        number
+    ]
     # export the filtered rows only, Chinese headers, local times
     response = client.get(reverse("ledger_export"), {"q": "党费"})
     assert response["Content-Disposition"].startswith("attachment;")
@@ -213,8 +234,8 @@ def test_department_ledger_shows_only_its_own_notices(client, org):
     _issue(org, subject="办公室发的")
     dept = org.user(Role.DEPT_ASSESSOR)
     draft = services.notice_create(
-        acting_user=dept, data=notice_input(org, issuing_unit_id=org.dept_lz.pk,
-                                            subject="纪检发的"),
+        acting_user=dept,
+        data=notice_input(org, issuing_unit_id=org.dept_lz.pk, subject="纪检发的"),
         target_id=org.community.pk,
     )
     services.notice_issue(notice_id=draft.pk, acting_user=dept)
@@ -226,7 +247,8 @@ def test_ledger_light_filter(client, org):
     overdue = _issue(org, subject="逾期的")
     _issue(org, subject="正常的")
     Notice.objects.filter(pk=overdue.pk).update(
-        current_due_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+        current_due_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    )
     client.force_login(org.user(Role.AUDITOR))
     page = client.get(reverse("ledger"), {"light": "red"}).context["page_obj"]
     assert [n.subject for n in page] == ["逾期的"]
@@ -241,11 +263,36 @@ def test_case_page_shows_the_timeline_with_return_reasons(client, org, issued):
     services.notice_return(notice_id=issued.pk, acting_user=office, reason="请补充时间表")
     client.force_login(org.user(Role.AUDITOR))
     body = client.get(reverse("notice_detail", args=[issued.pk])).content.decode()
-    assert body.index("notice.issue") < body.index("notice.reply") < body.index(
-        "notice.return_reply")
+    assert (
+        body.index("notice.issue") < body.index("notice.reply") < body.index("notice.return_reply")
+    )
     assert "请补充时间表" in body and "第一次答复" in body
     assert "已签发" in body  # the state after the return
 
 
 def test_state_diagram_in_docs_is_generated_from_the_code():
     call_command("notice_state_diagram", "--check")
+
+
+def test_case_page_lists_attachments_with_size_and_hash(client, org, issued):
+    import hashlib
+
+    from tests.rectification.conftest import PDF_BYTES, pdf
+
+    staff = org.user(Role.COMMUNITY_STAFF)
+    services.notice_reply(
+        notice_id=issued.pk, acting_user=staff, text="见附件", files=[pdf("整改说明.pdf")]
+    )
+    services.notice_submit_measures(
+        notice_id=issued.pk,
+        acting_user=staff,
+        measures=[
+            services.MeasureInput("补记录", "张三", dt.date(2026, 12, 31), [pdf("记录.pdf")])
+        ],
+    )
+    client.force_login(org.user(Role.AUDITOR))
+    response = client.get(reverse("notice_detail", args=[issued.pk]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "整改说明.pdf" in body and "记录.pdf" in body
+    assert hashlib.sha256(PDF_BYTES).hexdigest() in body
