@@ -70,7 +70,9 @@ class CheckedFile:
 
 
 def _human(size: int) -> str:
-    return f"{size / (1024 * 1024):.0f} MB"
+    from django.template.defaultfilters import filesizeformat
+
+    return str(filesizeformat(size))
 
 
 def check_upload(upload) -> CheckedFile:

@@ -291,8 +291,11 @@ def evidence_download(request, pk: int):
     if not path.exists():
         raise Http404
     response = FileResponse(open(path, "rb"), content_type=item.content_type)  # noqa: SIM115
-    ascii_name = item.original_name.encode("ascii", "ignore").decode() or f"file.{item.file_type}"
-    ascii_name = ascii_name.replace('"', "").replace("\\", "")
+    # For clients that ignore filename*: an ASCII name that is never just ".pdf".
+    ascii_name = item.original_name.encode("ascii", "ignore").decode().replace('"', "")
+    ascii_name = ascii_name.replace("\\", "")
+    if not ascii_name.rsplit(".", 1)[0].strip():
+        ascii_name = f"evidence-{item.pk}.{item.file_type}"
     response["Content-Disposition"] = (
         f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(item.original_name)}"
     )

@@ -169,7 +169,8 @@ class Notice(ConcurrentTransitionMixin, models.Model):
                 name="notice_measures_due_after_reply_due",
             ),
             models.CheckConstraint(
-                condition=Q(state="draft") | ~Q(number=""), name="notice_issued_has_number"
+                condition=Q(issued_at__isnull=True) | ~Q(number=""),
+                name="notice_issued_has_number",
             ),
         ]
         indexes = [

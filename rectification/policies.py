@@ -13,7 +13,7 @@ from django.db.models import Q
 from core import access
 from core.models import Role
 
-from .models import Measure, MeasureSet, Notice, NoticeState, Reply
+from .models import Measure, MeasureSet, Notice, Reply
 
 SEE_ALL = (Role.OFFICE_STAFF, Role.AUDITOR, Role.LEADER, Role.ADMIN)
 ISSUER_ROLES = (Role.OFFICE_STAFF, Role.DEPT_ASSESSOR)
@@ -33,7 +33,8 @@ def notice_q(user) -> Q | None:
         q |= Q(issuing_unit_id__in=issuer_units)
     communities = access.community_ids(user)
     if communities:
-        q |= Q(target_id__in=communities) & ~Q(state=NoticeState.DRAFT)
+        # A community sees a notice once it has been issued (never a draft, nor a draft withdrawn).
+        q |= Q(target_id__in=communities, issued_at__isnull=False)
     return q
 
 
@@ -54,7 +55,7 @@ class NoticePolicy(access.Policy):
             return True
         if access.has_role(user, Role.DEPT_ASSESSOR, unit=obj.issuing_unit_id):
             return True
-        return obj.state != NoticeState.DRAFT and access.has_role(
+        return obj.issued_at is not None and access.has_role(
             user, *COMMUNITY_ROLES, unit=obj.target_id
         )
 
