@@ -48,6 +48,7 @@ format: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(PY) scripts/bench.py
+	$(PY) scripts/bench_notices.py
 
 messages: $(VENV)/.dev
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles --no-obsolete

@@ -1,0 +1,137 @@
+"""Notice pages run a fixed number of queries whatever the number of rows (1 and many).
+
+Every request starts with session, user, sub-district (navbar) and roles, and ends with the
+session save in a savepoint (idle expiry renews the session on every request): see
+tests/core/test_query_counts.py. The numbers below are the page's total.
+"""
+
+import datetime as dt
+from io import BytesIO
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from core.models import Role, WorkItem
+from rectification import services
+from rectification.models import Notice
+from tests.rectification.conftest import notice_input, pdf
+
+pytestmark = pytest.mark.django_db
+
+
+def _issue_many(org, n: int) -> list[Notice]:
+    """n notices issued by the Office to c01 through the services (so their work items exist)."""
+    office = org.user(Role.OFFICE_STAFF)
+    return [
+        services.notice_issue(
+            notice_id=services.notice_create(
+                acting_user=office,
+                data=notice_input(org, subject=f"问题{i}"),
+                target_id=org.community.pk,
+            ).pk,
+            acting_user=office,
+        )
+        for i in range(n)
+    ]
+
+
+def _warm(client, user, url: str) -> None:
+    """Log in and load the page once (content types and the like are cached per process)."""
+    client.force_login(user)
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_inbox_queries(client, org, rows, django_assert_num_queries):
+    _issue_many(org, rows)
+    _warm(client, org.user(Role.COMMUNITY_STAFF), reverse("inbox"))
+    # 2 calendar (lights), count, light counts, page of items with owner unit
+    with django_assert_num_queries(12):
+        response = client.get(reverse("inbox"))
+    assert response.status_code == 200
+    assert len(response.context["page_obj"]) == rows
+    assert WorkItem.objects.filter(owner_unit=org.community, state="open").count() == rows
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_ledger_queries(client, org, rows, django_assert_num_queries):
+    _issue_many(org, rows)
+    _warm(client, org.user(Role.OFFICE_STAFF), reverse("ledger"))
+    # filter form's units, 2 calendar (lights), count, issuer units, page with target and issuer
+    with django_assert_num_queries(13):
+        response = client.get(reverse("ledger"))
+    assert response.status_code == 200
+    assert len(response.context["page_obj"]) == rows
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_ledger_export_queries(client, org, rows, django_assert_num_queries):
+    _issue_many(org, rows)
+    _warm(client, org.user(Role.OFFICE_STAFF), reverse("ledger_export"))
+    # filter form's units, 2 calendar (lights), all rows with target and issuer in one query
+    with django_assert_num_queries(10):
+        response = client.get(reverse("ledger_export"))
+    assert response.status_code == 200
+    sheet = load_workbook(BytesIO(response.content), read_only=True).active
+    assert len(list(sheet.values)) == rows + 1  # the header and one line per notice
+
+
+def _busy_case(org, versions: int, measures: int, files: int) -> Notice:
+    """A notice with `versions` replies and measure sets (all but the last returned), each
+    measure set with `measures` measures, each reply and measure with `files` attachments."""
+    office, staff = org.user(Role.OFFICE_STAFF), org.user(Role.COMMUNITY_STAFF)
+    notice = _issue_many(org, 1)[0]
+    for v in range(versions):
+        services.notice_reply(
+            notice_id=notice.pk,
+            acting_user=staff,
+            text=f"答复{v}",
+            files=[pdf(f"r{v}-{f}.pdf") for f in range(files)],
+        )
+        if v < versions - 1:
+            services.notice_return(notice_id=notice.pk, acting_user=office, reason="补充")
+    for v in range(versions):
+        services.notice_submit_measures(
+            notice_id=notice.pk,
+            acting_user=staff,
+            measures=[
+                services.MeasureInput(
+                    f"措施{v}-{m}",
+                    "张三",
+                    dt.date(2026, 12, 31),
+                    [pdf(f"m{v}-{m}-{f}.pdf") for f in range(files)],
+                )
+                for m in range(measures)
+            ],
+        )
+        if v < versions - 1:
+            services.notice_return(notice_id=notice.pk, acting_user=office, reason="不具体")
+    return notice
+
+
+@pytest.mark.parametrize(
+    ("versions", "measures", "files"),
+    [
+        pytest.param(1, 1, 0, id="1-reply-1-measure"),
+        pytest.param(4, 6, 0, id="4-replies-4x6-measures"),
+        pytest.param(1, 1, 1, id="1-file-each"),
+        pytest.param(4, 6, 3, id="3-files-each"),
+    ],
+)
+@pytest.mark.parametrize("role", [Role.OFFICE_STAFF, Role.COMMUNITY_STAFF])
+def test_case_page_queries(client, org, role, versions, measures, files, django_assert_num_queries):
+    notice = _busy_case(org, versions, measures, files)
+    url = reverse("notice_detail", args=[notice.pk])
+    _warm(client, org.user(role), url)
+    # notice, 2 calendar (lights), replies, measure sets, measures, evidence, timeline, escalated_to
+    with django_assert_num_queries(16):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert len(response.context["replies"]) == versions
+    assert len(response.context["measure_sets"]) == versions
+    assert sum(len(s.measures.all()) for s in response.context["measure_sets"]) == (
+        versions * measures
+    )
+    shown = response.content.decode().count('data-testid="evidence"')
+    assert shown >= versions * files * (1 + measures)
