@@ -62,3 +62,28 @@ class AuditFilterForm(forms.Form):
             end = dt.datetime.combine(data["date_to"] + dt.timedelta(days=1), dt.time.min)
             events = events.filter(created_at__lt=timezone.make_aware(end))
         return events
+
+
+class FastSelect(forms.Select):
+    """A <select> whose options are rendered in Python, not through one template per option: a
+    300-community dropdown took ~8 ms through Django's widget templates (make bench)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        from django.forms.utils import flatatt
+        from django.utils.html import conditional_escape
+        from django.utils.safestring import mark_safe
+
+        final = self.build_attrs(self.attrs, attrs)
+        final["name"] = name
+        values = value if isinstance(value, list | tuple) else [value]
+        selected = {str(v) for v in values if v not in (None, "")}
+        parts = [f"<select{flatatt(final)}>"]
+        for option_value, label in self.choices:
+            option_value = "" if option_value is None else str(option_value)
+            mark = " selected" if option_value in selected else ""
+            parts.append(
+                f'<option value="{conditional_escape(option_value)}"{mark}>'
+                f"{conditional_escape(label)}</option>"
+            )
+        parts.append("</select>")
+        return mark_safe("".join(parts))

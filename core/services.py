@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from . import access
+from . import access, workitems
 from .audit import audit_record, model_snapshot
 from .middleware import current_ip
 from .models import CalendarDay, CalendarYear, DayKind
@@ -17,11 +18,24 @@ from .models import CalendarDay, CalendarYear, DayKind
 MAX_IMPORT_ROWS = 2000
 
 
+def _moves_lights(service):
+    """A calendar change may move the "due soon" limit of the lights: forget it once committed."""
+
+    @functools.wraps(service)
+    def wrapper(*args, **kwargs):
+        result = service(*args, **kwargs)
+        transaction.on_commit(workitems.forget_thresholds)
+        return result
+
+    return wrapper
+
+
 def _require_calendar_editor(user) -> None:
     if not access.can_edit_calendar(user):
         raise PermissionDenied(_("Only the Office can edit the working-day calendar."))
 
 
+@_moves_lights
 def calendar_day_set(
     *, acting_user, day: dt.date, kind: str, name: str = "", note: str = ""
 ) -> CalendarDay:
@@ -55,6 +69,7 @@ def _calendar_day_set(acting_user, day, kind, name, note) -> CalendarDay:
     return obj
 
 
+@_moves_lights
 def calendar_day_delete(*, acting_user, day_id: int) -> None:
     """Remove an override; the day falls back to the built-in calendar."""
     _require_calendar_editor(acting_user)
@@ -70,6 +85,7 @@ def calendar_day_delete(*, acting_user, day_id: int) -> None:
         obj.delete()
 
 
+@_moves_lights
 def calendar_year_set(*, acting_user, year: int, complete: bool, source: str = "") -> CalendarYear:
     """Mark a year's arrangement as fully entered (or not), so deadlines may use it."""
     _require_calendar_editor(acting_user)
@@ -133,6 +149,7 @@ def _parse_date(value) -> dt.date:
     raise ValueError(text)
 
 
+@_moves_lights
 def calendar_import_rows(*, acting_user, rows: list[tuple]) -> ImportResult:
     """Import (date, kind, name, note) rows: all or nothing, one audit row per changed day."""
     _require_calendar_editor(acting_user)

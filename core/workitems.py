@@ -11,6 +11,7 @@ without any job running.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -40,10 +41,23 @@ class LightThresholds:
     approximate: bool  # the calendar lacked a year: weekdays were counted instead
 
 
+# The "due soon" limit depends only on the local date and the calendar: keep it a few minutes per
+# process (calendar edits clear it here; other processes follow within THRESHOLD_TTL).
+THRESHOLD_TTL = 300.0
+_thresholds_cache: dict = {}
+
+
+def forget_thresholds() -> None:
+    _thresholds_cache.clear()
+
+
 def light_thresholds(now: datetime | None = None) -> LightThresholds:
     """Compute once per request: everything due before `due_soon_until` is yellow (or red)."""
     now = now or timezone.now()
     today = workdays.local_date(now)
+    cached = _thresholds_cache.get(today)
+    if cached is not None and time.monotonic() - cached[0] < THRESHOLD_TTL:
+        return LightThresholds(now, cached[1], cached[2])
     try:
         last = workdays.add_workdays(today, DUE_SOON_WORKDAYS)
         approximate = False
@@ -53,7 +67,10 @@ def light_thresholds(now: datetime | None = None) -> LightThresholds:
             last += timedelta(days=1)
             counted += last.weekday() < 5
         approximate = True
-    return LightThresholds(now, workdays.end_of_day(last), approximate)
+    due_soon_until = workdays.end_of_day(last)
+    _thresholds_cache.clear()
+    _thresholds_cache[today] = (time.monotonic(), due_soon_until, approximate)
+    return LightThresholds(now, due_soon_until, approximate)
 
 
 def light_of(due_at: datetime | None, thresholds: LightThresholds) -> str:

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import time
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.forms import DateInput
+from core.forms import DateInput, FastSelect
 from core.models import Unit, UnitKind
 from core.workitems import Light
 
@@ -184,16 +186,19 @@ SORTS = {
 class LedgerFilterForm(forms.Form):
     q = forms.CharField(label=_("Search subject or number"), required=False, max_length=100)
     kind = forms.ChoiceField(
-        label=_("Kind"), required=False, choices=[("", _("All")), *list(NoticeKind.choices)]
+        label=_("Kind"),
+        required=False,
+        choices=[("", _("All")), *list(NoticeKind.choices)],
+        widget=FastSelect,
     )
     state = forms.ChoiceField(
         label=_("State"), required=False, choices=[("", _("All")), *list(NoticeState.choices)]
     )
     target = forms.TypedChoiceField(
-        label=_("Community"), required=False, coerce=int, empty_value=None
+        label=_("Community"), required=False, coerce=int, empty_value=None, widget=FastSelect
     )
     issuer = forms.TypedChoiceField(
-        label=_("Issuing unit"), required=False, coerce=int, empty_value=None
+        label=_("Issuing unit"), required=False, coerce=int, empty_value=None, widget=FastSelect
     )
     light = forms.ChoiceField(
         label=_("Light"),
@@ -222,12 +227,34 @@ class LedgerFilterForm(forms.Form):
 
     def __init__(self, *args, sub_district_id: int, **kwargs):
         super().__init__(*args, **kwargs)
-        units = Unit.objects.filter(sub_district_id=sub_district_id).order_by("sort_order")
-        self.fields["target"].choices = [("", _("All"))] + [
-            (u.pk, u.display_name) for u in units if u.kind == UnitKind.COMMUNITY
-        ]
-        self.fields["issuer"].choices = [("", _("All"))] + [
-            (u.pk, u.display_name)
-            for u in units
-            if u.kind in (UnitKind.OFFICE, UnitKind.DEPARTMENT)
-        ]
+        communities, issuers = _unit_choices(sub_district_id)
+        self.fields["target"].choices = [("", _("All")), *communities]
+        self.fields["issuer"].choices = [("", _("All")), *issuers]
+        for field in self.fields.values():
+            if type(field.widget) is forms.Select:
+                field.widget = FastSelect(choices=field.choices)
+
+
+# Unit names change rarely; the ledger asks for them on every page (make bench): keep them a
+# minute per process.
+UNIT_CHOICES_TTL = 60.0
+_unit_choices_cache: dict[int, tuple[float, list, list]] = {}
+
+
+def _unit_choices(sub_district_id: int) -> tuple[list, list]:
+    cached = _unit_choices_cache.get(sub_district_id)
+    if cached is not None and time.monotonic() - cached[0] < UNIT_CHOICES_TTL:
+        return cached[1], cached[2]
+    units = (
+        Unit.objects.filter(sub_district_id=sub_district_id)
+        .order_by("sort_order", "name")
+        .values_list("pk", "kind", "name", "short_name")
+    )
+    communities, issuers = [], []
+    for pk, kind, name, short_name in units:
+        if kind == UnitKind.COMMUNITY:
+            communities.append((pk, short_name or name))
+        elif kind in (UnitKind.OFFICE, UnitKind.DEPARTMENT):
+            issuers.append((pk, short_name or name))
+    _unit_choices_cache[sub_district_id] = (time.monotonic(), communities, issuers)
+    return communities, issuers

@@ -182,6 +182,8 @@ class Notice(ConcurrentTransitionMixin, models.Model):
             ),
             models.Index(fields=["issuing_unit", "state"], name="notice_issuer_state"),
             models.Index(fields=["sub_district", "-issued_at"], name="notice_sd_issued"),
+            # The ledger's light filters and deadline sort, across states.
+            models.Index(fields=["sub_district", "current_due_at"], name="notice_sd_due"),
         ]
 
     def __str__(self) -> str:

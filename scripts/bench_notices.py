@@ -584,7 +584,7 @@ def main() -> None:
         expected = {
             "ledger_page_default_sort": "notice_sd_issued",
             "ledger_open_sorted_by_due": "notice_sd_state_due",
-            "ledger_red_light": "notice_sd_state_due",
+            "ledger_red_light": "notice_sd_due",
             "inbox_page": "workitem_owner_state_due",
             "inbox_count": "workitem_owner_state_due",
         }

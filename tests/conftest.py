@@ -20,3 +20,15 @@ def other_org(db) -> Org:
 def _skip_postgres_only(request):
     if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (run by .ci/run with DATABASE_URL=postgres://…)")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Per-process caches (lights' due-soon limit, ledger unit choices) must not leak between
+    tests: rolled-back ids are reused on SQLite."""
+    from core import workitems
+    from rectification import forms
+
+    workitems.forget_thresholds()
+    forms._unit_choices_cache.clear()
+    yield

@@ -42,3 +42,30 @@ def iso_local(value) -> str:
     if timezone.is_naive(moment):
         return moment.strftime("%Y-%m-%d %H:%M")
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+_badges: dict[tuple[str, str], str] = {}
+
+
+@register.filter
+def light_badge(light) -> str:
+    """The traffic light of a deadline as a badge (逾期 red, 临期 yellow, 正常 green)."""
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import get_language, gettext
+
+    key = (get_language() or "", str(light))
+    badge = _badges.get(key)
+    if badge is None:
+        styles = {
+            "red": ("danger", gettext("Overdue")),
+            "yellow": ("warning", gettext("Due soon")),
+            "green": ("success", gettext("On track")),
+        }
+        if light not in styles:
+            return ""
+        css, label = styles[light]
+        badge = _badges[key] = mark_safe(
+            f'<span class="badge text-bg-{css}" data-light="{light}">'
+            f'<span class="light light-{light}" aria-hidden="true"></span> {label}</span>'
+        )
+    return badge

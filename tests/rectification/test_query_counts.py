@@ -37,7 +37,8 @@ def _issue_many(org, n: int) -> list[Notice]:
 
 
 def _warm(client, user, url: str) -> None:
-    """Log in and load the page once (content types and the like are cached per process)."""
+    """Log in and load the page once (content types and the lights' "due soon" limit are cached
+    per process)."""
     client.force_login(user)
     assert client.get(url).status_code == 200
 
@@ -47,7 +48,7 @@ def test_inbox_queries(client, org, rows, django_assert_num_queries):
     _issue_many(org, rows)
     _warm(client, org.user(Role.COMMUNITY_STAFF), reverse("inbox"))
     # 2 calendar (lights), count, light counts, page of items with owner unit
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(9):
         response = client.get(reverse("inbox"))
     assert response.status_code == 200
     assert len(response.context["page_obj"]) == rows
@@ -59,7 +60,7 @@ def test_ledger_queries(client, org, rows, django_assert_num_queries):
     _issue_many(org, rows)
     _warm(client, org.user(Role.OFFICE_STAFF), reverse("ledger"))
     # filter form's units, 2 calendar (lights), count, issuer units, page with target and issuer
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(9):
         response = client.get(reverse("ledger"))
     assert response.status_code == 200
     assert len(response.context["page_obj"]) == rows
@@ -70,7 +71,7 @@ def test_ledger_export_queries(client, org, rows, django_assert_num_queries):
     _issue_many(org, rows)
     _warm(client, org.user(Role.OFFICE_STAFF), reverse("ledger_export"))
     # filter form's units, 2 calendar (lights), all rows with target and issuer in one query
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(7):
         response = client.get(reverse("ledger_export"))
     assert response.status_code == 200
     sheet = load_workbook(BytesIO(response.content), read_only=True).active
@@ -125,7 +126,7 @@ def test_case_page_queries(client, org, role, versions, measures, files, django_
     url = reverse("notice_detail", args=[notice.pk])
     _warm(client, org.user(role), url)
     # notice, 2 calendar (lights), replies, measure sets, measures, evidence, timeline, escalated_to
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(14):
         response = client.get(url)
     assert response.status_code == 200
     assert len(response.context["replies"]) == versions

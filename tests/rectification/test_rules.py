@@ -184,9 +184,9 @@ def test_inbox_counts_lights_at_read_time(client, org, monkeypatch):
     response = client.get(reverse("inbox"))
     # then the overdue one comes first, and each light is counted without any job running
     assert response.context["counts"] == {"red": 1, "yellow": 1, "green": 1, "none": 0}
-    assert [i.subject_id for i in response.context["page_obj"]] == [a.pk, b.pk, c.pk]
+    assert [i["subject_id"] for i in response.context["page_obj"]] == [a.pk, b.pk, c.pk]
     red_only = client.get(reverse("inbox"), {"light": "red"})
-    assert [i.subject_id for i in red_only.context["page_obj"]] == [a.pk]
+    assert [i["subject_id"] for i in red_only.context["page_obj"]] == [a.pk]
 
 
 def test_inbox_of_another_community_is_empty(client, org):
@@ -207,17 +207,17 @@ def test_ledger_filters_search_and_exports_exactly_the_filtered_rows(client, org
     client.force_login(org.user(Role.OFFICE_STAFF))
     # search by subject
     page = client.get(reverse("ledger"), {"q": "党费"}).context["page_obj"]
-    assert [n.subject for n in page] == ["党费收缴不规范"]
+    assert [n["subject"] for n in page] == ["党费收缴不规范"]
     # filter by kind and community
     page = client.get(reverse("ledger"), {"kind": "supervision"}).context["page_obj"]
-    assert [n.subject for n in page] == ["宣传栏未更新"]
+    assert [n["subject"] for n in page] == ["宣传栏未更新"]
     page = client.get(reverse("ledger"), {"target": org.community.pk}).context["page_obj"]
-    assert [n.subject for n in page] == ["党费收缴不规范"]
+    assert [n["subject"] for n in page] == ["党费收缴不规范"]
     # search by number
     number = Notice.objects.get(subject="宣传栏未更新").number
-    assert [n.number for n in client.get(reverse("ledger"), {"q": number}).context["page_obj"]] == [
-        number
-    ]
+    assert [
+        n["number"] for n in client.get(reverse("ledger"), {"q": number}).context["page_obj"]
+    ] == [number]
     # export the filtered rows only, Chinese headers, local times
     response = client.get(reverse("ledger_export"), {"q": "党费"})
     assert response["Content-Disposition"].startswith("attachment;")
@@ -240,7 +240,7 @@ def test_department_ledger_shows_only_its_own_notices(client, org):
     )
     services.notice_issue(notice_id=draft.pk, acting_user=dept)
     client.force_login(dept)
-    assert [n.subject for n in client.get(reverse("ledger")).context["page_obj"]] == ["纪检发的"]
+    assert [n["subject"] for n in client.get(reverse("ledger")).context["page_obj"]] == ["纪检发的"]
 
 
 def test_ledger_light_filter(client, org):
@@ -251,7 +251,7 @@ def test_ledger_light_filter(client, org):
     )
     client.force_login(org.user(Role.AUDITOR))
     page = client.get(reverse("ledger"), {"light": "red"}).context["page_obj"]
-    assert [n.subject for n in page] == ["逾期的"]
+    assert [n["subject"] for n in page] == ["逾期的"]
 
 
 # --- the case page -----------------------------------------------------------------------------
