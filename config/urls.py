@@ -24,5 +24,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("core.urls")),
     path("", include("rectification.urls")),
+    path("", include("workflows.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -55,6 +55,15 @@ def navigation(request) -> dict:
         active = path == "/" if prefix == "/$" else path.startswith(prefix)
         nav.append(NavItem(str(label), url, active))
     unit = None
+    unread = 0
     if user.is_authenticated and user.sub_district_id:
         unit = user.sub_district
-    return {"nav_items": nav, "nav_unit": unit, "app_title": settings.SITE_NAME}
+        from .models import Notification
+
+        unread = Notification.objects.filter(recipient_user=user, read_at__isnull=True).count()
+    return {
+        "nav_items": nav,
+        "nav_unit": unit,
+        "unread_notifications": unread,
+        "app_title": settings.SITE_NAME,
+    }

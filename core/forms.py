@@ -87,3 +87,15 @@ class FastSelect(forms.Select):
             )
         parts.append("</select>")
         return mark_safe("".join(parts))
+
+
+class NotificationSettingsForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"), required=False, max_length=254)
+    email_notifications = forms.ChoiceField(
+        label=_("E-mail notifications"),
+        choices=[
+            ("immediate", _("Immediately")),
+            ("digest", _("Daily digest at 08:30")),
+            ("off", _("Off")),
+        ],
+    )

@@ -115,6 +115,16 @@ class User(AbstractUser):
     )
     display_name = models.CharField(_("full name"), max_length=60, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email_notifications = models.CharField(
+        _("e-mail notifications"),
+        max_length=10,
+        choices=[
+            ("immediate", _("Immediately")),
+            ("digest", _("Daily digest at 08:30")),
+            ("off", _("Off")),
+        ],
+        default="immediate",
+    )
 
     objects = UserManager()
 
@@ -388,6 +398,9 @@ class WorkItem(models.Model):
     returned = models.BooleanField(_("returned for rework"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Set once by the deadline sweep when it records the overdue event (display never needs it:
+    # lights are computed from due_at at read time).
+    overdue_at = models.DateTimeField(_("overdue recorded at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("work item")
@@ -403,10 +416,77 @@ class WorkItem(models.Model):
             models.Index(fields=["owner_unit", "state", "due_at"], name="workitem_owner_state_due"),
             models.Index(fields=["sub_district", "state", "due_at"], name="workitem_sd_state_due"),
             models.Index(fields=["subject_type", "subject_id"], name="workitem_subject"),
+            # The sweep's overdue scan: open items past due not yet recorded.
+            models.Index(
+                fields=["due_at"],
+                condition=Q(state="open", overdue_at__isnull=True),
+                name="workitem_sweep_overdue",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+
+class ReminderSent(models.Model):
+    """The reminder ledger: one row per (item, step, due time) guarantees one reminder per step,
+    whatever the number of sweeps or clusters; a changed due time gets its own reminders."""
+
+    work_item = models.ForeignKey(WorkItem, on_delete=models.CASCADE, related_name="reminders")
+    days = models.PositiveSmallIntegerField(_("working days left"))
+    due_at = models.DateTimeField(_("due"))
+    sent_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["work_item", "days", "due_at"], name="remindersent_once_per_step"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.work_item_id} −{self.days}"
+
+
+class DigestSent(models.Model):
+    """One daily e-mail digest per person and local date, whatever the number of runs."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField(_("date"))
+    count = models.PositiveIntegerField(_("notifications"), default=0)
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "date"], name="digestsent_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.date}"
+
+
+class SweepRun(models.Model):
+    """One run of the deadline sweep, for the health page and `deadline_status`."""
+
+    started_at = models.DateTimeField(_("started at"), db_index=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
+    ok = models.BooleanField(_("succeeded"), default=False)
+    examined = models.PositiveIntegerField(_("items examined"), default=0)
+    reminders = models.PositiveIntegerField(_("reminders"), default=0)
+    overdue = models.PositiveIntegerField(_("overdue events"), default=0)
+    proposals = models.PositiveIntegerField(_("escalation proposals"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("deadline sweep")
+        verbose_name_plural = _("deadline sweeps")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {'ok' if self.ok else 'failed'}"
 
 
 class Notification(models.Model):
@@ -439,6 +519,7 @@ class Notification(models.Model):
     subject_id = models.BigIntegerField(null=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     class Meta:
@@ -447,6 +528,12 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["recipient_unit", "-created_at"], name="notification_unit_time"),
             models.Index(fields=["delivered_at"], name="notification_undelivered"),
+            models.Index(fields=["recipient_user", "-created_at"], name="notification_user_time"),
+            models.Index(
+                fields=["recipient_user"],
+                condition=Q(read_at__isnull=True),
+                name="notification_user_unread",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,16 +1,91 @@
-"""Notifications: written in the transaction of their cause (an outbox), delivered after commit.
+"""Notifications: written in the transaction of their cause (an outbox), one row per person of
+the receiving unit, and delivered after commit (in-app at once; e-mail immediately or in a daily
+digest, as each person chooses).
 
-The deadline engine (issue 4) delivers them (notification centre, e-mail, digests); until it lands
-they are recorded and marked delivered by `workflows.tasks.deliver_notifications`.
+Delivery is exactly-once per channel: `delivered_at` and `emailed_at` are set by guarded updates
+inside the transaction that sends, so a retried task skips what is already done.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django_q.tasks import async_task
 
-from .models import Notification
+from .models import Notification, Role, RoleAssignment
+
+# Who in a unit receives its notifications (auditors and administrators only read).
+RECIPIENT_ROLES = (
+    Role.COMMUNITY_STAFF,
+    Role.COMMUNITY_SECRETARY,
+    Role.OFFICE_STAFF,
+    Role.DEPT_ASSESSOR,
+    Role.LEADER,
+)
+DELIVERY_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Message:
+    sub_district_id: int
+    unit_id: int
+    verb: str
+    title: str
+    url: str = ""
+    subject_type_id: int | None = None
+    subject_id: int | None = None
+
+
+def recipients(unit_ids) -> dict[int, list[int]]:
+    """Active users holding a receiving role, per unit (one query)."""
+    result: dict[int, list[int]] = {}
+    rows = (
+        RoleAssignment.objects.filter(
+            unit_id__in=set(unit_ids), role__in=RECIPIENT_ROLES, user__is_active=True
+        )
+        .values_list("unit_id", "user_id")
+        .distinct()
+    )
+    for unit_id, user_id in rows:
+        result.setdefault(unit_id, []).append(user_id)
+    return result
+
+
+def notify_many(messages: list[Message]) -> list[int]:
+    """Record the messages for every receiving person; queue delivery after commit."""
+    if not messages:
+        return []
+    people = recipients(m.unit_id for m in messages)
+    rows = [
+        Notification(
+            sub_district_id=m.sub_district_id,
+            recipient_unit_id=m.unit_id,
+            recipient_user_id=user_id,
+            verb=m.verb,
+            title=m.title[:250],
+            url=m.url,
+            subject_type_id=m.subject_type_id,
+            subject_id=m.subject_id,
+        )
+        for m in messages
+        for user_id in people.get(m.unit_id, [])
+    ]
+    created = Notification.objects.bulk_create(rows, batch_size=1000)
+    ids = [n.pk for n in created if n.pk is not None]
+    if len(ids) != len(created):  # backends that do not return ids from bulk inserts
+        ids = list(
+            Notification.objects.filter(delivered_at__isnull=True)
+            .order_by("-id")
+            .values_list("id", flat=True)[: len(created)]
+        )
+    for start in range(0, len(ids), DELIVERY_CHUNK):
+        chunk = ids[start : start + DELIVERY_CHUNK]
+        transaction.on_commit(
+            lambda chunk=chunk: async_task("workflows.tasks.deliver_notifications", chunk)
+        )
+    return ids
 
 
 def notify(
@@ -21,18 +96,19 @@ def notify(
     title: str,
     url: str = "",
     subject=None,
-    user_id: int | None = None,
-) -> Notification:
-    """Record a notification now; queue its delivery for after the commit."""
-    note = Notification.objects.create(
-        sub_district_id=sub_district_id,
-        recipient_unit_id=unit_id,
-        recipient_user_id=user_id,
-        verb=verb,
-        title=title[:250],
-        url=url,
-        subject_type=ContentType.objects.get_for_model(subject) if subject is not None else None,
-        subject_id=subject.pk if subject is not None else None,
+) -> list[int]:
+    """Record one message for the people of a unit."""
+    subject_type_id = ContentType.objects.get_for_model(subject).pk if subject is not None else None
+    return notify_many(
+        [
+            Message(
+                sub_district_id=sub_district_id,
+                unit_id=unit_id,
+                verb=verb,
+                title=title,
+                url=url,
+                subject_type_id=subject_type_id,
+                subject_id=subject.pk if subject is not None else None,
+            )
+        ]
     )
-    transaction.on_commit(lambda: async_task("workflows.tasks.deliver_notifications", [note.pk]))
-    return note

@@ -14,4 +14,7 @@ urlpatterns = [
     path("calendar/import/", views.calendar_import, name="calendar_import"),
     path("calendar/template.xlsx", views.calendar_template, name="calendar_template"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
+    path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
 ]

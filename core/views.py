@@ -51,10 +51,31 @@ def home(request):
 
 @login_required
 def account(request):
+    from .forms import NotificationSettingsForm
+
+    user = request.user
     assignments = RoleAssignment.objects.filter(
-        user=request.user, unit__sub_district_id=request.user.sub_district_id
+        user=user, unit__sub_district_id=user.sub_district_id
     ).select_related("unit")
-    return render(request, "core/account.html", {"assignments": assignments})
+    initial = {"email": user.email, "email_notifications": user.email_notifications}
+    form = NotificationSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            before = {"email": user.email, "email_notifications": user.email_notifications}
+            user.email = form.cleaned_data["email"]
+            user.email_notifications = form.cleaned_data["email_notifications"]
+            user.save(update_fields=["email", "email_notifications"])
+            audit_record(
+                event_type="account.notification_settings",
+                actor=user,
+                subject=user,
+                before=before,
+                after={"email": user.email, "email_notifications": user.email_notifications},
+                ip=client_ip(request),
+            )
+        messages.success(request, _("Saved."))
+        return redirect("account")
+    return render(request, "core/account.html", {"assignments": assignments, "form": form})
 
 
 class AuditedPasswordChangeView(auth_views.PasswordChangeView):
@@ -303,3 +324,44 @@ def evidence_download(request, pk: int):
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Content-Length"] = str(item.size)
     return response
+
+
+# --- Notification centre ------------------------------------------------------------------------
+
+
+@login_required
+def notifications(request):
+    from .models import Notification
+
+    items = Notification.objects.filter(recipient_user=request.user).order_by("-id")
+    if request.GET.get("unread"):
+        items = items.filter(read_at__isnull=True)
+    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    return render(request, "core/notifications.html", {"page_obj": page})
+
+
+@login_required
+def notification_open(request, pk: int):
+    """Mark one notification read and go to what it is about."""
+    from django.shortcuts import get_object_or_404
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from .models import Notification
+
+    note = get_object_or_404(Notification, pk=pk, recipient_user=request.user)
+    Notification.objects.filter(pk=note.pk, read_at__isnull=True).update(read_at=timezone.now())
+    if note.url and url_has_allowed_host_and_scheme(note.url, allowed_hosts=None):
+        return redirect(note.url)
+    return redirect("notifications")
+
+
+@login_required
+@require_POST
+def notifications_read_all(request):
+    from .models import Notification
+
+    Notification.objects.filter(recipient_user=request.user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    messages.success(request, _("All notifications marked as read."))
+    return redirect("notifications")

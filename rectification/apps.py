@@ -22,6 +22,9 @@ class RectificationConfig(AppConfig):
         from .demo import seed_notices
 
         register_seeder(seed_notices)
+        from . import deadlines
+
+        deadlines.register()
         register_nav(
             position=10,
             label=_("Task inbox"),

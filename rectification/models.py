@@ -317,3 +317,43 @@ class Measure(models.Model):
 
     def __str__(self) -> str:
         return self.description[:50]
+
+
+class ProposalState(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACCEPTED = "accepted", _("Accepted")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class EscalationProposal(models.Model):
+    """Raised by the deadline sweep when a notice's deadline passes (Art. 11, R11.2): the issuer
+    accepts (the escalated notice is drafted) or dismisses it with a reason."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="proposals")
+    deadline_kind = models.CharField(_("missed deadline"), max_length=40)
+    due_at = models.DateTimeField(_("due"))
+    created_at = models.DateTimeField(_("created at"))
+    state = models.CharField(
+        _("state"), max_length=10, choices=ProposalState.choices, default=ProposalState.OPEN
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.TextField(_("reason"), max_length=5000, blank=True)
+
+    class Meta:
+        verbose_name = _("escalation proposal")
+        verbose_name_plural = _("escalation proposals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notice"], condition=Q(state="open"), name="proposal_one_open_per_notice"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notice} → {self.get_state_display()}"

@@ -30,6 +30,7 @@ from core.notifications import notify
 from .models import (
     ESCALATES_TO,
     NUMBER_MARK,
+    EscalationProposal,
     Measure,
     MeasureSet,
     Notice,
@@ -657,6 +658,10 @@ def notice_escalate(*, notice_id: int, acting_user, reason: str = "") -> Notice:
 
     def apply(notice: Notice) -> dict:
         workitems.close_items(subject=notice, state=WorkItemState.CANCELLED)
+        # A proposal from the deadline sweep, if any, is hereby accepted.
+        EscalationProposal.objects.filter(notice=notice, state="open").update(
+            state="accepted", decided_by=acting_user, decided_at=now
+        )
         notice.closed_at, notice.close_reason, notice.current_due_at = now, reason, None
         new_kind = ESCALATES_TO[notice.kind]
         data = NoticeInput(
@@ -745,3 +750,32 @@ def notice_record_interview(
             ip=current_ip(),
         )
     return notice
+
+
+def proposal_dismiss(*, notice_id: int, acting_user, reason: str) -> None:
+    """The issuer dismisses the sweep's escalation proposal, with a reason."""
+    reason = clean_text(reason, label=_("Reason"), max_length=MAX_REASON)
+    with transaction.atomic():
+        notice = _lock(notice_id, acting_user)
+        if not access.can_act(acting_user, notice, "escalate"):
+            raise PermissionDenied
+        proposal = (
+            EscalationProposal.objects.select_for_update()
+            .filter(notice=notice, state="open")
+            .first()
+        )
+        if proposal is None:
+            raise Conflict(_("There is no open escalation proposal for this notice."))
+        now = timezone.now()
+        proposal.state, proposal.decided_by, proposal.decided_at = "dismissed", acting_user, now
+        proposal.reason = reason
+        proposal.save(update_fields=["state", "decided_by", "decided_at", "reason"])
+        workitems.close_items(subject=notice, kinds=["notice.escalation_proposal"])
+        audit_record(
+            event_type="notice.escalation_dismissed",
+            actor=acting_user,
+            subject=notice,
+            before={"proposal": proposal.pk, "state": "open"},
+            after={"proposal": proposal.pk, "state": "dismissed", "reason": reason},
+            ip=current_ip(),
+        )

@@ -17,4 +17,9 @@ urlpatterns = [
     path("notices/<int:pk>/withdraw/", views.notice_withdraw, name="notice_withdraw"),
     path("notices/<int:pk>/escalate/", views.notice_escalate, name="notice_escalate"),
     path("notices/<int:pk>/interview/", views.notice_interview, name="notice_interview"),
+    path(
+        "notices/<int:pk>/dismiss-proposal/",
+        views.notice_dismiss_proposal,
+        name="notice_dismiss_proposal",
+    ),
 ]

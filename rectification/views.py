@@ -357,6 +357,8 @@ def notice_detail(request, pk: int):
         "verify_form": VerifyForm(),
         "withdraw_form": ReasonForm(prefix="withdraw"),
         "escalate_form": EscalateForm(),
+        "proposal": notice.proposals.filter(state="open").first() if can["escalate"] else None,
+        "dismiss_form": ReasonForm(prefix="dismiss"),
         "interview_form": InterviewForm(
             initial={
                 "date": notice.interview_date,
@@ -528,5 +530,20 @@ def notice_interview(request, pk: int):
             notice_id=pk, acting_user=request.user, **form.cleaned_data
         )
         return _("Interview recorded.")
+
+    return _action(request, pk, run)
+
+
+@login_required
+@require_POST
+def notice_dismiss_proposal(request, pk: int):
+    def run():
+        form = ReasonForm(request.POST, prefix="dismiss")
+        if not form.is_valid():
+            raise _form_errors(form)
+        services.proposal_dismiss(
+            notice_id=pk, acting_user=request.user, reason=form.cleaned_data["reason"]
+        )
+        return _("Escalation proposal dismissed.")
 
     return _action(request, pk, run)

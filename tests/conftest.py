@@ -28,7 +28,9 @@ def _fresh_process_caches():
     tests: rolled-back ids are reused on SQLite."""
     from core import workitems
     from rectification import forms
+    from workflows import health
 
     workitems.forget_thresholds()
     forms._unit_choices_cache.clear()
+    health.forget()
     yield

@@ -7,3 +7,16 @@ class WorkflowsConfig(AppConfig):
 
     name = "workflows"
     verbose_name = _("Workflows")
+
+    def ready(self) -> None:
+        from core import access
+        from core.context_processors import register_nav
+        from core.models import Role
+
+        register_nav(
+            position=90,
+            label=_("Deadline engine"),
+            url_name="deadline_health",
+            prefix="/deadlines/",
+            visible=lambda user: access.has_role(user, Role.OFFICE_STAFF, Role.ADMIN),
+        )

@@ -6,6 +6,8 @@ settings so a stopped cluster does not replay a backlog on restart.
 
 from dataclasses import dataclass
 
+from django.conf import settings
+
 
 @dataclass(frozen=True)
 class ScheduleSpec:
@@ -14,7 +16,19 @@ class ScheduleSpec:
     minutes: int
 
 
-SCHEDULES: list[ScheduleSpec] = [
-    # The audit chain is verified every night; a break is logged and mailed to the admins.
-    ScheduleSpec(name="audit-verify", func="workflows.tasks.audit_verify_task", minutes=24 * 60),
-]
+def declared() -> list[ScheduleSpec]:
+    return [
+        # Art. 11: reminders, overdue events and escalation proposals (issue 4).
+        ScheduleSpec(
+            "deadline-sweep", "workflows.tasks.deadline_sweep_task", settings.DEADLINE_SWEEP_MINUTES
+        ),
+        # viewflow's Timer / OnTimeout nodes are rows fired by workflow_timers (pitfalls.md).
+        ScheduleSpec("workflow-timers", "workflows.tasks.workflow_timers_task", 1),
+        # The daily digest checks every 5 minutes whether it is due (08:30 local).
+        ScheduleSpec("notification-digest", "workflows.tasks.send_digests", 5),
+        # The audit chain is verified every night; a break is logged and mailed to the admins.
+        ScheduleSpec("audit-verify", "workflows.tasks.audit_verify_task", 24 * 60),
+    ]
+
+
+SCHEDULES = declared()

@@ -1,8 +1,15 @@
 """django-q2 tasks: take ids, call services, nothing else (house style)."""
 
-import logging
+from __future__ import annotations
 
-from django.core.mail import mail_admins
+import logging
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import mail_admins, send_mail
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
 
 from core.audit import verify_chain
 
@@ -20,12 +27,105 @@ def audit_verify_task() -> str:
     return message
 
 
-def deliver_notifications(notification_ids: list[int]) -> int:
-    """Mark queued notifications delivered (in-app). E-mail and digests come with issue 4."""
-    from django.utils import timezone
+def deadline_sweep_task() -> str:
+    """Every DEADLINE_SWEEP_MINUTES: reminders, overdue events, escalation proposals."""
+    from .sweep import run_sweep
 
+    result = run_sweep()
+    return (
+        f"sweep ok: {result.reminders} reminders, {result.overdue} overdue, "
+        f"{result.proposals} proposals"
+    )
+
+
+def workflow_timers_task() -> None:
+    """Every minute: fire viewflow's timer nodes (pitfalls.md: they are rows in the DB)."""
+    call_command("workflow_timers")
+
+
+def _absolute(url: str) -> str:
+    base = getattr(settings, "SITE_URL", "").rstrip("/")
+    return f"{base}{url}" if base and url.startswith("/") else url
+
+
+def deliver_notifications(notification_ids: list[int]) -> int:
+    """In-app delivery, then immediate e-mail, each exactly once (guarded by its timestamp)."""
     from core.models import Notification
 
-    return Notification.objects.filter(pk__in=notification_ids, delivered_at__isnull=True).update(
-        delivered_at=timezone.now()
+    now = timezone.now()
+    delivered = Notification.objects.filter(
+        pk__in=notification_ids, delivered_at__isnull=True
+    ).update(delivered_at=now)
+    pending = (
+        Notification.objects.filter(
+            pk__in=notification_ids,
+            emailed_at__isnull=True,
+            recipient_user__email_notifications="immediate",
+            recipient_user__is_active=True,
+        )
+        .exclude(recipient_user__email="")
+        .values_list("pk", flat=True)
     )
+    for pk in pending:
+        # Lock, send, mark in one transaction: a failed send rolls back and the retry sends it.
+        with transaction.atomic():
+            note = (
+                Notification.objects.select_for_update(skip_locked=True)
+                .select_related("recipient_user")
+                .filter(pk=pk, emailed_at__isnull=True)
+                .first()
+            )
+            if note is None:
+                continue
+            send_mail(
+                subject=f"[{settings.SITE_NAME}] {note.title}",
+                message=f"{note.title}\n\n{_absolute(note.url)}",
+                from_email=None,
+                recipient_list=[note.recipient_user.email],
+            )
+            Notification.objects.filter(pk=pk).update(emailed_at=timezone.now())
+    return delivered
+
+
+def send_digests(now: datetime | None = None) -> int:
+    """From NOTIFICATION_DIGEST_AT local time: one e-mail a day per person who chose the digest,
+    listing what arrived since the last one (ledger: core.DigestSent)."""
+    from core.models import DigestSent, Notification, User
+
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    hour, minute = (int(x) for x in settings.NOTIFICATION_DIGEST_AT.split(":"))
+    if (local.hour, local.minute) < (hour, minute):
+        return 0
+    sent = 0
+    users = (
+        User.objects.filter(email_notifications="digest", is_active=True)
+        .exclude(email="")
+        .filter(notifications__emailed_at__isnull=True)
+        .distinct()
+    )
+    for user in users:
+        with transaction.atomic():
+            _, created = DigestSent.objects.get_or_create(user=user, date=local.date())
+            if not created:
+                continue
+            notes = list(
+                Notification.objects.select_for_update()
+                .filter(recipient_user=user, emailed_at__isnull=True, created_at__lte=now)
+                .order_by("created_at")
+            )
+            if not notes:
+                continue
+            lines = [f"- {n.title}  {_absolute(n.url)}" for n in notes]
+            send_mail(
+                subject=f"[{settings.SITE_NAME}] 每日提醒 / daily digest ({len(notes)})",
+                message="\n".join(lines),
+                from_email=None,
+                recipient_list=[user.email],
+            )
+            Notification.objects.filter(pk__in=[n.pk for n in notes]).update(
+                emailed_at=timezone.now()
+            )
+            DigestSent.objects.filter(user=user, date=local.date()).update(count=len(notes))
+            sent += 1
+    return sent

@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "core.context_processors.navigation",
+                "workflows.context_processors.engine_banner",
             ],
         },
     },
@@ -296,3 +297,11 @@ EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(20 * 1024 * 10
 EVIDENCE_EXTRA_TYPES = env_list("EVIDENCE_EXTRA_TYPES", [])
 # Django keeps uploads above this size in a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# Deadline engine (issue 4): the sweep's interval and batch size, and the reminder steps in
+# working days before the due time (0 = on the due day).
+DEADLINE_SWEEP_MINUTES = int(os.environ.get("DEADLINE_SWEEP_MINUTES", "5"))
+DEADLINE_SWEEP_BATCH = int(os.environ.get("DEADLINE_SWEEP_BATCH", "500"))
+DEADLINE_REMINDER_DAYS = [3, 1, 0]
+# The daily e-mail digest goes out at this local time.
+NOTIFICATION_DIGEST_AT = os.environ.get("NOTIFICATION_DIGEST_AT", "08:30")

@@ -74,6 +74,9 @@ VIEWS = [
     ),
     ("calendar_import", None, "post", "xlsx", CALENDAR_EDITORS, 302),
     ("calendar_day_delete", lambda o: [_day().pk], "post", {}, CALENDAR_EDITORS, 302),
+    ("notifications", None, "get", None, ALL, 200),
+    ("notifications_read_all", None, "post", {}, ALL, 302),
+    ("deadline_health", None, "get", None, {Role.OFFICE_STAFF, Role.ADMIN, Role.AUDITOR}, 200),
 ]
 
 # Views outside the matrix, with the reason.
@@ -101,6 +104,8 @@ NOT_IN_MATRIX = {
         ),
         "role × view matrix of notices in tests/rectification/test_access.py",
     ),
+    "notification_open": "each person opens only their own: tests/core/test_notification_centre.py",
+    "notice_dismiss_proposal": "issuer only, by role: tests/rectification/test_proposals.py",
 }
 
 

@@ -18,15 +18,16 @@ def _events(org, n):
             audit_record(event_type=f"test.e{i}", actor=actor, subject=org.community)
 
 
-# Per request: session, user, sub-district (navbar), roles, then the page's own queries, and the
-# session save in a savepoint (3: idle expiry renews the session on every request).
+# Per request: session, user, sub-district (navbar), roles, unread notifications, then the page's
+# own queries, and the session save in a savepoint (3: idle expiry renews the session on every
+# request).
 @pytest.mark.parametrize("rows", [1, 50])
 def test_audit_list_queries(client, org, rows, django_assert_num_queries):
     _events(org, rows)
     client.force_login(org.user(Role.AUDITOR))
     client.get(reverse("home"))
     # count + page of events with actor and subject type joined
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get(reverse("audit_list"))
     assert response.status_code == 200
     # the page holds the events plus the audited log-in itself, up to the page size of 50
@@ -39,7 +40,7 @@ def test_org_units_queries(client, org, extra_units, django_assert_num_queries):
         UnitFactory(sub_district=org.sd)
     client.force_login(org.user(Role.COMMUNITY_STAFF))
     client.get(reverse("home"))
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get(reverse("org_units"))
     assert response.status_code == 200
 
@@ -51,7 +52,7 @@ def test_unit_detail_queries(client, org, members, django_assert_num_queries):
     make_member(org.community2, Role.COMMUNITY_SECRETARY)
     client.force_login(org.user(Role.OFFICE_STAFF))
     client.get(reverse("home"))
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get(reverse("unit_detail", args=[org.community2.pk]))
     assert len(response.context["assignments"]) == members
 
@@ -60,6 +61,6 @@ def test_unit_detail_queries(client, org, members, django_assert_num_queries):
 def test_home_queries(client, org, role, django_assert_num_queries):
     client.force_login(org.user(role))
     client.get(reverse("home"))
-    expected = 10 if role == Role.OFFICE_STAFF else 8
+    expected = 11 if role == Role.OFFICE_STAFF else 9
     with django_assert_num_queries(expected):
         assert client.get(reverse("home")).status_code == 200

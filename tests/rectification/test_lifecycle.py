@@ -26,7 +26,8 @@ def test_issue_numbers_the_notice_and_fixes_deadlines_in_working_days(org, fixed
     assert notice.measures_due_at.isoformat() == "2026-03-16T23:59:59+08:00"
     item = WorkItem.objects.get(subject_id=notice.pk, state="open")
     assert item.owner_unit == org.community and item.kind == "notice.reply"
-    assert Notification.objects.filter(recipient_unit=org.community).count() == 1
+    # one notification per person of the community (staff and secretary)
+    assert Notification.objects.filter(recipient_unit=org.community).count() == 2
     second = services.notice_issue(
         notice_id=services.notice_create(
             acting_user=office, data=notice_input(org), target_id=org.community2.pk

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_q.models import Schedule
 
-from workflows.schedules import SCHEDULES
+from workflows.schedules import declared as declared_schedules
 
 
 class Command(BaseCommand):
@@ -13,13 +13,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--prune", action="store_true", help="Delete schedules no longer declared in code."
+            "--keep-retired",
+            action="store_true",
+            help="Keep schedules no longer declared in code (by default they are removed).",
         )
 
     def handle(self, *args, **options):
-        declared = {spec.name for spec in SCHEDULES}
+        specs = declared_schedules()
+        declared = {spec.name for spec in specs}
         with transaction.atomic():
-            for spec in SCHEDULES:
+            for spec in specs:
                 # The name column is not unique (pitfalls.md): keep the first, drop duplicates.
                 rows = list(
                     Schedule.objects.select_for_update().filter(name=spec.name).order_by("id")
@@ -33,7 +36,8 @@ class Command(BaseCommand):
                 schedule.repeats = -1
                 schedule.save()
                 self.stdout.write(f"schedule {spec.name}: every {spec.minutes} min")
-            if options["prune"]:
+            if not options["keep_retired"]:
                 removed, _ = Schedule.objects.exclude(name__in=declared).delete()
-                self.stdout.write(f"pruned {removed} undeclared schedules")
-        self.stdout.write(f"同步完成 / synced {len(SCHEDULES)} schedules")
+                if removed:
+                    self.stdout.write(f"removed {removed} retired schedules")
+        self.stdout.write(f"同步完成 / synced {len(specs)} schedules")

@@ -1,0 +1,65 @@
+"""The deadline interface: how a case type plugs into the deadline engine.
+
+Anything with a due time and an owner is a `WorkItem` (core.workitems.open_item / close_items).
+A case type registers its item kinds here, once, in its AppConfig.ready():
+
+    deadlines.register(DeadlineKind(
+        kind="notice.reply",
+        label=_("Reply to a rectification notice"),
+        also_notify=notice_issuer_units,      # the issuer hears of the overdue reply too
+        on_overdue=propose_escalation,        # set-based: receives the batch's overdue rows
+    ))
+
+The sweep (workflows.sweep) then reminds, records overdue events and calls `on_overdue` for every
+registered kind alike; the inbox lights and the dashboard read the same table. A periodic report
+(the appraisal issue) plugs in the same way: open_item(kind="report.submit", …) in its service and
+register(DeadlineKind(kind="report.submit", label=…)) — with no on_overdue, since a late report is
+simply excluded from scoring (Art. 12).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    """One work item the sweep has just found overdue (values straight from its UPDATE)."""
+
+    id: int
+    kind: str
+    sub_district_id: int
+    owner_unit_id: int
+    subject_type_id: int
+    subject_id: int
+    title: str
+    url: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class DeadlineKind:
+    kind: str
+    label: str
+    # Extra units to notify when an item is overdue: rows -> {item id: [unit ids]} (one query).
+    also_notify: Callable[[list[OverdueRow]], dict[int, list[int]]] | None = None
+    # What else happens when items become overdue (e.g. escalation proposals): returns a count.
+    on_overdue: Callable[[list[OverdueRow], datetime], int] | None = None
+    remind: bool = True
+
+
+_kinds: dict[str, DeadlineKind] = {}
+
+
+def register(kind: DeadlineKind) -> None:
+    _kinds[kind.kind] = kind
+
+
+def get(kind: str) -> DeadlineKind | None:
+    return _kinds.get(kind)
+
+
+def registered() -> dict[str, DeadlineKind]:
+    return dict(_kinds)

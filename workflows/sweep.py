@@ -1,0 +1,251 @@
+"""The deadline sweep: reminders, overdue events and escalation proposals, set-based, in batches.
+
+Captures `now` once, then works in batches of SWEEP_BATCH items, one transaction per batch:
+- reminders: one guarded INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING into the reminder
+  ledger per step (3 and 1 working days before, and on the due day), then the notifications of
+  exactly the rows it inserted;
+- overdue: one guarded UPDATE … RETURNING of open items past due not yet recorded, then that
+  batch's audit rows (chained in one go), notifications and the kinds' on_overdue handlers.
+
+A rerun, a retried task or a second cluster changes nothing already done: the ledger's unique
+constraint and the `overdue_at IS NULL` guard decide. A batch that fails is rolled back whole.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.utils import timezone
+
+from core import deadlines, workdays
+from core.audit import PendingEvent, audit_record_many
+from core.models import SweepRun
+from core.notifications import Message, notify_many
+
+JOB = "deadline-sweep"
+
+
+@dataclass
+class SweepResult:
+    started_at: datetime
+    examined: int = 0
+    reminders: int = 0
+    overdue: int = 0
+    proposals: int = 0
+    batches: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class InjectedFault(RuntimeError):
+    """Raised by tests to kill a sweep in the middle."""
+
+
+def _dt(value):
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _reminder_limit(now: datetime, days: int) -> datetime:
+    """Items due up to the end of the day `days` working days from today get the reminder."""
+    today = workdays.local_date(now)
+    try:
+        last = workdays.add_workdays(today, days) if days else today
+    except workdays.CalendarYearUnknown:
+        # The calendar lacks next year: count weekdays rather than skip the reminder.
+        from datetime import timedelta
+
+        last, counted = today, 0
+        while counted < days:
+            last += timedelta(days=1)
+            counted += last.weekday() < 5
+    return workdays.end_of_day(last)
+
+
+REMIND_SQL = """
+INSERT INTO core_remindersent (work_item_id, days, due_at, sent_at)
+SELECT w.id, %s, w.due_at, %s FROM core_workitem w
+WHERE w.state = 'open' AND w.due_at >= %s AND w.due_at <= %s AND w.kind IN ({kinds})
+  AND NOT EXISTS (
+    SELECT 1 FROM core_remindersent r
+    WHERE r.work_item_id = w.id AND r.due_at = w.due_at AND r.days <= %s)
+ORDER BY w.id
+LIMIT %s
+ON CONFLICT DO NOTHING
+RETURNING work_item_id
+"""
+
+OVERDUE_SQL = """
+UPDATE core_workitem SET overdue_at = %s
+WHERE id IN (
+    SELECT id FROM core_workitem
+    WHERE state = 'open' AND overdue_at IS NULL AND due_at < %s
+    ORDER BY due_at, id
+    LIMIT %s
+) AND state = 'open' AND overdue_at IS NULL
+RETURNING id, kind, sub_district_id, owner_unit_id, subject_type_id, subject_id, title, url,
+    due_at
+"""
+
+
+def _remind_batch(now: datetime, days: int, limit: datetime, batch: int) -> int:
+    kinds = [k for k, spec in deadlines.registered().items() if spec.remind]
+    if not kinds:
+        return 0
+    placeholders = ", ".join(["%s"] * len(kinds))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            REMIND_SQL.format(kinds=placeholders),
+            [days, _dt(now), _dt(now), _dt(limit), *kinds, days, batch],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        if ids:
+            from core.models import WorkItem
+
+            items = WorkItem.objects.filter(pk__in=ids).values(
+                "sub_district_id",
+                "owner_unit_id",
+                "title",
+                "url",
+                "subject_type_id",
+                "subject_id",
+            )
+            verb = "deadline.due_today" if days == 0 else f"deadline.reminder_{days}"
+            notify_many([Message(verb=verb, unit_id=i.pop("owner_unit_id"), **i) for i in items])
+    return len(ids)
+
+
+def _overdue_batch(now: datetime, batch: int) -> tuple[int, int]:
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(OVERDUE_SQL, [_dt(now), _dt(now), batch])
+            rows = [deadlines.OverdueRow(*row) for row in cursor.fetchall()]
+        if not rows:
+            return 0, 0
+        rows = [_aware_row(r) for r in rows]
+        types = ContentType.objects.in_bulk({r.subject_type_id for r in rows})
+        audit_record_many(
+            [
+                PendingEvent(
+                    event_type="deadline.overdue",
+                    job=JOB,
+                    sub_district_id=r.sub_district_id,
+                    subject_type=types.get(r.subject_type_id),
+                    subject_id=str(r.subject_id),
+                    subject_repr=r.title,
+                    after={"kind": r.kind, "due_at": r.due_at, "work_item": r.id},
+                )
+                for r in rows
+            ]
+        )
+        messages = [
+            Message(
+                sub_district_id=r.sub_district_id,
+                unit_id=r.owner_unit_id,
+                verb="deadline.overdue",
+                title=r.title,
+                url=r.url,
+                subject_type_id=r.subject_type_id,
+                subject_id=r.subject_id,
+            )
+            for r in rows
+        ]
+        proposals = 0
+        by_kind: dict[str, list[deadlines.OverdueRow]] = {}
+        for r in rows:
+            by_kind.setdefault(r.kind, []).append(r)
+        for kind, kind_rows in by_kind.items():
+            spec = deadlines.get(kind)
+            if spec is None:
+                continue
+            if spec.also_notify:
+                extra = spec.also_notify(kind_rows)
+                for r in kind_rows:
+                    for unit_id in extra.get(r.id, []):
+                        messages.append(
+                            Message(
+                                sub_district_id=r.sub_district_id,
+                                unit_id=unit_id,
+                                verb="deadline.overdue",
+                                title=r.title,
+                                url=r.url,
+                                subject_type_id=r.subject_type_id,
+                                subject_id=r.subject_id,
+                            )
+                        )
+            if spec.on_overdue:
+                proposals += spec.on_overdue(kind_rows, now)
+        notify_many(messages)
+    return len(rows), proposals
+
+
+def _aware_row(row: deadlines.OverdueRow) -> deadlines.OverdueRow:
+    """SQLite gives RETURNING's timestamp back naive (or as text); Django keeps it in UTC."""
+    due = row.due_at
+    if isinstance(due, str):
+        from django.utils.dateparse import parse_datetime
+
+        due = parse_datetime(due)
+    if isinstance(due, datetime) and timezone.is_naive(due):
+        due = due.replace(tzinfo=UTC)
+    return row if due is row.due_at else deadlines.OverdueRow(**{**row.__dict__, "due_at": due})
+
+
+def run_sweep(
+    *,
+    now: datetime | None = None,
+    batch_size: int | None = None,
+    fault_after_batches: int | None = None,
+) -> SweepResult:
+    """One full sweep. `fault_after_batches` (tests only) raises after that many batches."""
+    now = now or timezone.now()
+    batch = batch_size or settings.DEADLINE_SWEEP_BATCH
+    started = time.monotonic()
+    run = SweepRun.objects.create(started_at=now)
+    result = SweepResult(started_at=now)
+
+    def tick():
+        result.batches += 1
+        if fault_after_batches is not None and result.batches > fault_after_batches:
+            raise InjectedFault(f"fault injected after {fault_after_batches} batches")
+
+    try:
+        for days in sorted(settings.DEADLINE_REMINDER_DAYS):
+            limit = _reminder_limit(now, days)
+            while True:
+                tick()
+                done = _remind_batch(now, days, limit, batch)
+                result.reminders += done
+                result.examined += done
+                if done < batch:
+                    break
+        while True:
+            tick()
+            done, proposals = _overdue_batch(now, batch)
+            result.overdue += done
+            result.proposals += proposals
+            result.examined += done
+            if done < batch:
+                break
+    except Exception as exc:
+        result.errors.append(repr(exc))
+        _finish(run, result, started, ok=False)
+        raise
+    _finish(run, result, started, ok=True)
+    return result
+
+
+def _finish(run: SweepRun, result: SweepResult, started: float, *, ok: bool) -> None:
+    SweepRun.objects.filter(pk=run.pk).update(
+        finished_at=timezone.now(),
+        duration_ms=int((time.monotonic() - started) * 1000),
+        ok=ok,
+        examined=result.examined,
+        reminders=result.reminders,
+        overdue=result.overdue,
+        proposals=result.proposals,
+        error="\n".join(result.errors)[:5000],
+    )
