@@ -305,3 +305,4 @@ DEADLINE_SWEEP_BATCH = int(os.environ.get("DEADLINE_SWEEP_BATCH", "500"))
 DEADLINE_REMINDER_DAYS = [3, 1, 0]
 # The daily e-mail digest goes out at this local time.
 NOTIFICATION_DIGEST_AT = os.environ.get("NOTIFICATION_DIGEST_AT", "08:30")
+SITE_URL = os.environ.get("SITE_URL", "")

@@ -122,3 +122,16 @@ def test_production_settings_pass_the_deploy_check():
         }
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_sync_schedules_removes_retired_schedules():
+    Schedule.objects.create(
+        name="old-job", func="workflows.tasks.gone", schedule_type="I", minutes=5
+    )
+    call_command("sync_schedules")
+    assert not Schedule.objects.filter(name="old-job").exists()
+    assert set(Schedule.objects.values_list("name", flat=True)) == {s.name for s in SCHEDULES}
+    # --keep-retired leaves an unknown schedule alone
+    Schedule.objects.create(name="kept", func="x.y", schedule_type="I", minutes=5)
+    call_command("sync_schedules", "--keep-retired")
+    assert Schedule.objects.filter(name="kept").exists()
