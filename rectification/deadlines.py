@@ -37,7 +37,8 @@ def propose_escalation(rows: list[deadlines.OverdueRow], now: datetime) -> int:
             pk__in=[r.subject_id for r in rows],
             kind__in=list(ESCALATES_TO),
             state__in=[NoticeState.ISSUED, NoticeState.REPLIED],
-        ).only("pk", "number", "subject", "kind", "issuing_unit_id", "sub_district_id")
+        # "state" too: ConcurrentTransitionMixin reads it on load (one query per notice if deferred)
+        ).only("pk", "number", "subject", "kind", "state", "issuing_unit_id", "sub_district_id")
     }
     already = set(
         EscalationProposal.objects.filter(notice_id__in=list(notices), state="open").values_list(

@@ -24,6 +24,8 @@ def declared() -> list[ScheduleSpec]:
         ),
         # viewflow's Timer / OnTimeout nodes are rows fired by workflow_timers (pitfalls.md).
         ScheduleSpec("workflow-timers", "workflows.tasks.workflow_timers_task", 1),
+        # Notifications whose delivery or immediate e-mail failed are sent again.
+        ScheduleSpec("notification-redeliver", "workflows.tasks.redeliver_pending", 5),
         # The daily digest checks every 5 minutes whether it is due (08:30 local).
         ScheduleSpec("notification-digest", "workflows.tasks.send_digests", 5),
         # The audit chain is verified every night; a break is logged and mailed to the admins.

@@ -220,7 +220,7 @@ def run_sweep(
                 done = _remind_batch(now, days, limit, batch)
                 result.reminders += done
                 result.examined += done
-                if done < batch:
+                if done == 0:  # a short batch may mean a concurrent sweep took some rows
                     break
         while True:
             tick()
@@ -228,7 +228,7 @@ def run_sweep(
             result.overdue += done
             result.proposals += proposals
             result.examined += done
-            if done < batch:
+            if done == 0:
                 break
     except Exception as exc:
         result.errors.append(repr(exc))

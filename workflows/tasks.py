@@ -8,7 +8,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.mail import mail_admins, send_mail
 from django.core.management import call_command
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from core.audit import verify_chain
@@ -67,10 +67,11 @@ def deliver_notifications(notification_ids: list[int]) -> int:
         .values_list("pk", flat=True)
     )
     for pk in pending:
-        # Lock, send, mark in one transaction: a failed send rolls back and the retry sends it.
+        # Lock, send, mark in one transaction: a failed send rolls back, and redeliver_pending
+        # (every 5 minutes) sends it later.
         with transaction.atomic():
             note = (
-                Notification.objects.select_for_update(skip_locked=True)
+                Notification.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("recipient_user")
                 .filter(pk=pk, emailed_at__isnull=True)
                 .first()
@@ -85,6 +86,35 @@ def deliver_notifications(notification_ids: list[int]) -> int:
             )
             Notification.objects.filter(pk=pk).update(emailed_at=timezone.now())
     return delivered
+
+
+def redeliver_pending(now: datetime | None = None) -> int:
+    """Every few minutes: notifications whose delivery never ran (the queueing after commit
+    failed) or whose immediate e-mail failed (django-q2 does not retry a task that raised, with
+    ack_failures on) are delivered now. Exactly once still holds: each step is guarded."""
+    from datetime import timedelta
+
+    from core.models import Notification
+
+    now = now or timezone.now()
+    settled = now - timedelta(minutes=1)  # leave fresh ones to their own task
+    ids = list(
+        Notification.objects.filter(created_at__lt=settled)
+        .filter(
+            models.Q(delivered_at__isnull=True)
+            | models.Q(
+                emailed_at__isnull=True,
+                recipient_user__email_notifications="immediate",
+                recipient_user__is_active=True,
+            )
+        )
+        .exclude(delivered_at__isnull=False, recipient_user__email="")
+        .order_by("id")
+        .values_list("id", flat=True)[:500]
+    )
+    if ids:
+        deliver_notifications(ids)
+    return len(ids)
 
 
 def send_digests(now: datetime | None = None) -> int:
