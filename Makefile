@@ -49,6 +49,7 @@ format: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(PY) scripts/bench.py
 	$(PY) scripts/bench_notices.py
+	$(PY) scripts/bench_sweep.py
 
 messages: $(VENV)/.dev
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles --no-obsolete

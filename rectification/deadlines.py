@@ -37,7 +37,7 @@ def propose_escalation(rows: list[deadlines.OverdueRow], now: datetime) -> int:
             pk__in=[r.subject_id for r in rows],
             kind__in=list(ESCALATES_TO),
             state__in=[NoticeState.ISSUED, NoticeState.REPLIED],
-        # "state" too: ConcurrentTransitionMixin reads it on load (one query per notice if deferred)
+            # "state" too: ConcurrentTransitionMixin reads it on load (a query per notice if not)
         ).only("pk", "number", "subject", "kind", "state", "issuing_unit_id", "sub_district_id")
     }
     already = set(

@@ -145,6 +145,27 @@ class ReturnForm(ReasonForm):
     new_due = forms.DateField(label=_("New deadline (optional)"), required=False, widget=DateInput)
 
 
+class ExtensionRequestForm(forms.Form):
+    new_date = forms.DateField(label=_("New deadline asked for"), widget=DateInput)
+    reason = forms.CharField(
+        label=_("Reason for the extension"),
+        max_length=MAX_REASON,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ExtensionDecisionForm(forms.Form):
+    new_date = forms.DateField(
+        label=_("Grant until (empty: the date asked for)"), required=False, widget=DateInput
+    )
+    reason = forms.CharField(
+        label=_("Reason (required to refuse)"),
+        max_length=MAX_REASON,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class VerifyForm(forms.Form):
     comment = forms.CharField(
         label=_("Verification comment"),

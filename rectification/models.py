@@ -357,3 +357,56 @@ class EscalationProposal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notice} → {self.get_state_display()}"
+
+
+class ExtensionState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    GRANTED = "granted", _("Granted")
+    REFUSED = "refused", _("Refused")
+
+
+class DeadlineExtension(models.Model):
+    """延期申请: the community asks for more time with a reason; the issuer grants a new due time
+    or refuses. Reminders follow the new due time (the reminder ledger is keyed by it)."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="extensions")
+    deadline = models.CharField(
+        _("deadline"),
+        max_length=10,
+        choices=[("reply", _("Reply deadline")), ("measures", _("Measures deadline"))],
+    )
+    current_due_at = models.DateTimeField(_("due before"))
+    requested_date = models.DateField(_("requested new date"))
+    reason = models.TextField(_("reason"), max_length=5000)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    state = models.CharField(
+        _("state"), max_length=10, choices=ExtensionState.choices, default=ExtensionState.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("decision"), max_length=5000, blank=True)
+    granted_due_at = models.DateTimeField(_("new due time"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("deadline extension")
+        verbose_name_plural = _("deadline extensions")
+        ordering = ["notice", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notice"],
+                condition=Q(state="pending"),
+                name="extension_one_pending_per_notice",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notice} {self.get_deadline_display()} → {self.requested_date}"

@@ -19,8 +19,17 @@ SEE_ALL = (Role.OFFICE_STAFF, Role.AUDITOR, Role.LEADER, Role.ADMIN)
 ISSUER_ROLES = (Role.OFFICE_STAFF, Role.DEPT_ASSESSOR)
 COMMUNITY_ROLES = (Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY)
 
-ISSUER_ACTIONS = {"edit", "issue", "return", "verify", "withdraw", "escalate", "interview"}
-COMMUNITY_ACTIONS = {"reply", "measures"}
+ISSUER_ACTIONS = {
+    "edit",
+    "issue",
+    "return",
+    "verify",
+    "withdraw",
+    "escalate",
+    "interview",
+    "decide_extension",
+}
+COMMUNITY_ACTIONS = {"reply", "measures", "extension"}
 
 
 def notice_q(user) -> Q | None:

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
@@ -24,12 +25,13 @@ from core import access, evidence, workdays, workitems
 from core.audit import audit_record
 from core.errors import Conflict
 from core.middleware import current_ip
-from core.models import Unit, UnitKind, WorkItemState
+from core.models import Unit, UnitKind, WorkItem, WorkItemState
 from core.notifications import notify
 
 from .models import (
     ESCALATES_TO,
     NUMBER_MARK,
+    DeadlineExtension,
     EscalationProposal,
     Measure,
     MeasureSet,
@@ -779,3 +781,140 @@ def proposal_dismiss(*, notice_id: int, acting_user, reason: str) -> None:
             after={"proposal": proposal.pk, "state": "dismissed", "reason": reason},
             ip=current_ip(),
         )
+
+
+# --- deadline extensions (延期申请) -------------------------------------------------------------
+
+WI_EXTENSION = "notice.extension"  # the issuer must grant or refuse an extension request
+
+EXTENSIBLE = {
+    "reply": (S.ISSUED, "reply_due_at", WI_REPLY),
+    "measures": (S.REPLIED, "measures_due_at", WI_MEASURES),
+}
+
+
+def extension_request(
+    *, notice_id: int, acting_user, new_date: dt.date, reason: str
+) -> DeadlineExtension:
+    """The community asks for more time for the deadline it is working to now, with a reason."""
+    reason = clean_text(reason, label=_("Reason"), max_length=MAX_REASON)
+    now = timezone.now()
+    with transaction.atomic():
+        notice = _lock(notice_id, acting_user)
+        if not access.can_act(acting_user, notice, "extension"):
+            raise PermissionDenied(_("Your role does not allow this action on this notice."))
+        deadline = next(
+            (k for k, (state, _f, _w) in EXTENSIBLE.items() if notice.state == state), None
+        )
+        if deadline is None:
+            raise Conflict(
+                _("An extension can be asked for only while a reply or measures are due.")
+            )
+        if notice.extensions.filter(state="pending").exists():
+            raise Conflict(_("An extension request for this notice is already waiting."))
+        current = getattr(notice, EXTENSIBLE[deadline][1])
+        if workdays.end_of_day(new_date) <= max(current, now):
+            raise ValidationError(_("The new date must be later than the current deadline."))
+        extension = DeadlineExtension.objects.create(
+            notice=notice,
+            deadline=deadline,
+            current_due_at=current,
+            requested_date=new_date,
+            reason=reason,
+            requested_by=acting_user,
+            requested_at=now,
+        )
+        workitems.open_item(
+            kind=WI_EXTENSION,
+            subject=notice,
+            owner_unit_id=notice.issuing_unit_id,
+            sub_district_id=notice.sub_district_id,
+            title=_("Extension requested: %(title)s") % {"title": _title(notice)},
+            reference=notice.number,
+            url=_case_url(notice),
+            due_at=None,
+        )
+        _notify_issuer(notice, "notice.extension_requested")
+        audit_record(
+            event_type="notice.extension_requested",
+            actor=acting_user,
+            subject=notice,
+            after={
+                "extension": extension.pk,
+                "deadline": deadline,
+                "due_at": current,
+                "requested_date": new_date,
+                "reason": reason,
+            },
+            ip=current_ip(),
+        )
+    return extension
+
+
+def extension_decide(
+    *,
+    notice_id: int,
+    acting_user,
+    grant: bool,
+    reason: str = "",
+    new_date: dt.date | None = None,
+) -> DeadlineExtension:
+    """The issuer grants (possibly another date than asked) or refuses; both audited. A granted
+    extension moves the deadline, the inbox item and its reminders to the new due time."""
+    reason = clean_text(reason, label=_("Reason"), max_length=MAX_REASON, required=not grant)
+    now = timezone.now()
+    with transaction.atomic():
+        notice = _lock(notice_id, acting_user)
+        if not access.can_act(acting_user, notice, "decide_extension"):
+            raise PermissionDenied(_("Your role does not allow this action on this notice."))
+        extension = (
+            DeadlineExtension.objects.select_for_update()
+            .filter(notice=notice, state="pending")
+            .first()
+        )
+        if extension is None:
+            raise Conflict(_("There is no extension request waiting for this notice."))
+        state, field, item_kind = EXTENSIBLE[extension.deadline]
+        before = {"extension": extension.pk, "state": "pending", field: getattr(notice, field)}
+        after = {"extension": extension.pk, "reason": reason}
+        if grant:
+            if notice.state != state:
+                raise Conflict(_("The notice has moved on; this deadline no longer applies."))
+            due = workdays.end_of_day(new_date or extension.requested_date)
+            if due <= now:
+                raise ValidationError(_("A new deadline must be in the future."))
+            setattr(notice, field, due)
+            fields = [field]
+            if field == "reply_due_at" and notice.measures_due_at < due:
+                notice.measures_due_at = due
+                fields.append("measures_due_at")
+            notice.current_due_at = due
+            notice.save(update_fields=[*fields, "current_due_at", "updated_at"])
+            # The inbox item follows; overdue is recorded again if the new time passes too.
+            WorkItem.objects.filter(
+                subject_type=ContentType.objects.get_for_model(Notice),
+                subject_id=notice.pk,
+                kind=item_kind,
+                state=WorkItemState.OPEN,
+            ).update(due_at=due, overdue_at=None)
+            extension.state, extension.granted_due_at = "granted", due
+            after.update({"state": "granted", field: due})
+        else:
+            extension.state = "refused"
+            after.update({"state": "refused"})
+        extension.decided_by, extension.decided_at = acting_user, now
+        extension.decision_reason = reason
+        extension.save(
+            update_fields=["state", "granted_due_at", "decided_by", "decided_at", "decision_reason"]
+        )
+        workitems.close_items(subject=notice, kinds=[WI_EXTENSION])
+        _notify_target(notice, f"notice.extension_{extension.state}")
+        audit_record(
+            event_type=f"notice.extension_{extension.state}",
+            actor=acting_user,
+            subject=notice,
+            before=before,
+            after=after,
+            ip=current_ip(),
+        )
+    return extension

@@ -18,6 +18,16 @@ urlpatterns = [
     path("notices/<int:pk>/escalate/", views.notice_escalate, name="notice_escalate"),
     path("notices/<int:pk>/interview/", views.notice_interview, name="notice_interview"),
     path(
+        "notices/<int:pk>/extension/",
+        views.notice_extension_request,
+        name="notice_extension_request",
+    ),
+    path(
+        "notices/<int:pk>/extension/decide/",
+        views.notice_extension_decide,
+        name="notice_extension_decide",
+    ),
+    path(
         "notices/<int:pk>/dismiss-proposal/",
         views.notice_dismiss_proposal,
         name="notice_dismiss_proposal",

@@ -23,6 +23,8 @@ from core.models import Role, Unit, UnitKind
 from . import selectors, services
 from .forms import (
     EscalateForm,
+    ExtensionDecisionForm,
+    ExtensionRequestForm,
     InterviewForm,
     LedgerFilterForm,
     MeasureFormSet,
@@ -106,6 +108,8 @@ def inbox_kind_labels() -> dict[str, str]:
         services.WI_REPLY: _("Reply in writing"),
         services.WI_MEASURES: _("Submit rectification measures"),
         services.WI_VERIFY: _("Verify the measures"),
+        services.WI_EXTENSION: _("Decide on an extension request"),
+        "notice.escalation_proposal": _("Decide on an escalation proposal"),
     }
 
 
@@ -333,6 +337,7 @@ def notice_detail(request, pk: int):
     state = notice.state
     now = timezone.now()
     thresholds = workitems.light_thresholds(now)
+    extensions = list(notice.extensions.select_related("requested_by").order_by("id"))
     context = {
         "notice": notice,
         "light": workitems.light_of(notice.current_due_at, thresholds),
@@ -359,6 +364,12 @@ def notice_detail(request, pk: int):
         "escalate_form": EscalateForm(),
         "proposal": notice.proposals.filter(state="open").first() if can["escalate"] else None,
         "dismiss_form": ReasonForm(prefix="dismiss"),
+        "pending_extension": next((e for e in extensions if e.state == "pending"), None),
+        "can_request_extension": access.can_act(user, notice, "extension")
+        and state in (NoticeState.ISSUED, NoticeState.REPLIED),
+        "can_decide_extension": access.can_act(user, notice, "decide_extension"),
+        "extension_form": ExtensionRequestForm(prefix="ext"),
+        "decision_form": ExtensionDecisionForm(prefix="dec"),
         "interview_form": InterviewForm(
             initial={
                 "date": notice.interview_date,
@@ -545,5 +556,43 @@ def notice_dismiss_proposal(request, pk: int):
             notice_id=pk, acting_user=request.user, reason=form.cleaned_data["reason"]
         )
         return _("Escalation proposal dismissed.")
+
+    return _action(request, pk, run)
+
+
+@login_required
+@require_POST
+def notice_extension_request(request, pk: int):
+    def run():
+        form = ExtensionRequestForm(request.POST, prefix="ext")
+        if not form.is_valid():
+            raise _form_errors(form)
+        services.extension_request(
+            notice_id=pk,
+            acting_user=request.user,
+            new_date=form.cleaned_data["new_date"],
+            reason=form.cleaned_data["reason"],
+        )
+        return _("Extension requested.")
+
+    return _action(request, pk, run)
+
+
+@login_required
+@require_POST
+def notice_extension_decide(request, pk: int):
+    def run():
+        form = ExtensionDecisionForm(request.POST, prefix="dec")
+        if not form.is_valid():
+            raise _form_errors(form)
+        grant = "grant" in request.POST
+        services.extension_decide(
+            notice_id=pk,
+            acting_user=request.user,
+            grant=grant,
+            reason=form.cleaned_data["reason"],
+            new_date=form.cleaned_data["new_date"],
+        )
+        return _("Extension granted.") if grant else _("Extension refused.")
 
     return _action(request, pk, run)

@@ -106,6 +106,8 @@ NOT_IN_MATRIX = {
     ),
     "notification_open": "each person opens only their own: tests/core/test_notification_centre.py",
     "notice_dismiss_proposal": "issuer only, by role: tests/rectification/test_proposals.py",
+    "notice_extension_request": "by role: tests/rectification/test_extensions.py",
+    "notice_extension_decide": "by role: tests/rectification/test_extensions.py",
 }
 
 

@@ -126,9 +126,9 @@ def test_case_page_queries(client, org, role, versions, measures, files, django_
     notice = _busy_case(org, versions, measures, files)
     url = reverse("notice_detail", args=[notice.pk])
     _warm(client, org.user(role), url)
-    # notice, replies, measure sets, measures, evidence, timeline, escalated_to, unread
-    # notifications, and for the issuer the open escalation proposal
-    with django_assert_num_queries(16 if role == Role.OFFICE_STAFF else 15):
+    # notice, replies, measure sets, measures, evidence, timeline, escalated_to, extensions,
+    # unread notifications, and for the issuer the open escalation proposal
+    with django_assert_num_queries(17 if role == Role.OFFICE_STAFF else 16):
         response = client.get(url)
     assert response.status_code == 200
     assert len(response.context["replies"]) == versions
