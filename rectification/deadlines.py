@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core import deadlines
-from core.models import WorkItem
 
-from .models import ESCALATES_TO, EscalationProposal, Notice, NoticeState
-from .services import WI_MEASURES, WI_REPLY, WI_VERIFY
+from .models import ESCALATES_TO, Notice, NoticeState
+from .services import WI_EXTENSION, WI_MEASURES, WI_REPLY, WI_VERIFY
 
 WI_PROPOSAL = "notice.escalation_proposal"  # the issuer must accept or dismiss a proposal
 
@@ -28,57 +28,61 @@ def issuer_units(rows: list[deadlines.OverdueRow]) -> dict[int, list[int]]:
     return {r.id: [issuers[r.subject_id]] for r in rows if r.subject_id in issuers}
 
 
+PROPOSE_SQL = """
+INSERT INTO rectification_escalationproposal
+    (notice_id, deadline_kind, due_at, created_at, state, reason)
+SELECT n.id, w.kind, w.due_at, %s, 'open', ''
+FROM core_workitem w
+JOIN rectification_notice n ON n.id = w.subject_id
+WHERE w.id IN ({items}) AND w.subject_type_id = %s
+  AND n.kind IN ({kinds}) AND n.state IN (%s, %s)
+ON CONFLICT DO NOTHING
+RETURNING notice_id
+"""
+
+PROPOSAL_ITEMS_SQL = """
+INSERT INTO core_workitem
+    (kind, subject_type_id, subject_id, owner_unit_id, sub_district_id, title, reference, url,
+     due_at, state, returned, created_at)
+SELECT %s, w.subject_type_id, n.id, n.issuing_unit_id, n.sub_district_id,
+    SUBSTR(%s || w.title, 1, 250), n.number, %s || CAST(n.id AS TEXT) || '/', NULL, 'open', %s, %s
+FROM core_workitem w
+JOIN rectification_notice n ON n.id = w.subject_id
+WHERE w.id IN ({items}) AND w.subject_type_id = %s AND n.id IN ({notices})
+ON CONFLICT DO NOTHING
+"""
+
+
 def propose_escalation(rows: list[deadlines.OverdueRow], now: datetime) -> int:
     """An overdue contact sheet → propose a supervision sheet; an overdue supervision sheet →
-    propose an opinion letter with an interview. Set-based; one open proposal per notice."""
-    notices = {
-        n.pk: n
-        for n in Notice.objects.filter(
-            pk__in=[r.subject_id for r in rows],
-            kind__in=list(ESCALATES_TO),
-            state__in=[NoticeState.ISSUED, NoticeState.REPLIED],
-            # "state" too: ConcurrentTransitionMixin reads it on load (a query per notice if not)
-        ).only("pk", "number", "subject", "kind", "state", "issuing_unit_id", "sub_district_id")
-    }
-    already = set(
-        EscalationProposal.objects.filter(notice_id__in=list(notices), state="open").values_list(
-            "notice_id", flat=True
-        )
-    )
-    fresh = {}
-    for r in rows:
-        if r.subject_id in notices and r.subject_id not in already and r.subject_id not in fresh:
-            fresh[r.subject_id] = r
-    if not fresh:
+    propose an opinion letter with an interview. Set-based (two statements a batch, whatever its
+    size); one open proposal per notice (a partial unique index decides)."""
+    if not rows:
         return 0
-    EscalationProposal.objects.bulk_create(
-        [
-            EscalationProposal(
-                notice_id=notice_id, deadline_kind=r.kind, due_at=r.due_at, created_at=now
-            )
-            for notice_id, r in fresh.items()
-        ],
-        ignore_conflicts=True,
-    )
-    notice_type = ContentType.objects.get_for_model(Notice)
-    WorkItem.objects.bulk_create(
-        [
-            WorkItem(
-                kind=WI_PROPOSAL,
-                subject_type=notice_type,
-                subject_id=notice_id,
-                owner_unit_id=notices[notice_id].issuing_unit_id,
-                sub_district_id=notices[notice_id].sub_district_id,
-                title=str(_("Escalation proposed: %(title)s") % {"title": r.title})[:250],
-                reference=notices[notice_id].number,
-                url=reverse("notice_detail", args=[notice_id]),
-                due_at=None,
-            )
-            for notice_id, r in fresh.items()
-        ],
-        ignore_conflicts=True,
-    )
-    return len(fresh)
+    notice_type = ContentType.objects.get_for_model(Notice).pk
+    item_ids = [r.id for r in rows]
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            PROPOSE_SQL.format(
+                items=", ".join(["%s"] * len(item_ids)),
+                kinds=", ".join(["%s"] * len(ESCALATES_TO)),
+            ),
+            [stamp, *item_ids, notice_type, *ESCALATES_TO, NoticeState.ISSUED, NoticeState.REPLIED],
+        )
+        notices = [row[0] for row in cursor.fetchall()]
+        if not notices:
+            return 0
+        prefix = str(_("Escalation proposed: %(title)s") % {"title": ""})
+        url_prefix = reverse("notice_detail", args=[0]).removesuffix("0/")
+        cursor.execute(
+            PROPOSAL_ITEMS_SQL.format(
+                items=", ".join(["%s"] * len(item_ids)),
+                notices=", ".join(["%s"] * len(notices)),
+            ),
+            [WI_PROPOSAL, prefix, url_prefix, False, stamp, *item_ids, notice_type, *notices],
+        )
+    return len(notices)
 
 
 def register() -> None:
@@ -109,6 +113,13 @@ def register() -> None:
         deadlines.DeadlineKind(
             kind=WI_PROPOSAL,
             label=_("Decide on an escalation proposal"),
+            remind=False,
+        )
+    )
+    deadlines.register(
+        deadlines.DeadlineKind(
+            kind=WI_EXTENSION,
+            label=_("Decide on an extension request"),
             remind=False,
         )
     )

@@ -25,7 +25,7 @@ from django.utils import timezone
 from core import deadlines, workdays
 from core.audit import PendingEvent, audit_record_many
 from core.models import SweepRun
-from core.notifications import Message, notify_many
+from core.notifications import notify_items
 
 JOB = "deadline-sweep"
 
@@ -105,16 +105,9 @@ def _remind_batch(now: datetime, days: int, limit: datetime, batch: int) -> int:
         if ids:
             from core.models import WorkItem
 
-            items = WorkItem.objects.filter(pk__in=ids).values(
-                "sub_district_id",
-                "owner_unit_id",
-                "title",
-                "url",
-                "subject_type_id",
-                "subject_id",
-            )
+            owners = WorkItem.objects.filter(pk__in=ids).values_list("id", "owner_unit_id")
             verb = "deadline.due_today" if days == 0 else f"deadline.reminder_{days}"
-            notify_many([Message(verb=verb, unit_id=i.pop("owner_unit_id"), **i) for i in items])
+            notify_items(verb, list(owners))
     return len(ids)
 
 
@@ -141,18 +134,7 @@ def _overdue_batch(now: datetime, batch: int) -> tuple[int, int]:
                 for r in rows
             ]
         )
-        messages = [
-            Message(
-                sub_district_id=r.sub_district_id,
-                unit_id=r.owner_unit_id,
-                verb="deadline.overdue",
-                title=r.title,
-                url=r.url,
-                subject_type_id=r.subject_type_id,
-                subject_id=r.subject_id,
-            )
-            for r in rows
-        ]
+        pairs = [(r.id, r.owner_unit_id) for r in rows]
         proposals = 0
         by_kind: dict[str, list[deadlines.OverdueRow]] = {}
         for r in rows:
@@ -163,22 +145,10 @@ def _overdue_batch(now: datetime, batch: int) -> tuple[int, int]:
                 continue
             if spec.also_notify:
                 extra = spec.also_notify(kind_rows)
-                for r in kind_rows:
-                    for unit_id in extra.get(r.id, []):
-                        messages.append(
-                            Message(
-                                sub_district_id=r.sub_district_id,
-                                unit_id=unit_id,
-                                verb="deadline.overdue",
-                                title=r.title,
-                                url=r.url,
-                                subject_type_id=r.subject_type_id,
-                                subject_id=r.subject_id,
-                            )
-                        )
+                pairs += [(r.id, unit_id) for r in kind_rows for unit_id in extra.get(r.id, [])]
             if spec.on_overdue:
                 proposals += spec.on_overdue(kind_rows, now)
-        notify_many(messages)
+        notify_items("deadline.overdue", pairs)
     return len(rows), proposals
 
 

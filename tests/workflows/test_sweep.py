@@ -526,11 +526,11 @@ def test_a_sweep_killed_after_k_batches_leaves_nothing_half_done(workload, k):
 def test_a_fault_inside_an_overdue_batch_rolls_back_the_whole_batch(workload, monkeypatch):
     # given: notifications fail in the second overdue batch, after its audit rows were written
     overdue, reminded = workload
-    real_notify_many = sweep.notify_many
+    real_notify_items = sweep.notify_items
     seen: dict[str, int] = {"overdue_batches": 0}
 
-    def failing_notify_many(messages):
-        if messages and messages[0].verb == "deadline.overdue":
+    def failing_notify_items(verb, pairs):
+        if verb == "deadline.overdue":
             seen["overdue_batches"] += 1
             if seen["overdue_batches"] == 2:
                 seen["audit_rows"] = AuditEvent.objects.filter(
@@ -539,9 +539,9 @@ def test_a_fault_inside_an_overdue_batch_rolls_back_the_whole_batch(workload, mo
                 seen["marked"] = WorkItem.objects.filter(overdue_at__isnull=False).count()
                 seen["proposals"] = EscalationProposal.objects.count()
                 raise RuntimeError("notification outbox unavailable")
-        return real_notify_many(messages)
+        return real_notify_items(verb, pairs)
 
-    monkeypatch.setattr(sweep, "notify_many", failing_notify_many)
+    monkeypatch.setattr(sweep, "notify_items", failing_notify_items)
 
     # when
     with pytest.raises(RuntimeError, match="outbox unavailable"):
@@ -556,7 +556,7 @@ def test_a_fault_inside_an_overdue_batch_rolls_back_the_whole_batch(workload, mo
     assert verify_chain().ok
 
     # when: the next sweep, with notifications working again
-    monkeypatch.setattr(sweep, "notify_many", real_notify_many)
+    monkeypatch.setattr(sweep, "notify_items", real_notify_items)
     result = run_sweep(now=at(5, 10, 5), batch_size=3)
 
     # then
@@ -568,18 +568,18 @@ def test_a_fault_inside_an_overdue_batch_rolls_back_the_whole_batch(workload, mo
 def test_a_fault_inside_a_reminder_batch_rolls_back_its_ledger_rows(workload, monkeypatch):
     # given: the second 3-day reminder batch fails after its ledger rows were inserted
     overdue, reminded = workload
-    real_notify_many = sweep.notify_many
+    real_notify_items = sweep.notify_items
     calls = {"n": 0}
 
-    def failing_notify_many(messages):
-        if messages and messages[0].verb == "deadline.reminder_3":
+    def failing_notify_items(verb, pairs):
+        if verb == "deadline.reminder_3":
             calls["n"] += 1
             if calls["n"] == 2:
                 assert ReminderSent.objects.count() == 4  # 3 committed + 1 of this batch
                 raise RuntimeError("notification outbox unavailable")
-        return real_notify_many(messages)
+        return real_notify_items(verb, pairs)
 
-    monkeypatch.setattr(sweep, "notify_many", failing_notify_many)
+    monkeypatch.setattr(sweep, "notify_items", failing_notify_items)
 
     # when
     with pytest.raises(RuntimeError):
@@ -590,7 +590,7 @@ def test_a_fault_inside_a_reminder_batch_rolls_back_its_ledger_rows(workload, mo
     assert ReminderSent.objects.count() == 3
 
     # when
-    monkeypatch.setattr(sweep, "notify_many", real_notify_many)
+    monkeypatch.setattr(sweep, "notify_items", real_notify_items)
     run_sweep(now=at(5, 10, 5), batch_size=3)
 
     # then
@@ -717,15 +717,16 @@ REFUSAL_POINTS = {
     "10th-statement": ("", 10, None),
     "25th-statement": ("", 25, None),
     "40th-statement": ("", 40, None),
-    "1st-reminder-notifications": ('INSERT INTO "core_notification"', 1, (0, 0)),
+    "1st-reminder-notifications": ("INSERT INTO core_notification", 1, (0, 0)),
     "delivery-after-1st-commit": ('SET "delivered_at"', 1, (3, 0)),
     "2nd-batch-of-3-day-reminders": ("INSERT INTO core_remindersent", 4, (3, 0)),
     "1st-overdue-update": ("UPDATE core_workitem SET overdue_at", 1, (4, 0)),
     "2nd-overdue-update": ("UPDATE core_workitem SET overdue_at", 2, (4, 3)),
     "2nd-overdue-audit-rows": ('INSERT INTO "core_auditevent"', 2, (4, 3)),
     "audit-chain-head-3rd-batch": ('UPDATE "core_auditchainhead"', 3, (4, 6)),
-    "proposals-3rd-batch": ("rectification_escalationproposal", 6, (4, 6)),
-    "notifications-4th-batch": ('INSERT INTO "core_notification"', 6, (4, 9)),
+    # one set-based INSERT of proposals and one of notifications per overdue batch
+    "proposals-3rd-batch": ("INSERT INTO rectification_escalationproposal", 3, (4, 6)),
+    "notifications-4th-batch": ("INSERT INTO core_notification", 6, (4, 9)),
     "recording-the-run": ('UPDATE "core_sweeprun"', 1, (4, 10)),
 }
 
