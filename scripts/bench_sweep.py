@@ -370,7 +370,7 @@ def instrumented(phases: Phases):
     from workflows import sweep
 
     saved_sweep = {
-        name: getattr(sweep, name) for name in ("_remind_batch", "audit_record_many", "notify_many")
+        name: getattr(sweep, name) for name in ("_remind_batch", "audit_record_many", "notify_items")
     }
     saved_kinds = deadlines.registered()
     saved_enqueue = notifications.async_task
@@ -380,7 +380,7 @@ def instrumented(phases: Phases):
         Notice.refresh_from_db = phases.wrap(DEFERRED, Notice.refresh_from_db)
         sweep._remind_batch = phases.wrap("reminders (3 steps, none due)", sweep._remind_batch)
         sweep.audit_record_many = phases.wrap("audit_record_many", sweep.audit_record_many)
-        sweep.notify_many = phases.wrap("notify_many", sweep.notify_many)
+        sweep.notify_items = phases.wrap("notify_items", sweep.notify_items)
         notifications.async_task = phases.wrap(
             "delivery enqueue (on_commit async_task)", notifications.async_task
         )
@@ -519,7 +519,7 @@ def profile_sweep() -> tuple[float, list[str], dict]:
         "_normalize",
         "_canonical",
         "audit_record_many",
-        "notify_many",
+        "notify_items",
         "propose_escalation",
         "issuer_units",
         "_overdue_batch",
