@@ -370,7 +370,8 @@ def instrumented(phases: Phases):
     from workflows import sweep
 
     saved_sweep = {
-        name: getattr(sweep, name) for name in ("_remind_batch", "audit_record_many", "notify_items")
+        name: getattr(sweep, name)
+        for name in ("_remind_batch", "audit_record_many", "notify_items")
     }
     saved_kinds = deadlines.registered()
     saved_enqueue = notifications.async_task
