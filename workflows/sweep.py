@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -174,6 +174,12 @@ def run_sweep(
     now = now or timezone.now()
     batch = batch_size or settings.DEADLINE_SWEEP_BATCH
     started = time.monotonic()
+    # A sweep whose worker was killed never finished its row: close it, so the status page does
+    # not show it "running" for ever (the task itself is delivered again by the broker).
+    SweepRun.objects.filter(
+        finished_at__isnull=True,
+        started_at__lt=now - timedelta(seconds=settings.Q_CLUSTER["timeout"]),
+    ).update(finished_at=now, ok=False, error="abandoned: the worker stopped before finishing")
     run = SweepRun.objects.create(started_at=now)
     result = SweepResult(started_at=now)
 

@@ -143,7 +143,10 @@ else:
     }
 
 # django-q2 (pitfalls.md): retry must exceed timeout plus the worst queue wait, or a task runs
-# twice; a small queue_limit keeps that wait short; max_attempts bounds a poisoned task.
+# twice; a small queue_limit keeps that wait short. A task whose worker is killed comes back after
+# `retry` (max_attempts counts only attempts that reported a result); a task that raises is
+# acknowledged (ack_failures) and not retried: the periodic jobs (sweep, redelivery) pick up
+# whatever it left, so nothing depends on the retry.
 Q_CLUSTER = {
     "name": "dangjian",
     "workers": int(os.environ.get("Q_WORKERS", "2")),

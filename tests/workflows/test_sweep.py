@@ -727,7 +727,8 @@ REFUSAL_POINTS = {
     # one set-based INSERT of proposals and one of notifications per overdue batch
     "proposals-3rd-batch": ("INSERT INTO rectification_escalationproposal", 3, (4, 6)),
     "notifications-4th-batch": ("INSERT INTO core_notification", 6, (4, 9)),
-    "recording-the-run": ('UPDATE "core_sweeprun"', 1, (4, 10)),
+    # the 1st UPDATE of core_sweeprun closes abandoned runs; the 2nd records this one
+    "recording-the-run": ('UPDATE "core_sweeprun"', 2, (4, 10)),
 }
 
 
@@ -925,3 +926,16 @@ def test_people_outside_the_office_never_see_the_banner(org, role):
 
     # when / then
     assert BANNER not in office_page(org.user(role))
+
+
+def test_a_sweep_row_left_unfinished_by_a_killed_worker_is_closed_by_the_next(org, clock):
+    # given a run that started long ago and never finished (its worker was killed)
+    import datetime as dt
+
+    stuck = SweepRun.objects.create(started_at=at(5, 9) - dt.timedelta(hours=1))
+    # when the next sweep runs
+    run_sweep(now=at(5, 9))
+    # then the stuck row is closed as failed, with the reason
+    stuck.refresh_from_db()
+    assert stuck.finished_at is not None and not stuck.ok
+    assert "abandoned" in stuck.error
