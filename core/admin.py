@@ -100,7 +100,7 @@ class ScopedAdminMixin:
 
 @admin.register(SubDistrict)
 class SubDistrictAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "code", "is_active", "created_at"]
+    list_display = ["name", "code", "is_active", "auto_escalate", "created_at"]
     search_fields = ["name", "code"]
     sub_district_path = "pk"
 
@@ -113,8 +113,9 @@ class SubDistrictAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request, *args):
         return request.user.is_superuser
 
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
+    def get_readonly_fields(self, request, obj=None):
+        # A sub-district's administrator sets its options, not its identity.
+        return [] if request.user.is_superuser else ["name", "code", "is_active"]
 
 
 @admin.register(Unit)

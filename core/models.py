@@ -20,6 +20,16 @@ class SubDistrict(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     code = models.SlugField(_("code"), max_length=40, unique=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Art. 11 / issue 4: when on, a missed deadline escalates the notice at once (the escalated
+    # notice is issued by the deadline engine) instead of proposing it to the issuer.
+    auto_escalate = models.BooleanField(
+        _("escalate overdue notices automatically"),
+        default=False,
+        help_text=_(
+            "Off: the deadline engine proposes escalation to the issuer. On: it escalates and "
+            "issues the next notice itself."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

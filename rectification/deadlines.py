@@ -13,7 +13,13 @@ from django.utils.translation import gettext_lazy as _
 from core import deadlines
 
 from .models import ESCALATES_TO, Notice, NoticeState
-from .services import WI_EXTENSION, WI_MEASURES, WI_REPLY, WI_VERIFY
+from .services import (
+    WI_EXTENSION,
+    WI_MEASURES,
+    WI_REPLY,
+    WI_VERIFY,
+    notice_escalate_automatically,
+)
 
 WI_PROPOSAL = "notice.escalation_proposal"  # the issuer must accept or dismiss a proposal
 
@@ -82,6 +88,10 @@ def propose_escalation(rows: list[deadlines.OverdueRow], now: datetime) -> int:
             ),
             [WI_PROPOSAL, prefix, url_prefix, False, stamp, *item_ids, notice_type, *notices],
         )
+    # Sub-districts that escalate automatically: the engine escalates instead of proposing.
+    automatic = Notice.objects.filter(pk__in=notices, sub_district__auto_escalate=True)
+    for notice_id in automatic.values_list("pk", flat=True):
+        notice_escalate_automatically(notice_id=notice_id, job="deadline-sweep")
     return len(notices)
 
 

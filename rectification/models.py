@@ -97,10 +97,13 @@ class Notice(ConcurrentTransitionMixin, models.Model):
         related_name="received_notices",
         verbose_name=_("community"),
     )
+    # Null when the deadline engine created it (automatic escalation): the audit names the job.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="+",
+        null=True,
+        blank=True,
         verbose_name=_("created by"),
     )
     issued_by = models.ForeignKey(

@@ -918,3 +918,81 @@ def extension_decide(
             ip=current_ip(),
         )
     return extension
+
+
+def notice_escalate_automatically(*, notice_id: int, job: str) -> Notice | None:
+    """Issue 4: in a sub-district that escalates automatically, the deadline engine escalates an
+    overdue notice itself and issues the next notice of the ladder (Art. 11, R11.2). No person
+    acts: the audit rows name the job. Returns the new notice, or None if nothing was due."""
+    now = timezone.now()
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().filter(pk=notice_id).first()
+        if notice is None or not can_proceed(notice.escalate):
+            return None
+        before = _snapshot(notice)
+        notice.escalate()
+        workitems.close_items(subject=notice, state=WorkItemState.CANCELLED)
+        EscalationProposal.objects.filter(notice=notice, state="open").update(
+            state="accepted", decided_at=now
+        )
+        notice.closed_at, notice.current_due_at = now, None
+        notice.close_reason = _("Escalated automatically: a deadline was missed.")
+        try:
+            notice.save(
+                update_fields=["state", "closed_at", "current_due_at", "close_reason", "updated_at"]
+            )
+        except ConcurrentTransition:
+            return None
+        new_kind = ESCALATES_TO[notice.kind]
+        new = Notice(
+            sub_district_id=notice.sub_district_id,
+            kind=new_kind,
+            issuing_unit_id=notice.issuing_unit_id,
+            target_id=notice.target_id,
+            created_by=None,
+            subject=notice.subject,
+            problem=notice.problem,
+            basis=(
+                _("Escalated from %(number)s.") % {"number": notice.number}
+                + ("\n" + notice.basis if notice.basis else "")
+            )[:5000],
+            reply_due_date=None,
+            reply_due_workdays=notice.reply_due_workdays or 5,
+            measures_due_date=None,
+            measures_due_workdays=notice.measures_due_workdays or 15,
+            interview_required=new_kind == NoticeKind.OPINION or notice.interview_required,
+            escalated_from=notice,
+        )
+        new.save()
+        audit_record(event_type="notice.create", job=job, subject=new, after=_draft_content(new))
+        try:
+            with transaction.atomic():
+                new.issue()
+                extra = _issue_apply(None, now)(new)
+                fields = ["state", "current_due_at", "updated_at", *extra.pop("_fields")]
+                new.save(update_fields=fields)
+                audit_record(
+                    event_type="notice.issue",
+                    job=job,
+                    subject=new,
+                    before={"state": S.DRAFT},
+                    after={**_snapshot(new), **extra},
+                )
+        except ValidationError:
+            # The calendar cannot count the deadline (next year unknown): the Office issues it.
+            new.refresh_from_db()
+            _notify_issuer(new, "notice.escalation_draft")
+        _notify_target(notice, "notice.escalated")
+        audit_record(
+            event_type="notice.escalate",
+            job=job,
+            subject=notice,
+            before=before,
+            after={
+                **_snapshot(notice),
+                "automatic": True,
+                "escalated_to": new.pk,
+                "escalated_kind": new_kind,
+            },
+        )
+    return new

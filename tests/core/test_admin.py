@@ -146,3 +146,15 @@ def test_superuser_sees_every_subdistrict(client, org, other_org):
     client.force_login(root)
     units = client.get(reverse("admin:core_unit_changelist")).content.decode()
     assert "A-c01" in units and "B-c01" in units
+
+
+def test_subdistrict_admin_turns_on_automatic_escalation_but_cannot_rename(client, org):
+    from core.models import SubDistrict
+
+    client.force_login(org.user(Role.ADMIN))
+    url = reverse("admin:core_subdistrict_change", args=[org.sd.pk])
+    response = client.post(url, {"name": "改名街道", "auto_escalate": "on"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    sd = SubDistrict.objects.get(pk=org.sd.pk)
+    assert sd.auto_escalate and sd.name == org.sd.name
+    assert AuditEvent.objects.filter(event_type="admin.subdistrict.change").exists()
