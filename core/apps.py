@@ -10,10 +10,25 @@ class CoreConfig(AppConfig):
     verbose_name = _("Organisation and system")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from . import signals  # noqa: F401  (login/logout/lockout auditing)
+
+        post_migrate.connect(_ensure_audit_triggers, sender=self, dispatch_uid="core_audit_guard")
 
 
 class CoreAdminConfig(AdminConfig):
     """django.contrib.admin, with a site scoped to the administrator's sub-district."""
 
     default_site = "core.admin_site.ScopedAdminSite"
+
+
+def _ensure_audit_triggers(sender, using="default", **kwargs) -> None:
+    """After every migrate: a table rebuilt by SQLite loses its triggers (core.audit_guard)."""
+    from django.db import connections
+
+    from .audit_guard import ensure_triggers
+
+    connection = connections[using]
+    if "core_auditevent" in connection.introspection.table_names():
+        ensure_triggers(connection)

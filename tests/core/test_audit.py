@@ -468,3 +468,28 @@ def test_float_values_survive_the_json_round_trip(org):
         audit_record(event_type="test.float", job="t", before={"x": 1e20}, after={"y": 0.1})
     # then the untouched chain verifies on every database
     assert verify_chain().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_trigger_is_reported_by_audit_verify_and_restored_after_migrate():
+    # SQLite rebuilds a table for an AlterField and the rebuilt table has no triggers: the
+    # triggers are ensured after every migrate, and audit_verify refuses to call the chain
+    # intact while one is missing.
+    from core.audit_guard import PG_TRIGGERS, SQLITE_TRIGGERS, ensure_triggers, missing_triggers
+
+    names = SQLITE_TRIGGERS if connection.vendor == "sqlite" else PG_TRIGGERS
+    victim = sorted(names)[0]
+    # given the triggers are all there after migrate
+    assert missing_triggers(connection) == []
+    # when one is lost
+    with connection.cursor() as cursor:
+        suffix = "" if connection.vendor == "sqlite" else " ON core_auditevent"
+        cursor.execute(f"DROP TRIGGER {victim}{suffix}")
+    try:
+        # then audit_verify names it
+        with pytest.raises(CommandError, match=victim):
+            call_command("audit_verify", stdout=StringIO())
+    finally:
+        # and the post-migrate guard puts it back
+        assert ensure_triggers(connection) == [victim]
+    assert missing_triggers(connection) == []

@@ -9,6 +9,16 @@ class Command(BaseCommand):
     help = "Verify the hash chain of the audit trail (审计链校验). Exit 1 at the first broken row."
 
     def handle(self, *args, **options):
+        from django.db import connection
+
+        from core.audit_guard import missing_triggers
+
+        missing = missing_triggers(connection)
+        if missing:
+            raise CommandError(
+                "审计表不再只读 / the audit table is no longer append-only: missing triggers "
+                + ", ".join(missing)
+            )
         report = verify_chain()
         if not report.ok:
             raise CommandError(
