@@ -26,7 +26,11 @@ DEMO = """
 
 def main() -> int:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    web = subprocess.Popen([PY, "manage.py", "runserver", f"127.0.0.1:{PORT}"], cwd=ROOT, env=env)
+    # --noreload: one process, so Ctrl-C stops the server for sure (the autoreloader's child can
+    # outlive its parent).
+    web = subprocess.Popen(
+        [PY, "manage.py", "runserver", "--noreload", f"127.0.0.1:{PORT}"], cwd=ROOT, env=env
+    )
     cluster = subprocess.Popen([PY, "manage.py", "qcluster"], cwd=ROOT, env=env)
     print(f"\n  http://127.0.0.1:{PORT}/\n{DEMO}\n  Ctrl-C 停止 / to stop\n", flush=True)
     processes = [web, cluster]
