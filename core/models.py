@@ -378,6 +378,21 @@ class CalendarYear(models.Model):
         return str(self.year)
 
 
+class OnSubject(models.Model):
+    """A row of one sub-district about one object of any type (a notice, a reply, a report…)."""
+
+    sub_district = models.ForeignKey(
+        SubDistrict, on_delete=models.PROTECT, related_name="+", verbose_name=_("sub-district")
+    )
+    subject_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("subject type")
+    )
+    subject_id = models.BigIntegerField(_("subject id"))
+
+    class Meta:
+        abstract = True
+
+
 # --- Open work items (the one table behind every inbox) ------------------------------------------
 
 
@@ -387,24 +402,17 @@ class WorkItemState(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class WorkItem(models.Model):
+class WorkItem(OnSubject):
     """One piece of work waiting on a unit, with its due time (house style: the inbox table).
 
     Written by each app's services in the same transaction as the change that opens or closes
     it; the 待办 inbox, the traffic lights and (later) the deadline sweep read only this table.
     """
 
-    sub_district = models.ForeignKey(
-        SubDistrict, on_delete=models.PROTECT, related_name="+", verbose_name=_("sub-district")
-    )
     kind = models.CharField(_("kind"), max_length=40)
     owner_unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="work_items", verbose_name=_("unit")
     )
-    subject_type = models.ForeignKey(
-        ContentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("subject type")
-    )
-    subject_id = models.BigIntegerField(_("subject id"))
     title = models.CharField(_("title"), max_length=250)
     reference = models.CharField(_("reference"), max_length=40, blank=True)
     url = models.CharField(_("link"), max_length=200)
@@ -560,17 +568,10 @@ class Notification(models.Model):
 # --- Evidence files ------------------------------------------------------------------------------
 
 
-class Evidence(models.Model):
+class Evidence(OnSubject):
     """An uploaded file, stored under a generated name outside any URL, served only by a view that
     checks the user may see its subject (a notice's reply, a measure, later a report)."""
 
-    sub_district = models.ForeignKey(
-        SubDistrict, on_delete=models.PROTECT, related_name="+", verbose_name=_("sub-district")
-    )
-    subject_type = models.ForeignKey(
-        ContentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("subject type")
-    )
-    subject_id = models.BigIntegerField(_("subject id"))
     original_name = models.CharField(_("file name"), max_length=255)
     stored_name = models.CharField(_("stored name"), max_length=100, unique=True)
     size = models.BigIntegerField(_("size"))

@@ -538,11 +538,16 @@ def notice_return(
         return _return_reply(notice_id, acting_user, reason, new_due, now)
 
 
+def _mark_returned(version, acting_user, now, reason: str) -> None:
+    """The returned reply or measure set keeps its text, with who returned it, when and why."""
+    version.returned_at, version.returned_by, version.return_reason = now, acting_user, reason
+    version.save(update_fields=["returned_at", "returned_by", "return_reason"])
+
+
 def _return_reply(notice_id, acting_user, reason, new_due, now) -> Notice:
     def apply(notice: Notice) -> dict:
         reply = notice.replies.order_by("-version").first()
-        reply.returned_at, reply.returned_by, reply.return_reason = now, acting_user, reason
-        reply.save(update_fields=["returned_at", "returned_by", "return_reason"])
+        _mark_returned(reply, acting_user, now, reason)
         fields = []
         if new_due is not None:
             notice.reply_due_at = workdays.end_of_day(new_due)
@@ -572,9 +577,7 @@ def _return_reply(notice_id, acting_user, reason, new_due, now) -> Notice:
 def _return_measures(notice_id, acting_user, reason, new_due, now) -> Notice:
     def apply(notice: Notice) -> dict:
         measure_set = notice.measure_sets.order_by("-version").first()
-        measure_set.returned_at, measure_set.returned_by = now, acting_user
-        measure_set.return_reason = reason
-        measure_set.save(update_fields=["returned_at", "returned_by", "return_reason"])
+        _mark_returned(measure_set, acting_user, now, reason)
         fields = []
         if new_due is not None:
             notice.measures_due_at = max(workdays.end_of_day(new_due), notice.reply_due_at)

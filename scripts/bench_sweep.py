@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import cProfile
 import dataclasses
-import datetime as dt
 import json
 import logging
 import os
@@ -56,6 +55,8 @@ if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql
     os.environ["DATABASE_URL"] = DEFAULT_URL
 os.environ.pop("REDIS_URL", None)  # the ORM broker: its enqueue cost is part of the sweep
 OUT = ROOT / "var" / "bench"
+
+import benchdata  # noqa: E402 (scripts/, after the path and settings above)
 
 NOTICES = int(os.environ.get("BENCH_SWEEP_NOTICES", "100000"))  # smaller for a quick try
 COMMUNITIES = 300
@@ -126,17 +127,6 @@ SELECT (SELECT count(*) FROM marked), (SELECT count(*) FROM events),
     (SELECT count(*) FROM proposal_items)
 """
 
-SUBJECTS = [
-    "三会一课记录不全",
-    "主题党日活动未按月开展",
-    "党费收缴台账不规范",
-    "发展党员程序材料缺失",
-    "意识形态工作责任制落实不到位",
-    "党风廉政建设责任清单未更新",
-    "组织生活会整改措施未落实",
-    "党员教育管理台账缺项",
-]
-
 
 # --- data -----------------------------------------------------------------------------------------
 
@@ -145,126 +135,36 @@ def load(rng: random.Random) -> dict:
     """One sub-district, its Office and 300 communities, one Office user and two people per
     community, 100,000 issued/replied notices with their open work items, all past due."""
     from django.contrib.auth.hashers import make_password
-    from django.contrib.contenttypes.models import ContentType
-    from django.db import transaction
-    from django.urls import reverse
-    from django.utils import timezone
 
-    from core.models import Role, RoleAssignment, SubDistrict, Unit, UnitKind, User, WorkItem
-    from rectification.models import NUMBER_MARK, Notice, NoticeCounter, NoticeKind, NoticeState
+    from core.models import Role, RoleAssignment, User
     from rectification.services import WI_MEASURES, WI_REPLY
 
-    now = timezone.now()
-    day = dt.timedelta(days=1)
+    org = benchdata.create_org(COMMUNITIES)
     password = make_password("bench-pass-12345")
-    with transaction.atomic():
-        sd = SubDistrict.objects.create(name="基准街道", code="bench")
-        office = Unit.objects.create(
-            sub_district=sd, kind=UnitKind.OFFICE, name="党建工作领导小组办公室", code="office"
-        )
-        communities = Unit.objects.bulk_create(
-            [
-                Unit(
-                    sub_district=sd,
-                    kind=UnitKind.COMMUNITY,
-                    name=f"第{i:03d}社区党委",
-                    code=f"c{i:03d}",
-                    sort_order=i,
-                )
-                for i in range(1, COMMUNITIES + 1)
-            ]
-        )
-        office_user = User.objects.create_user(
-            "bench-office", password="bench-pass-12345", sub_district=sd, display_name="办公室"
-        )
-        RoleAssignment.objects.create(user=office_user, unit=office, role=Role.OFFICE_STAFF)
-        people = User.objects.bulk_create(
-            [
-                User(
-                    username=f"bench-{unit.code}-{role}",
-                    password=password,
-                    sub_district=sd,
-                    display_name=f"{unit.name}{role}",
-                )
-                for unit in communities
-                for role in ("staff", "secretary")
-            ]
-        )
-        RoleAssignment.objects.bulk_create(
-            [
-                RoleAssignment(
-                    user=user,
-                    unit=communities[i // 2],
-                    role=Role.COMMUNITY_STAFF if i % 2 == 0 else Role.COMMUNITY_SECRETARY,
-                )
-                for i, user in enumerate(people)
-            ]
-        )
-
-    kinds = [NoticeKind.CONTACT] * 16 + [NoticeKind.SUPERVISION] * 3 + [NoticeKind.OPINION]
-    counters: dict[tuple[int, str], int] = {}
-    notices = []
-    for i in range(NOTICES):
-        kind = rng.choice(kinds)
-        state = NoticeState.ISSUED if rng.random() < 0.6 else NoticeState.REPLIED
-        # The deadline the community works to now: from 60 days to one hour overdue.
-        current_due = now - dt.timedelta(minutes=rng.randint(60, 60 * 1440))
-        if state == NoticeState.ISSUED:
-            reply_due, measures_due = current_due, current_due + 10 * day
-        else:
-            reply_due, measures_due = current_due - 10 * day, current_due
-        issued_at = reply_due - 5 * day - dt.timedelta(minutes=rng.randint(0, 500 * 1440))
-        year = timezone.localtime(issued_at).year
-        seq = counters[(year, kind)] = counters.get((year, kind), 0) + 1
-        notices.append(
-            Notice(
-                sub_district=sd,
-                kind=kind,
-                number=f"{year}-{NUMBER_MARK[kind]}-{seq:03d}",
-                state=state,
-                issuing_unit=office,
-                target=communities[i % COMMUNITIES],
-                created_by=office_user,
-                issued_by=office_user,
-                subject=f"{rng.choice(SUBJECTS)}（{i}）",
-                problem="检查发现：" + rng.choice(SUBJECTS) + "。" * 5,
-                basis="细则第十一条",
-                reply_due_workdays=5,
-                measures_due_workdays=15,
-                reply_due_at=reply_due,
-                measures_due_at=measures_due,
-                current_due_at=current_due,
-                issued_at=issued_at,
+    people = User.objects.bulk_create(
+        [
+            User(
+                username=f"bench-{unit.code}-{role}",
+                password=password,
+                sub_district=org["sub_district"],
+                display_name=f"{unit.name}{role}",
             )
-        )
-    notice_ct = ContentType.objects.get_for_model(Notice)
-    kind_names = dict(NoticeKind.choices)
-    with transaction.atomic():
-        Notice.objects.bulk_create(notices, batch_size=5000)
-        NoticeCounter.objects.bulk_create(
-            [
-                NoticeCounter(sub_district=sd, year=year, kind=kind, last=last)
-                for (year, kind), last in counters.items()
-            ]
-        )
-        url_of = reverse("notice_detail", args=[0]).replace("/0/", "/{}/")
-        WorkItem.objects.bulk_create(
-            [
-                WorkItem(
-                    kind=WI_REPLY if n.state == NoticeState.ISSUED else WI_MEASURES,
-                    subject_type=notice_ct,
-                    subject_id=n.pk,
-                    owner_unit_id=n.target_id,
-                    sub_district=sd,
-                    title=f"{kind_names[n.kind]} {n.number} {n.subject}"[:250],
-                    reference=n.number,
-                    url=url_of.format(n.pk),
-                    due_at=n.current_due_at,
-                )
-                for n in notices
-            ],
-            batch_size=5000,
-        )
+            for unit in org["communities"]
+            for role in ("staff", "secretary")
+        ]
+    )
+    RoleAssignment.objects.bulk_create(
+        [
+            RoleAssignment(
+                user=user,
+                unit=org["communities"][i // 2],
+                role=Role.COMMUNITY_STAFF if i % 2 == 0 else Role.COMMUNITY_SECRETARY,
+            )
+            for i, user in enumerate(people)
+        ]
+    )
+    # every current deadline from 60 days to one hour overdue
+    benchdata.load_notices(rng, org, NOTICES, due_minutes=(-60 * 1440, -60))
     return {"items": [WI_REPLY, WI_MEASURES]}
 
 
@@ -538,24 +438,6 @@ def profile_sweep() -> tuple[float, list[str], dict]:
     return took, top, {k: round(v, 2) for k, v in sorted(cumulative.items())}
 
 
-@contextmanager
-def test_database():
-    from django.conf import settings
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        raise SystemExit(f"bench_sweep needs PostgreSQL, not {connection.vendor}")
-    name = settings.DATABASES["default"]["NAME"]
-    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = f"test_{name}_sweep"
-    old_name = connection.creation.create_test_db(
-        verbosity=0, autoclobber=True, serialize=False, keepdb=False
-    )
-    try:
-        yield connection.settings_dict["NAME"]
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-
-
 def main() -> None:
     import django
 
@@ -580,7 +462,7 @@ def main() -> None:
         "batch_size": settings.DEADLINE_SWEEP_BATCH,
         "broker": "ORM" if Conf.ORM else "other",
     }
-    with test_database() as db_name:
+    with benchdata.throwaway_database("sweep") as db_name:
         with connection.cursor() as cursor:
             cursor.execute("SHOW server_version")
             results["postgresql"] = cursor.fetchone()[0]

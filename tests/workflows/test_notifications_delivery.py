@@ -96,16 +96,7 @@ def test_an_immediate_user_gets_one_mail_per_notification_even_if_the_task_runs_
 def test_a_failed_send_is_retried_and_sent_once(org, people, monkeypatch):
     # given: the mail server fails once
     staff, _ = people
-    real_send_mail = tasks.send_mail
-    failures = {"left": 1}
-
-    def flaky_send_mail(**kwargs):
-        if failures["left"]:
-            failures["left"] -= 1
-            raise smtplib.SMTPServerDisconnected("connection unexpectedly closed")
-        return real_send_mail(**kwargs)
-
-    monkeypatch.setattr(tasks, "send_mail", flaky_send_mail)
+    mail_server_fails_once(monkeypatch)
     ids = tell_community(org)
 
     # when: the first attempt fails (the task raises, so django-q2 retries it)
@@ -141,6 +132,20 @@ def test_people_who_chose_no_email_or_have_no_address_get_none(org, people):
     assert mail.outbox == []
     assert not Notification.objects.filter(pk__in=ids, emailed_at__isnull=False).exists()
     assert not Notification.objects.filter(pk__in=ids, delivered_at__isnull=True).exists()
+
+
+def mail_server_fails_once(monkeypatch) -> None:
+    """The next send_mail of the delivery tasks raises, as a dropped SMTP connection would."""
+    real_send_mail = tasks.send_mail
+    failures = {"left": 1}
+
+    def flaky_send_mail(**kwargs):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise smtplib.SMTPServerDisconnected("connection unexpectedly closed")
+        return real_send_mail(**kwargs)
+
+    monkeypatch.setattr(tasks, "send_mail", flaky_send_mail)
 
 
 @pytest.fixture
@@ -215,16 +220,7 @@ def test_a_digest_that_fails_to_send_is_sent_by_the_next_run(
     # given: a notification, and a mail server that fails once
     clock.set(at(2, 7, 0))
     tell_community(org, "消息甲")
-    real_send_mail = tasks.send_mail
-    failures = {"left": 1}
-
-    def flaky_send_mail(**kwargs):
-        if failures["left"]:
-            failures["left"] -= 1
-            raise smtplib.SMTPServerDisconnected("connection unexpectedly closed")
-        return real_send_mail(**kwargs)
-
-    monkeypatch.setattr(tasks, "send_mail", flaky_send_mail)
+    mail_server_fails_once(monkeypatch)
     clock.set(at(2, 8, 30))
 
     # when
@@ -269,16 +265,7 @@ def test_a_failed_immediate_mail_is_sent_later_by_the_periodic_jobs(
     # given: the mail server fails once, so the delivery task fails. django-q2 acknowledges a
     # failed task when ack_failures is set: that task is not delivered again.
     assert settings.Q_CLUSTER.get("ack_failures")
-    real_send_mail = tasks.send_mail
-    failures = {"left": 1}
-
-    def flaky_send_mail(**kwargs):
-        if failures["left"]:
-            failures["left"] -= 1
-            raise smtplib.SMTPServerDisconnected("connection unexpectedly closed")
-        return real_send_mail(**kwargs)
-
-    monkeypatch.setattr(tasks, "send_mail", flaky_send_mail)
+    mail_server_fails_once(monkeypatch)
     ids = tell_community(org)
     with pytest.raises(smtplib.SMTPServerDisconnected):
         deliver_notifications(ids)
