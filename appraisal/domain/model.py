@@ -88,10 +88,13 @@ class ScoringSettings:
 
 @dataclass(frozen=True)
 class ReportTimes:
-    """One required reporting period: aware due time, aware submission time or None (never)."""
+    """One required reporting period: aware due time, aware submission time or None (never).
 
-    due: datetime
+    `due` is None only for a period whose report was never created (then it is missing)."""
+
+    due: datetime | None
     submitted: datetime | None = None
+    period: int | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,9 @@ class IndicatorInput:
     department_score: Decimal | None = None
     joint_team_score: Decimal | None = None
     name: str = ""
+    # With `on_time_reports` counted elsewhere (by the database): the periods that were not on
+    # time, judged here; any remaining shortfall is listed as missing without times.
+    not_on_time: tuple[ReportTimes, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -142,6 +148,7 @@ class BonusClaim:
     approved: bool
     publicity_ends_at: datetime | None
     title: str = ""
+    ref: int | None = None  # the caller's id for the claim, handed back in the results
 
 
 @dataclass(frozen=True)
@@ -174,6 +181,7 @@ class Exclusion:
     reason: str
     due: datetime | None
     submitted: datetime | None
+    period: int | None = None
 
 
 @dataclass(frozen=True)

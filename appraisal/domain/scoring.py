@@ -74,24 +74,29 @@ def on_time_and_exclusions(ind: IndicatorInput) -> tuple[int, tuple[Exclusion, .
         raise ValueError(f"{ind.code}: required_reports must be >= 0")
     if ind.on_time_reports is not None and not ind.reports:
         on_time = ind.on_time_reports
-        if not 0 <= on_time <= required:
+        if not 0 <= on_time <= required - len(ind.not_on_time):
             raise ValueError(f"{ind.code}: on_time_reports must lie in [0, required_reports]")
+        judged = []
+        for report in ind.not_on_time:
+            on_time_here, exclusion = _judge(ind.code, report)
+            if on_time_here:
+                raise ValueError(f"{ind.code}: period {report.period} was on time")
+            judged.append(exclusion)
         missing = tuple(
-            Exclusion(ind.code, REPORT_MISSING, None, None) for _ in range(required - on_time)
+            Exclusion(ind.code, REPORT_MISSING, None, None)
+            for _ in range(required - on_time - len(judged))
         )
-        return on_time, missing
+        return on_time, tuple(judged) + missing
     if len(ind.reports) > required:
         raise ValueError(f"{ind.code}: more reports than required_reports")
     on_time = 0
     exclusions: list[Exclusion] = []
     for report in ind.reports:
-        due = _aware(report.due, f"{ind.code} due")
-        if report.submitted is None:
-            exclusions.append(Exclusion(ind.code, REPORT_MISSING, due, None))
-        elif _aware(report.submitted, f"{ind.code} submitted") <= due:
+        on_time_here, exclusion = _judge(ind.code, report)
+        if on_time_here:
             on_time += 1
         else:
-            exclusions.append(Exclusion(ind.code, REPORT_LATE, due, report.submitted))
+            exclusions.append(exclusion)
     # Year-end: every required period is due even if its report was never created.
     exclusions.extend(
         Exclusion(ind.code, REPORT_MISSING, None, None) for _ in range(required - len(ind.reports))
@@ -99,6 +104,18 @@ def on_time_and_exclusions(ind: IndicatorInput) -> tuple[int, tuple[Exclusion, .
     if ind.on_time_reports is not None and ind.on_time_reports != on_time:
         raise ValueError(f"{ind.code}: on_time_reports disagrees with the report times")
     return on_time, tuple(exclusions)
+
+
+def _judge(code: str, report) -> tuple[bool, Exclusion | None]:
+    """On time when submitted <= due (Art. 12); otherwise the exclusion and its reason."""
+    if report.due is None:
+        return False, Exclusion(code, REPORT_MISSING, None, report.submitted, report.period)
+    due = _aware(report.due, f"{code} due")
+    if report.submitted is None:
+        return False, Exclusion(code, REPORT_MISSING, due, None, report.period)
+    if _aware(report.submitted, f"{code} submitted") <= due:
+        return True, None
+    return False, Exclusion(code, REPORT_LATE, due, report.submitted, report.period)
 
 
 def indicator_score(ind: IndicatorInput) -> IndicatorResult:

@@ -1,0 +1,384 @@
+"""From the database to the engine and back out: the year's results, never stored.
+
+`compute(year)` reads every input of the year in a fixed number of queries (the database counts
+the on-time reports, scoring.md §1 / Art. 12), feeds appraisal.domain and returns its YearResults.
+`what_if` applies sandbox overrides to the same inputs without writing anything.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from . import domain
+from .models import (
+    Adjustment,
+    AssessedUnit,
+    AssessmentYear,
+    BonusClaim,
+    Category,
+    ClaimState,
+    Comprehensive,
+    FraudFinding,
+    FraudState,
+    FullMarksException,
+    Indicator,
+    Report,
+    Score,
+    Vote,
+    VoteKind,
+)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def scoring_settings(year: AssessmentYear) -> domain.ScoringSettings:
+    """The year's settings as the engine takes them. The last grade band catches everything
+    below the others (an adjusted score may fall below 0 after a deduction)."""
+    bands = [(b["grade"], Decimal(b["min"])) for b in year.grade_bands]
+    if bands:
+        bands[-1] = (bands[-1][0], None)
+    return domain.ScoringSettings(
+        full_marks_ratio=year.full_marks_ratio,
+        bonus_cap=year.bonus_cap,
+        level_points=(
+            (domain.DISTRICT, year.bonus_district),
+            (domain.CITY, year.bonus_city),
+            (domain.PROVINCE, year.bonus_province),
+            (domain.NATIONAL, year.bonus_national),
+        ),
+        vote_satisfied=year.vote_satisfied,
+        vote_basically=year.vote_basically,
+        vote_dissatisfied=year.vote_dissatisfied,
+        debriefing_weight=year.debriefing_weight,
+        democratic_weight=year.democratic_weight,
+        performance_weight=year.performance_weight,
+        satisfaction_weight=year.satisfaction_weight,
+        top_rank_additions=tuple(Decimal(v) for v in year.rank_bonus),
+        bottom_position_deductions=tuple(Decimal(v) for v in year.bottom_penalty),
+        grade_bands=tuple(bands),
+    )
+
+
+@dataclass
+class Overrides:
+    """What-if sandbox (issue 5 item 7): changes applied to the inputs in memory only."""
+
+    # (unit id, indicator id) → score replacing the department's (and the joint team's)
+    scores: dict[tuple[int, int], Decimal] = field(default_factory=dict)
+    # claim ids to treat as approved with publicity over / as not approved
+    approve_claims: set[int] = field(default_factory=set)
+    reject_claims: set[int] = field(default_factory=set)
+    # fraud finding ids to treat as upheld / as rejected
+    uphold_fraud: set[int] = field(default_factory=set)
+    dismiss_fraud: set[int] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.scores
+            or self.approve_claims
+            or self.reject_claims
+            or self.uphold_fraud
+            or self.dismiss_fraud
+        )
+
+
+@dataclass(frozen=True)
+class Computed:
+    """The engine's results plus what the pages need to name things."""
+
+    year: AssessmentYear
+    results: domain.YearResults
+    units: dict[str, AssessedUnit]  # unit code → assessed unit
+    comprehensive_given: frozenset[str]  # unit codes with a comprehensive entry
+    claim_index: dict[int, int]  # claim id → its index in the year's claims (bundle order)
+    categories: tuple[Category, ...]
+
+
+def _local(value: datetime | None) -> datetime | None:
+    return value.astimezone(SHANGHAI) if value is not None else None
+
+
+def compute(
+    year: AssessmentYear, *, as_of: datetime | None = None, overrides: Overrides | None = None
+) -> Computed:
+    """All results of the year (scoring.md §7), in a number of queries that does not grow with
+    the number of units, indicators or reports."""
+    overrides = overrides or Overrides()
+    as_of = as_of or year.as_of or timezone.now()
+    settings = scoring_settings(year)
+
+    categories = tuple(Category.objects.filter(year=year).order_by("code"))
+    indicators = list(Indicator.objects.filter(year=year).order_by("code"))
+    units = list(AssessedUnit.objects.filter(year=year).order_by("code"))
+    unit_ids = {u.unit_id for u in units}
+
+    # Art. 12: the database counts on-time reports per (unit, indicator).
+    counts = {
+        (r["unit_id"], r["indicator_id"]): (r["n"], r["on_time"])
+        for r in Report.objects.filter(year=year)
+        .values("unit_id", "indicator_id")
+        .annotate(n=Count("id"), on_time=Count("id", filter=Q(submitted_at__lte=F("due_at"))))
+        .order_by()
+    }
+    # The reports that do not count (late or never submitted), with their times.
+    not_on_time: dict[tuple[int, int], list[domain.ReportTimes]] = defaultdict(list)
+    for unit_id, indicator_id, period, due_at, submitted_at in (
+        Report.objects.filter(year=year)
+        .filter(Q(submitted_at__isnull=True) | Q(submitted_at__gt=F("due_at")))
+        .values_list("unit_id", "indicator_id", "period", "due_at", "submitted_at")
+    ):
+        not_on_time[(unit_id, indicator_id)].append(
+            domain.ReportTimes(due=_local(due_at), submitted=_local(submitted_at), period=period)
+        )
+    # Periods never created are missing too (year-end: every required period is due).
+    required = {i.pk: i.required_reports for i in indicators}
+    short = {
+        (u, i)
+        for u in unit_ids
+        for i, need in required.items()
+        if need and counts.get((u, i), (0, 0))[0] < need
+    }
+    if short:
+        present: dict[tuple[int, int], set[int]] = defaultdict(set)
+        rows = Report.objects.filter(
+            year=year,
+            unit_id__in={u for u, _ in short},
+            indicator_id__in={i for _, i in short},
+        ).values_list("unit_id", "indicator_id", "period")
+        for unit_id, indicator_id, period in rows:
+            present[(unit_id, indicator_id)].add(period)
+        for key in short:
+            have = present.get(key, set())
+            for period in range(1, required[key[1]] + 1):
+                if period not in have:
+                    not_on_time[key].append(domain.ReportTimes(due=None, period=period))
+
+    scores = {
+        (u, i): (d, v)
+        for u, i, d, v in Score.objects.filter(year=year).values_list(
+            "unit_id", "indicator_id", "department_score", "verified_score"
+        )
+    }
+    adjustments: dict[tuple[int, int], list[domain.Adjustment]] = defaultdict(list)
+    for unit_id, category_id, points, reason, source, date in (
+        Adjustment.objects.filter(year=year)
+        .order_by("date", "id")
+        .values_list("unit_id", "category_id", "points", "reason", "source", "date")
+    ):
+        adjustments[(unit_id, category_id)].append(
+            domain.Adjustment(points=points, reason=reason, source=source, date=date)
+        )
+    fraud: dict[tuple[int, int], domain.FraudFinding] = {}
+    for pk, unit_id, category_id, reason, state in (
+        FraudFinding.objects.filter(year=year)
+        .order_by("id")
+        .values_list("pk", "unit_id", "category_id", "reason", "state")
+    ):
+        upheld = state == FraudState.UPHELD
+        if pk in overrides.uphold_fraud:
+            upheld = True
+        if pk in overrides.dismiss_fraud:
+            upheld = False
+        if upheld and (unit_id, category_id) not in fraud:
+            fraud[(unit_id, category_id)] = domain.FraudFinding(reason=reason)
+
+    claims: dict[int, list[domain.BonusClaim]] = defaultdict(list)
+    claim_index: dict[int, int] = {}
+    for index, claim in enumerate(
+        BonusClaim.objects.filter(year=year).order_by("sort_order", "id")
+    ):
+        claim_index[claim.pk] = index
+        approved = claim.status == ClaimState.APPROVED
+        publicity = claim.publicity_ends_at
+        if claim.pk in overrides.approve_claims:
+            approved = True
+            publicity = publicity if publicity and publicity <= as_of else as_of
+        if claim.pk in overrides.reject_claims:
+            approved = False
+        item = domain.BonusClaim(
+            level=claim.level,
+            declared_at=claim.declared_at,
+            deadline=claim.declare_by,
+            approved=approved,
+            publicity_ends_at=publicity,
+            title=claim.title,
+            ref=claim.pk,
+        )
+        claims[claim.unit_id].append(item)
+
+    votes = {
+        (u, k): domain.Votes(s, b, d)
+        for u, k, s, b, d in Vote.objects.filter(year=year).values_list(
+            "unit_id", "kind", "satisfied", "basically", "dissatisfied"
+        )
+    }
+    comprehensive = {
+        u: (s, a)
+        for u, s, a in Comprehensive.objects.filter(year=year).values_list(
+            "unit_id", "score", "advanced"
+        )
+    }
+    exceptions = dict(
+        FullMarksException.objects.filter(year=year).values_list("category__code", "reason")
+    )
+
+    by_category: dict[int, list[Indicator]] = defaultdict(list)
+    for ind in indicators:
+        by_category[ind.category_id].append(ind)
+
+    inputs = []
+    for unit in units:
+        uid = unit.unit_id
+        cats = []
+        for cat in categories:
+            inds = []
+            for ind in by_category[cat.pk]:
+                dept, verified = scores.get((uid, ind.pk), (None, None))
+                if (uid, ind.pk) in overrides.scores:
+                    dept, verified = overrides.scores[(uid, ind.pk)], None
+                excluded = tuple(
+                    sorted(not_on_time.get((uid, ind.pk), ()), key=lambda r: r.period or 0)
+                )
+                inds.append(
+                    domain.IndicatorInput(
+                        code=ind.code,
+                        category=cat.code,
+                        max_points=ind.max_points,
+                        required_reports=ind.required_reports,
+                        on_time_reports=counts.get((uid, ind.pk), (0, 0))[1],
+                        department_score=dept,
+                        joint_team_score=verified,
+                        name=ind.name,
+                        not_on_time=excluded,
+                    )
+                )
+            cats.append(
+                domain.CategoryInput(
+                    code=cat.code,
+                    max_points=cat.max_points,
+                    indicators=tuple(inds),
+                    adjustments=tuple(adjustments.get((uid, cat.pk), ())),
+                    fraud=fraud.get((uid, cat.pk)),
+                    name=cat.name,
+                )
+            )
+        comp = comprehensive.get(uid)
+        inputs.append(
+            domain.UnitInput(
+                unit_id=unit.code,
+                name=unit.name,
+                categories=tuple(cats),
+                claims=tuple(claims.get(uid, ())),
+                debriefing=votes.get((uid, VoteKind.DEBRIEFING), domain.Votes()),
+                democratic=votes.get((uid, VoteKind.DEMOCRATIC), domain.Votes()),
+                comprehensive=comp[0] if comp else Decimal("0"),
+                advanced=comp[1] if comp else False,
+            )
+        )
+    results = domain.compute_results(inputs, settings, as_of, full_marks_exceptions=exceptions)
+    return Computed(
+        year=year,
+        results=results,
+        units={u.code: u for u in units},
+        comprehensive_given=frozenset(u.code for u in units if u.unit_id in comprehensive),
+        claim_index=claim_index,
+        categories=categories,
+    )
+
+
+def with_overrides(computed: Computed, **changes) -> Computed:
+    return replace(computed, **changes)
+
+
+# ---------------------------------------------------------------- the documented JSON
+
+
+def dec(value: Decimal | None) -> str | None:
+    """A decimal as the bundle writes it: a string with exactly 2 decimal places."""
+    return None if value is None else str(domain.q(value))
+
+
+def iso(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(SHANGHAI).isoformat()
+
+
+CLAIM_REASON = {
+    domain.CLAIM_NOT_DECLARED: "late",
+    domain.CLAIM_LATE: "late",
+    domain.CLAIM_NOT_APPROVED: "not_approved",
+    domain.CLAIM_PUBLICITY_OPEN: "publicity_not_ended",
+}
+
+
+def results_document(computed: Computed) -> dict:
+    """Exactly the results structure of year-bundle.md."""
+    res = computed.results
+    penalised = res.settings.penalised_positions
+    units = []
+    for unit in res.units:
+        exclusions = [
+            {
+                "kind": "report",
+                "indicator": ex.indicator,
+                "period": ex.period,
+                "due_at": iso(ex.due),
+                "submitted_at": iso(ex.submitted),
+            }
+            for cat in unit.categories
+            for ind in cat.indicators
+            for ex in ind.exclusions
+        ]
+        exclusions.sort(key=lambda e: (e["indicator"], e["period"] or 0))
+        claims = sorted(
+            ((computed.claim_index[c.claim.ref], c) for c in unit.claims_not_counted),
+            key=lambda pair: pair[0],
+        )
+        exclusions += [
+            {"kind": "bonus", "claim": index, "reason": CLAIM_REASON[c.reasons[0]]}
+            for index, c in claims
+        ]
+        given = unit.unit_id in computed.comprehensive_given
+        units.append(
+            {
+                "unit": unit.unit_id,
+                "categories": {c.code: dec(c.score) for c in unit.categories},
+                "bonus": dec(unit.bonus),
+                "performance": dec(unit.performance),
+                "debriefing": dec(unit.debriefing.score),
+                "democratic": dec(unit.democratic.score),
+                "satisfaction": dec(unit.satisfaction),
+                "total": dec(unit.total),
+                "rank": unit.rank,
+                "bottom_position": unit.bottom_position,
+                "comprehensive_adjustment": dec(unit.comprehensive_adjustment),
+                "adjusted_comprehensive": dec(unit.adjusted) if given else None,
+                "grade": unit.grade if given else None,
+                "excellence_veto": unit.bottom_position <= penalised,
+                "advanced_withdrawn": unit.flags.advanced_withdrawn,
+                "exclusions": exclusions,
+            }
+        )
+    violations = [
+        {
+            "category": check.category,
+            "full_marks_units": list(check.full_marks_units),
+            "allowed": check.allowed,
+            "exception": check.exception_reason is not None,
+        }
+        for check in res.full_marks
+        if check.breaks_cap
+    ]
+    return {
+        "year": computed.year.year,
+        "as_of": iso(res.as_of),
+        "finalisable": res.can_finalise,
+        "cap_violations": violations,
+        "units": units,
+    }
