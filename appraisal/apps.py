@@ -7,3 +7,24 @@ class AppraisalConfig(AppConfig):
 
     name = "appraisal"
     verbose_name = _("Appraisal")
+
+    def ready(self) -> None:
+        from core import access, deadlines
+        from core.context_processors import register_nav
+        from core.demo import register_seeder
+
+        from . import policies
+        from .demo import seed_appraisal
+        from .services import WI_REPORT
+
+        policies.register()
+        register_seeder(seed_appraisal)
+        # Art. 7, 12: report tasks get reminders; a late report is simply excluded from scoring.
+        deadlines.register(deadlines.DeadlineKind(kind=WI_REPORT, label=_("Periodic report")))
+        register_nav(
+            position=30,
+            label=_("Assessment"),
+            url_name="appraisal:years",
+            prefix="/appraisal/",
+            visible=lambda user: bool(access.memberships(user)),
+        )

@@ -816,6 +816,25 @@ def import_bundle(parsed: Parsed, sub_district: SubDistrict, *, actor=None) -> d
 # ---------------------------------------------------------------- export
 
 
+def export_settings(year: AssessmentYear) -> dict:
+    """The year's scoring settings as the bundle writes them (also printed on the results page)."""
+    return {
+        "performance_weight": dec(year.performance_weight),
+        "satisfaction_weight": dec(year.satisfaction_weight),
+        "full_marks_ratio": dec(year.full_marks_ratio),
+        "bonus_cap": dec(year.bonus_cap),
+        "bonus_points": {k: dec(getattr(year, f)) for k, f in LEVEL_FIELDS.items()},
+        "vote_values": {k: dec(getattr(year, f)) for k, f in VOTE_FIELDS.items()},
+        "debriefing_weight": dec(year.debriefing_weight),
+        "democratic_weight": dec(year.democratic_weight),
+        "rank_bonus": [dec(Decimal(v)) for v in year.rank_bonus],
+        "bottom_penalty": [dec(Decimal(v)) for v in year.bottom_penalty],
+        "grade_bands": [
+            {"grade": b["grade"], "min": dec(Decimal(b["min"]))} for b in year.grade_bands
+        ],
+    }
+
+
 def export_bundle(year: AssessmentYear) -> dict:
     """The year's inputs in the bundle format (importing it back gives the same results)."""
     units = list(AssessedUnit.objects.filter(year=year).order_by("code"))
@@ -846,21 +865,7 @@ def export_bundle(year: AssessmentYear) -> dict:
         "format": FORMAT,
         "year": year.year,
         "as_of": iso(year.as_of),
-        "settings": {
-            "performance_weight": dec(year.performance_weight),
-            "satisfaction_weight": dec(year.satisfaction_weight),
-            "full_marks_ratio": dec(year.full_marks_ratio),
-            "bonus_cap": dec(year.bonus_cap),
-            "bonus_points": {k: dec(getattr(year, f)) for k, f in LEVEL_FIELDS.items()},
-            "vote_values": {k: dec(getattr(year, f)) for k, f in VOTE_FIELDS.items()},
-            "debriefing_weight": dec(year.debriefing_weight),
-            "democratic_weight": dec(year.democratic_weight),
-            "rank_bonus": [dec(Decimal(v)) for v in year.rank_bonus],
-            "bottom_penalty": [dec(Decimal(v)) for v in year.bottom_penalty],
-            "grade_bands": [
-                {"grade": b["grade"], "min": dec(Decimal(b["min"]))} for b in year.grade_bands
-            ],
-        },
+        "settings": export_settings(year),
         "units": [{"code": u.code, "name": u.name} for u in units],
         "categories": [
             {

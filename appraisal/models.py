@@ -508,3 +508,43 @@ class FullMarksException(models.Model):
 
     def __str__(self) -> str:
         return self.reason[:60]
+
+
+class CorrectionState(models.TextChoices):
+    REQUESTED = "requested", _("Awaiting the Leading Group")
+    APPROVED = "approved", _("Approved: inputs open")
+    REFUSED = "refused", _("Refused")
+    CLOSED = "closed", _("Closed")
+
+
+class Correction(models.Model):
+    """A correction of a published year (issue 5 item 1): requested by the Office with a reason,
+    approved by the Leading Group; while approved and not closed, the year's inputs may change
+    (each change audited as usual); closing it freezes the year again."""
+
+    year = models.ForeignKey(AssessmentYear, on_delete=models.CASCADE, related_name="corrections")
+    reason = models.TextField(_("reason"))
+    state = models.CharField(
+        _("state"),
+        max_length=10,
+        choices=CorrectionState.choices,
+        default=CorrectionState.REQUESTED,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return self.reason[:60]

@@ -25,5 +25,6 @@ urlpatterns = [
     path("", include("core.urls")),
     path("", include("rectification.urls")),
     path("", include("workflows.urls")),
+    path("appraisal/", include("appraisal.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,1092 @@
+"""Write services of the assessment year. One transaction each; one audit row per change.
+
+Every write checks the year is not frozen (published or closed) unless the Leading Group has
+approved a correction that is still open (issue 5 item 1), the user's right (403) and the
+input (ValidationError with a Chinese message, shown on the form, never a 500).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+
+from core import access, evidence, workdays, workitems
+from core.audit import audit_record
+from core.errors import Conflict
+from core.middleware import current_ip
+from core.models import Unit, UnitKind, WorkItem
+from core.notifications import notify
+
+from . import policies
+from .models import (
+    NEXT_STATUS,
+    Adjustment,
+    AssessedUnit,
+    AssessmentYear,
+    BonusClaim,
+    Category,
+    ClaimState,
+    Comprehensive,
+    Correction,
+    CorrectionState,
+    FraudFinding,
+    FullMarksException,
+    Indicator,
+    Report,
+    Schedule,
+    Score,
+    SpotCheck,
+    Vote,
+    VoteKind,
+    YearStatus,
+)
+
+WI_REPORT = "report.submit"  # a community must file a periodic report (Art. 7, 8)
+WI_CLAIM_REVIEW = "claim.review"  # the Office reviews a bonus claim (Art. 6)
+WI_CLAIM_DECIDE = "claim.decide"  # the Leading Group decides a bonus claim
+WI_FRAUD_DECIDE = "fraud.decide"  # the Leading Group decides a fraud finding (Art. 19)
+WI_CORRECTION = "correction.approve"  # the Leading Group approves a correction
+MAX_TEXT = 20000
+MAX_REASON = 5000
+
+# Art. 4: the four categories and who leads them (code, name, line of the lead department).
+DEFAULT_CATEGORIES = (
+    ("LZ", "党风廉政建设", "lz", Decimal("25.00")),
+    ("ZZ", "组织建设", "zz", Decimal("40.00")),
+    ("XC", "宣传意识形态", "xc", Decimal("20.00")),
+    ("QT", "其他任务", "", Decimal("15.00")),
+)
+
+
+# ---------------------------------------------------------------- guards and helpers
+
+
+def writable(year: AssessmentYear) -> bool:
+    """Open for input: not frozen, or frozen with an approved correction still open."""
+    if not year.frozen:
+        return True
+    return Correction.objects.filter(year=year, state=CorrectionState.APPROVED).exists()
+
+
+def guard_open(year: AssessmentYear) -> None:
+    if not writable(year):
+        raise Conflict(
+            _(
+                "The results of %(year)s are published: its inputs are frozen. A change needs a "
+                "correction approved by the Leading Group."
+            )
+            % {"year": year.year}
+        )
+
+
+def _lock_year(year_id: int, user) -> AssessmentYear:
+    year = access.get_visible_or_404(user, AssessmentYear.objects.select_for_update(), pk=year_id)
+    return year
+
+
+def _require(cond: bool) -> None:
+    if not cond:
+        raise PermissionDenied
+
+
+def clean_text(value: str, *, label: str, max_length: int = MAX_TEXT, required=True) -> str:
+    value = (value or "").replace("\x00", "").strip()
+    if required and not value:
+        raise ValidationError(_("%(field)s is required.") % {"field": label})
+    if len(value) > max_length:
+        raise ValidationError(
+            _("%(field)s is too long (at most %(n)s characters).")
+            % {"field": label, "n": max_length}
+        )
+    return value
+
+
+def parse_points(value, *, label: str, low=None, high=None) -> Decimal:
+    """A decimal with at most 2 places within [low, high]; a Chinese message otherwise."""
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationError(
+            _("%(field)s: “%(value)s” is not a number.") % {"field": label, "value": value}
+        ) from None
+    if not number.is_finite() or number.as_tuple().exponent < -2:
+        raise ValidationError(_("%(field)s: at most 2 decimal places.") % {"field": label})
+    if (low is not None and number < low) or (high is not None and number > high):
+        raise ValidationError(
+            _("%(field)s must lie between %(low)s and %(high)s.")
+            % {"field": label, "low": low, "high": high}
+        )
+    return number
+
+
+def _audit(event_type, *, actor, subject, year, before=None, after=None):
+    audit_record(
+        event_type=event_type,
+        actor=actor,
+        subject=subject,
+        sub_district=year.sub_district_id,
+        before=before,
+        after=after,
+        ip=current_ip(),
+    )
+
+
+def _office_unit(year: AssessmentYear) -> Unit | None:
+    return Unit.objects.filter(sub_district_id=year.sub_district_id, kind=UnitKind.OFFICE).first()
+
+
+def _leading_unit(year: AssessmentYear) -> Unit | None:
+    return Unit.objects.filter(
+        sub_district_id=year.sub_district_id, kind=UnitKind.LEADING_GROUP
+    ).first()
+
+
+# ---------------------------------------------------------------- the year
+
+
+def settings_snapshot(year: AssessmentYear) -> dict:
+    from .bundle import export_settings
+
+    return export_settings(year)
+
+
+@transaction.atomic
+def year_create(*, acting_user, number: int, copy_from: AssessmentYear | None = None):
+    """A new year in planning: a copy of an earlier year's settings and catalogue (R5.1), or the
+    four categories of Art. 4 with their lead departments."""
+    _require(policies.is_office(acting_user))
+    sub_district_id = access.sub_district_id(acting_user)
+    if not 2000 <= number <= 2100:
+        raise ValidationError(_("%(value)s is not a plausible year.") % {"value": number})
+    if AssessmentYear.objects.filter(sub_district_id=sub_district_id, year=number).exists():
+        raise ValidationError(_("The year %(year)s exists already.") % {"year": number})
+    year = AssessmentYear(sub_district_id=sub_district_id, year=number)
+    if copy_from is not None:
+        if copy_from.sub_district_id != sub_district_id:
+            raise PermissionDenied
+        for field in SETTING_FIELDS:
+            setattr(year, field, getattr(copy_from, field))
+        if copy_from.claim_declare_by:
+            try:
+                year.claim_declare_by = copy_from.claim_declare_by.replace(year=number)
+            except ValueError:  # 29 February
+                year.claim_declare_by = copy_from.claim_declare_by.replace(year=number, day=28)
+    year.save()
+    if copy_from is not None:
+        mapping = {}
+        for cat in Category.objects.filter(year=copy_from):
+            old = cat.pk
+            cat.pk = None
+            cat.year = year
+            cat.save()
+            mapping[old] = cat
+        indicators = []
+        for ind in Indicator.objects.filter(year=copy_from):
+            ind.pk = None
+            ind.year = year
+            ind.category = mapping[ind.category_id]
+            if ind.due_date:
+                try:
+                    ind.due_date = ind.due_date.replace(year=number)
+                except ValueError:
+                    ind.due_date = ind.due_date.replace(year=number, day=28)
+            indicators.append(ind)
+        Indicator.objects.bulk_create(indicators)
+    else:
+        lines = {
+            u.line: u
+            for u in Unit.objects.filter(sub_district_id=sub_district_id, kind=UnitKind.DEPARTMENT)
+        }
+        office = _office_unit(year)
+        for order, (code, name, line, points) in enumerate(DEFAULT_CATEGORIES):
+            lead = lines.get(line) if line else office
+            Category.objects.create(
+                year=year,
+                code=code,
+                name=name,
+                department=lead.name if lead else "",
+                lead_unit=lead,
+                max_points=points,
+                sort_order=order,
+            )
+    _audit(
+        "appraisal.year_created",
+        actor=acting_user,
+        subject=year,
+        year=year,
+        after={"year": number, "copied_from": copy_from.year if copy_from else None},
+    )
+    return year
+
+
+SETTING_FIELDS = (
+    "performance_weight",
+    "satisfaction_weight",
+    "full_marks_ratio",
+    "bonus_cap",
+    "bonus_district",
+    "bonus_city",
+    "bonus_province",
+    "bonus_national",
+    "vote_satisfied",
+    "vote_basically",
+    "vote_dissatisfied",
+    "debriefing_weight",
+    "democratic_weight",
+    "rank_bonus",
+    "bottom_penalty",
+    "grade_bands",
+    "claim_declare_by",
+    "publicity_working_days",
+)
+
+
+@transaction.atomic
+def year_update_settings(*, year_id: int, acting_user, values: dict) -> AssessmentYear:
+    """Every setting of scoring.md, editable until the results are published."""
+    year = _lock_year(year_id, acting_user)
+    access.require_action(acting_user, year, "edit_settings")
+    guard_open(year)
+    before = {f: getattr(year, f) for f in SETTING_FIELDS}
+    for field, value in values.items():
+        if field not in SETTING_FIELDS:
+            raise ValueError(field)
+        setattr(year, field, value)
+    if year.performance_weight + year.satisfaction_weight != 1:
+        raise ValidationError(_("The performance and satisfaction weights must add up to 1."))
+    if year.debriefing_weight + year.democratic_weight != 1:
+        raise ValidationError(_("The two vote weights must add up to 1."))
+    year.save(update_fields=list(values))
+    after = {f: getattr(year, f) for f in SETTING_FIELDS}
+    changed = {f for f in SETTING_FIELDS if before[f] != after[f]}
+    if changed:
+        _audit(
+            "appraisal.settings_changed",
+            actor=acting_user,
+            subject=year,
+            year=year,
+            before={f: before[f] for f in sorted(changed)},
+            after={f: after[f] for f in sorted(changed)},
+        )
+    return year
+
+
+@transaction.atomic
+def year_advance(*, year_id: int, acting_user, now: dt.datetime | None = None) -> AssessmentYear:
+    """规划 → 进行中 (assessed units fixed, report tasks generated) → 年末考核 → 已决定 (results
+    as of that moment; refused while a category breaks the full-marks cap) → 已公布 → 已归档."""
+    now = now or timezone.now()
+    year = _lock_year(year_id, acting_user)
+    target = NEXT_STATUS.get(year.status)
+    if target is None:
+        raise Conflict(_("The year is closed."))
+    if target == YearStatus.PUBLISHED:
+        _require(policies.is_leader(acting_user) or policies.is_office(acting_user))
+    else:
+        access.require_action(acting_user, year, "advance")
+    if Correction.objects.filter(year=year, state=CorrectionState.APPROVED).exists():
+        raise Conflict(_("Close the open correction first."))
+    before = year.status
+    extra: dict = {}
+    if target == YearStatus.IN_PROGRESS:
+        _check_catalogue(year)
+        extra = start_year(year, now=now)
+    elif target == YearStatus.DECIDED:
+        from .results import compute
+
+        year.as_of = now
+        computed = compute(year, as_of=now)
+        if not computed.results.can_finalise:
+            codes = ", ".join(
+                c.category for c in computed.results.full_marks if c.blocks_finalisation
+            )
+            raise Conflict(
+                _(
+                    "Results cannot be finalised while categories %(codes)s break the full-marks "
+                    "cap without an exception of the Leading Group (Art. 4)."
+                )
+                % {"codes": codes}
+            )
+    elif target == YearStatus.PUBLISHED:
+        year.published_at = now
+    year.status = target
+    year.save()
+    _audit(
+        "appraisal.year_advanced",
+        actor=acting_user,
+        subject=year,
+        year=year,
+        before={"status": before},
+        after={"status": target, **extra},
+    )
+    return year
+
+
+def _check_catalogue(year: AssessmentYear) -> None:
+    cats = list(Category.objects.filter(year=year))
+    if not cats:
+        raise ValidationError(_("The catalogue has no categories."))
+    total = sum((c.max_points for c in cats), Decimal(0))
+    if total != 100:
+        raise ValidationError(
+            _("The category maxima add up to %(total)s, not 100 (Art. 4).") % {"total": total}
+        )
+    if not Indicator.objects.filter(year=year).exists():
+        raise ValidationError(_("The catalogue has no indicators."))
+
+
+def period_due_dates(indicator: Indicator, number: int) -> list[dt.date]:
+    """The due date of each period: the last day of the month / quarter / year, or the
+    indicator's own date for a one-off report (Art. 7)."""
+    if indicator.schedule == Schedule.MONTHLY:
+        return [dt.date(number, m, calendar.monthrange(number, m)[1]) for m in range(1, 13)]
+    if indicator.schedule == Schedule.QUARTERLY:
+        return [dt.date(number, m, calendar.monthrange(number, m)[1]) for m in (3, 6, 9, 12)]
+    if indicator.schedule == Schedule.ANNUAL:
+        return [dt.date(number, 12, 31)]
+    if indicator.schedule == Schedule.ONCE:
+        return [indicator.due_date or dt.date(number, 3, 31)]
+    return []
+
+
+def start_year(year: AssessmentYear, *, now: dt.datetime) -> dict:
+    """Fix the assessed communities and give each its report tasks (Art. 7, 8), in bulk."""
+    communities = list(
+        Unit.objects.filter(
+            sub_district_id=year.sub_district_id, kind=UnitKind.COMMUNITY, is_active=True
+        ).order_by("sort_order", "code")
+    )
+    AssessedUnit.objects.filter(year=year).delete()
+    AssessedUnit.objects.bulk_create(
+        AssessedUnit(year=year, unit=u, code=u.code, name=u.name) for u in communities
+    )
+    reports = []
+    for ind in Indicator.objects.filter(year=year).order_by("code"):
+        dates = period_due_dates(ind, year.year)
+        if ind.schedule != Schedule.CUSTOM:
+            ind.required_reports = len(dates)
+            ind.save(update_fields=["required_reports"])
+        for unit in communities:
+            for period, day in enumerate(dates, start=1):
+                reports.append(
+                    Report(
+                        year=year,
+                        unit=unit,
+                        indicator=ind,
+                        period=period,
+                        due_at=workdays.end_of_day(day),
+                    )
+                )
+    Report.objects.bulk_create(reports, batch_size=2000, ignore_conflicts=True)
+    created = list(
+        Report.objects.filter(year=year, submitted_at__isnull=True).select_related("indicator")
+    )
+    ct = ContentType.objects.get_for_model(Report)
+    items = [
+        WorkItem(
+            kind=WI_REPORT,
+            subject_type=ct,
+            subject_id=r.pk,
+            owner_unit_id=r.unit_id,
+            sub_district_id=year.sub_district_id,
+            title=_report_title(r)[:250],
+            reference=r.indicator.code[:40],
+            url=reverse("appraisal:report", args=[r.pk]),
+            due_at=r.due_at,
+        )
+        for r in created
+    ]
+    WorkItem.objects.bulk_create(items, batch_size=2000)
+    return {"units": len(communities), "reports": len(created)}
+
+
+def _report_title(report: Report) -> str:
+    if report.indicator.required_reports > 1:
+        return _("Report: %(name)s (period %(n)s)") % {
+            "name": report.indicator.name,
+            "n": report.period,
+        }
+    return _("Report: %(name)s") % {"name": report.indicator.name}
+
+
+# ---------------------------------------------------------------- reports (Art. 7, 8, 12)
+
+
+@transaction.atomic
+def report_submit(*, report_id: int, acting_user, text: str, files: Sequence = ()) -> Report:
+    """File a periodic report. A late one is accepted and kept, marked 逾期 and excluded from
+    scoring (Art. 12)."""
+    report = access.get_visible_or_404(
+        acting_user,
+        Report.objects.select_for_update(of=("self",)).select_related("year", "indicator"),
+        pk=report_id,
+    )
+    access.require_action(acting_user, report, "submit")
+    guard_open(report.year)
+    if report.year.status not in (YearStatus.IN_PROGRESS, YearStatus.YEAR_END):
+        raise Conflict(_("Reports are filed while the year is in progress."))
+    if report.submitted_at is not None:
+        raise Conflict(_("This report has been filed already."))
+    text = clean_text(text, label=_("Report"))
+    checked = evidence.check_uploads(files)
+    if report.indicator.evidence_required and not checked:
+        raise ValidationError(_("This indicator requires evidence: attach at least one file."))
+    now = timezone.now()
+    report.text = text
+    report.submitted_at = now
+    report.submitted_by = acting_user
+    report.save(update_fields=["text", "submitted_at", "submitted_by"])
+    stored = [
+        evidence.store(
+            c, subject=report, sub_district_id=report.year.sub_district_id, user=acting_user
+        )
+        for c in checked
+    ]
+    workitems.close_items(subject=report, kinds=[WI_REPORT])
+    _audit(
+        "appraisal.report_submitted",
+        actor=acting_user,
+        subject=report,
+        year=report.year,
+        after={
+            "indicator": report.indicator.code,
+            "period": report.period,
+            "due_at": report.due_at,
+            "submitted_at": now,
+            "late": report.late,
+            "text": text,
+            "files": [
+                {"name": e.original_name, "sha256": e.sha256, "size": e.size} for e in stored
+            ],
+        },
+    )
+    return report
+
+
+# ---------------------------------------------------------------- department scoring
+
+
+@dataclass(frozen=True)
+class CellInput:
+    unit_id: int
+    indicator_id: int
+    score: str  # "" clears the score
+    comment: str = ""
+
+
+@transaction.atomic
+def scores_save(*, year_id: int, category_id: int, acting_user, cells: Sequence[CellInput]):
+    """Save a department's grid: only its own category, every value in [0, max_points]."""
+    year = _lock_year(year_id, acting_user)
+    category = Category.objects.filter(year=year, pk=category_id).first()
+    if category is None:
+        raise PermissionDenied
+    _require(policies.can_score(acting_user, category))
+    guard_open(year)
+    if year.status == YearStatus.PLANNING:
+        raise Conflict(_("Scoring starts when the year is in progress."))
+    indicators = {i.pk: i for i in Indicator.objects.filter(category=category)}
+    units = set(AssessedUnit.objects.filter(year=year).values_list("unit_id", flat=True))
+    existing = {
+        (s.unit_id, s.indicator_id): s
+        for s in Score.objects.select_for_update().filter(year=year, indicator__category=category)
+    }
+    now = timezone.now()
+    changes, errors = [], []
+    for cell in cells:
+        ind = indicators.get(cell.indicator_id)
+        if ind is None or cell.unit_id not in units:
+            raise PermissionDenied
+        try:
+            value = (
+                None
+                if str(cell.score).strip() == ""
+                else parse_points(cell.score, label=ind.code, low=Decimal(0), high=ind.max_points)
+            )
+            comment = clean_text(
+                cell.comment, label=_("Comment"), max_length=MAX_REASON, required=False
+            )
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+            continue
+        score = existing.get((cell.unit_id, ind.pk))
+        if score is None:
+            if value is None and not comment:
+                continue
+            score = Score(year=year, unit_id=cell.unit_id, indicator=ind)
+        elif score.department_score == value and score.comment == comment:
+            continue
+        changes.append(
+            {
+                "unit": cell.unit_id,
+                "indicator": ind.code,
+                "before": str(score.department_score)
+                if score.department_score is not None
+                else None,
+                "after": str(value) if value is not None else None,
+                "comment": comment,
+            }
+        )
+        score.department_score = value
+        score.comment = comment
+        score.scored_by = acting_user
+        score.scored_at = now
+        score.save()
+    if errors:
+        raise ValidationError(errors)
+    if changes:
+        _audit(
+            "appraisal.scores_saved",
+            actor=acting_user,
+            subject=category,
+            year=year,
+            after={"category": category.code, "changes": changes},
+        )
+    return len(changes)
+
+
+# ---------------------------------------------------------------- adjustments, spot checks
+
+
+def _category_for_writer(year, category_id, acting_user) -> Category:
+    category = Category.objects.filter(year=year, pk=category_id).first()
+    if category is None:
+        raise ValidationError(_("Choose a category of this year."))
+    _require(policies.can_score(acting_user, category) or policies.is_office(acting_user))
+    return category
+
+
+def _assessed(year, unit_id) -> Unit:
+    assessed = (
+        AssessedUnit.objects.filter(year=year, unit_id=unit_id).select_related("unit").first()
+    )
+    if assessed is None:
+        raise ValidationError(_("Choose a community assessed this year."))
+    return assessed.unit
+
+
+@transaction.atomic
+def adjustment_add(
+    *, year_id, acting_user, unit_id, category_id, points, reason, source, date
+) -> Adjustment:
+    """An in-year addition or deduction (加扣分, Art. 10) with reason, source and date."""
+    year = _lock_year(year_id, acting_user)
+    category = _category_for_writer(year, category_id, acting_user)
+    guard_open(year)
+    unit = _assessed(year, unit_id)
+    points = parse_points(
+        points, label=_("Points"), low=-category.max_points, high=category.max_points
+    )
+    if points == 0:
+        raise ValidationError(_("An adjustment of 0 points changes nothing."))
+    adj = Adjustment.objects.create(
+        year=year,
+        unit=unit,
+        category=category,
+        points=points,
+        reason=clean_text(reason, label=_("Reason"), max_length=MAX_REASON),
+        source=clean_text(source, label=_("Source"), max_length=100),
+        date=date,
+        recorded_by=acting_user,
+    )
+    _audit(
+        "appraisal.adjustment_added",
+        actor=acting_user,
+        subject=adj,
+        year=year,
+        after={
+            "unit": unit.code,
+            "category": category.code,
+            "points": points,
+            "reason": adj.reason,
+            "source": adj.source,
+            "date": date,
+        },
+    )
+    return adj
+
+
+@transaction.atomic
+def spot_check_add(
+    *, year_id, acting_user, unit_id, category_id, indicator_id, date, findings
+) -> SpotCheck:
+    year = _lock_year(year_id, acting_user)
+    category = _category_for_writer(year, category_id, acting_user)
+    guard_open(year)
+    unit = _assessed(year, unit_id)
+    indicator = None
+    if indicator_id:
+        indicator = Indicator.objects.filter(category=category, pk=indicator_id).first()
+        if indicator is None:
+            raise ValidationError(_("The indicator is not of this category."))
+    check = SpotCheck.objects.create(
+        year=year,
+        unit=unit,
+        category=category,
+        indicator=indicator,
+        date=date,
+        findings=clean_text(findings, label=_("Findings"), max_length=MAX_TEXT),
+        recorded_by=acting_user,
+    )
+    _audit(
+        "appraisal.spot_check_recorded",
+        actor=acting_user,
+        subject=check,
+        year=year,
+        after={
+            "unit": unit.code,
+            "category": category.code,
+            "indicator": indicator.code if indicator else None,
+            "date": date,
+            "findings": check.findings,
+        },
+    )
+    return check
+
+
+# ---------------------------------------------------------------- fraud (Art. 19)
+
+
+@transaction.atomic
+def fraud_record(*, year_id, acting_user, unit_id, category_id, reason, files=()) -> FraudFinding:
+    """The Office records a finding with evidence; the Leading Group decides it."""
+    year = _lock_year(year_id, acting_user)
+    _require(policies.is_office(acting_user))
+    guard_open(year)
+    category = Category.objects.filter(year=year, pk=category_id).first()
+    if category is None:
+        raise ValidationError(_("Choose a category of this year."))
+    unit = _assessed(year, unit_id)
+    checked = evidence.check_uploads(files)
+    finding = FraudFinding.objects.create(
+        year=year,
+        unit=unit,
+        category=category,
+        reason=clean_text(reason, label=_("Reason"), max_length=MAX_REASON),
+        recorded_by=acting_user,
+    )
+    stored = [
+        evidence.store(c, subject=finding, sub_district_id=year.sub_district_id, user=acting_user)
+        for c in checked
+    ]
+    leading = _leading_unit(year)
+    if leading is not None:
+        workitems.open_item(
+            kind=WI_FRAUD_DECIDE,
+            subject=finding,
+            owner_unit_id=leading.pk,
+            sub_district_id=year.sub_district_id,
+            title=_("Decide a fraud finding: %(unit)s, %(cat)s")
+            % {"unit": unit.name, "cat": category.name},
+            url=reverse("appraisal:fraud", args=[year.year, finding.pk]),
+            due_at=None,
+        )
+    _audit(
+        "appraisal.fraud_recorded",
+        actor=acting_user,
+        subject=finding,
+        year=year,
+        after={
+            "unit": unit.code,
+            "category": category.code,
+            "reason": finding.reason,
+            "files": [{"name": e.original_name, "sha256": e.sha256} for e in stored],
+        },
+    )
+    return finding
+
+
+@transaction.atomic
+def fraud_decide(*, finding_id, acting_user, uphold: bool, note: str) -> FraudFinding:
+    finding = access.get_visible_or_404(
+        acting_user,
+        FraudFinding.objects.select_for_update(of=("self",)).select_related("year"),
+        pk=finding_id,
+    )
+    access.require_action(acting_user, finding, "decide")
+    guard_open(finding.year)
+    transition = finding.uphold if uphold else finding.reject
+    if not can_proceed(transition):
+        raise Conflict(_("This finding has been decided already."))
+    note = clean_text(note, label=_("Decision note"), max_length=MAX_REASON, required=not uphold)
+    transition()
+    finding.decided_by = acting_user
+    finding.decided_at = timezone.now()
+    finding.decision_note = note
+    finding.save()
+    workitems.close_items(subject=finding)
+    _audit(
+        "appraisal.fraud_upheld" if uphold else "appraisal.fraud_rejected",
+        actor=acting_user,
+        subject=finding,
+        year=finding.year,
+        after={"state": finding.state, "note": note},
+    )
+    return finding
+
+
+# ---------------------------------------------------------------- bonus claims (Art. 6)
+
+
+@transaction.atomic
+def claim_declare(*, year_id, acting_user, unit_id, level, title, description, files=()):
+    """A community declares a bonus item. After the deadline it is recorded and excluded."""
+    year = _lock_year(year_id, acting_user)
+    _require(access.has_role(acting_user, *policies.COMMUNITY_ROLES, unit=unit_id))
+    guard_open(year)
+    if year.claim_declare_by is None:
+        raise Conflict(_("The Office has not set this year's declaration deadline yet."))
+    if year.status not in (YearStatus.IN_PROGRESS, YearStatus.YEAR_END):
+        raise Conflict(_("Bonus items are declared while the year is in progress."))
+    unit = _assessed(year, unit_id)
+    from .models import BonusLevel
+
+    if level not in BonusLevel.values:
+        raise ValidationError(_("Choose a level."))
+    checked = evidence.check_uploads(files)
+    if not checked:
+        raise ValidationError(_("Attach the evidence of the honour (Art. 6)."))
+    now = timezone.now()
+    claim = BonusClaim.objects.create(
+        year=year,
+        unit=unit,
+        level=level,
+        title=clean_text(title, label=_("Title"), max_length=200),
+        description=clean_text(description, label=_("Description"), required=False),
+        declared_at=now,
+        declare_by=year.claim_declare_by,
+        declared_by=acting_user,
+        sort_order=BonusClaim.objects.filter(year=year).count(),
+    )
+    stored = [
+        evidence.store(c, subject=claim, sub_district_id=year.sub_district_id, user=acting_user)
+        for c in checked
+    ]
+    office = _office_unit(year)
+    if office is not None:
+        workitems.open_item(
+            kind=WI_CLAIM_REVIEW,
+            subject=claim,
+            owner_unit_id=office.pk,
+            sub_district_id=year.sub_district_id,
+            title=_("Review a bonus claim: %(unit)s, %(title)s")
+            % {"unit": unit.name, "title": claim.title},
+            url=reverse("appraisal:claim", args=[claim.pk]),
+            due_at=None,
+        )
+    _audit(
+        "appraisal.claim_declared",
+        actor=acting_user,
+        subject=claim,
+        year=year,
+        after={
+            "unit": unit.code,
+            "level": level,
+            "title": claim.title,
+            "declared_at": now,
+            "declare_by": claim.declare_by,
+            "late": claim.late,
+            "files": [{"name": e.original_name, "sha256": e.sha256} for e in stored],
+        },
+    )
+    return claim
+
+
+def _lock_claim(claim_id, acting_user) -> BonusClaim:
+    return access.get_visible_or_404(
+        acting_user,
+        BonusClaim.objects.select_for_update(of=("self",)).select_related("year", "unit"),
+        pk=claim_id,
+    )
+
+
+@transaction.atomic
+def claim_review(*, claim_id, acting_user, forward: bool, note: str) -> BonusClaim:
+    """The Office forwards a claim to the Leading Group, or rejects it with a reason."""
+    claim = _lock_claim(claim_id, acting_user)
+    access.require_action(acting_user, claim, "review")
+    guard_open(claim.year)
+    transition = claim.review if forward else claim.reject
+    if not can_proceed(transition):
+        raise Conflict(_("This claim is not waiting for the Office's review."))
+    note = clean_text(note, label=_("Review note"), max_length=MAX_REASON, required=not forward)
+    transition()
+    claim.review_note = note
+    claim.save()
+    workitems.close_items(subject=claim, kinds=[WI_CLAIM_REVIEW])
+    leading = _leading_unit(claim.year)
+    if forward and leading is not None:
+        workitems.open_item(
+            kind=WI_CLAIM_DECIDE,
+            subject=claim,
+            owner_unit_id=leading.pk,
+            sub_district_id=claim.year.sub_district_id,
+            title=_("Decide a bonus claim: %(unit)s, %(title)s")
+            % {"unit": claim.unit.name, "title": claim.title},
+            url=reverse("appraisal:claim", args=[claim.pk]),
+            due_at=None,
+        )
+    if not forward:
+        _notify_claim(claim, "claim_rejected")
+    _audit(
+        "appraisal.claim_reviewed" if forward else "appraisal.claim_rejected",
+        actor=acting_user,
+        subject=claim,
+        year=claim.year,
+        after={"status": claim.status, "note": note},
+    )
+    return claim
+
+
+@transaction.atomic
+def claim_decide(
+    *, claim_id, acting_user, approve: bool, note: str, now: dt.datetime | None = None
+) -> BonusClaim:
+    """The Leading Group approves (publicity starts: 通报展示) or rejects a reviewed claim."""
+    now = now or timezone.now()
+    claim = _lock_claim(claim_id, acting_user)
+    access.require_action(acting_user, claim, "decide")
+    guard_open(claim.year)
+    transition = claim.approve if approve else claim.reject
+    if claim.status != ClaimState.OFFICE_REVIEWED or not can_proceed(transition):
+        raise Conflict(_("This claim is not waiting for the Leading Group's decision."))
+    note = clean_text(note, label=_("Decision note"), max_length=MAX_REASON, required=not approve)
+    transition()
+    claim.decision_note = note
+    if approve:
+        try:
+            last = workdays.add_workdays(
+                workdays.local_date(now), claim.year.publicity_working_days
+            )
+        except workdays.CalendarYearUnknown as exc:
+            raise ValidationError(str(exc)) from exc
+        claim.publicity_ends_at = workdays.end_of_day(last)
+    claim.save()
+    workitems.close_items(subject=claim)
+    _notify_claim(claim, "claim_approved" if approve else "claim_rejected")
+    _audit(
+        "appraisal.claim_approved" if approve else "appraisal.claim_rejected",
+        actor=acting_user,
+        subject=claim,
+        year=claim.year,
+        after={"status": claim.status, "note": note, "publicity_ends_at": claim.publicity_ends_at},
+    )
+    return claim
+
+
+def _notify_claim(claim: BonusClaim, verb: str) -> None:
+    notify(
+        sub_district_id=claim.year.sub_district_id,
+        unit_id=claim.unit_id,
+        verb=verb,
+        title=claim.title,
+        url=reverse("appraisal:claim", args=[claim.pk]),
+        subject=claim,
+    )
+
+
+# ---------------------------------------------------------------- votes, comprehensive, exceptions
+
+
+@transaction.atomic
+def votes_save(*, year_id, acting_user, rows: Sequence[dict]) -> int:
+    """rows: {unit_id, kind, satisfied, basically, dissatisfied} (whole numbers ≥ 0)."""
+    year = _lock_year(year_id, acting_user)
+    access.require_action(acting_user, year, "inputs")
+    guard_open(year)
+    units = dict(AssessedUnit.objects.filter(year=year).values_list("unit_id", "code"))
+    changes = []
+    for row in rows:
+        if row["unit_id"] not in units or row["kind"] not in VoteKind.values:
+            raise ValidationError(_("Unknown community or vote kind."))
+        counts = {}
+        for key in ("satisfied", "basically", "dissatisfied"):
+            try:
+                counts[key] = int(str(row.get(key, 0)).strip() or 0)
+            except ValueError:
+                raise ValidationError(
+                    _("%(unit)s: “%(value)s” is not a whole number.")
+                    % {"unit": units[row["unit_id"]], "value": row.get(key)}
+                ) from None
+            if counts[key] < 0:
+                raise ValidationError(
+                    _("%(unit)s: a vote count cannot be negative.")
+                    % {"unit": units[row["unit_id"]]}
+                )
+        vote, created = Vote.objects.get_or_create(
+            year=year, unit_id=row["unit_id"], kind=row["kind"], defaults=counts
+        )
+        before = {k: getattr(vote, k) for k in counts}
+        if created or before != counts:
+            for k, v in counts.items():
+                setattr(vote, k, v)
+            vote.save()
+            changes.append({"unit": units[row["unit_id"]], "kind": row["kind"], **counts})
+    if changes:
+        _audit("appraisal.votes_saved", actor=acting_user, subject=year, year=year, after=changes)
+    return len(changes)
+
+
+@transaction.atomic
+def comprehensive_save(*, year_id, acting_user, rows: Sequence[dict]) -> int:
+    """rows: {unit_id, score ("" = none), advanced} — the comprehensive evaluation (Art. 17)."""
+    year = _lock_year(year_id, acting_user)
+    access.require_action(acting_user, year, "inputs")
+    guard_open(year)
+    units = dict(AssessedUnit.objects.filter(year=year).values_list("unit_id", "code"))
+    existing = {c.unit_id: c for c in Comprehensive.objects.filter(year=year)}
+    changes = []
+    for row in rows:
+        if row["unit_id"] not in units:
+            raise ValidationError(_("Unknown community."))
+        code = units[row["unit_id"]]
+        raw = str(row.get("score", "")).strip()
+        current = existing.get(row["unit_id"])
+        if not raw:
+            if current is not None:
+                current.delete()
+                changes.append({"unit": code, "score": None})
+            continue
+        score = parse_points(raw, label=code, low=Decimal(0), high=Decimal(100))
+        advanced = bool(row.get("advanced"))
+        if current is None:
+            Comprehensive.objects.create(
+                year=year, unit_id=row["unit_id"], score=score, advanced=advanced
+            )
+        elif current.score == score and current.advanced == advanced:
+            continue
+        else:
+            current.score, current.advanced = score, advanced
+            current.save()
+        changes.append({"unit": code, "score": score, "advanced": advanced})
+    if changes:
+        _audit(
+            "appraisal.comprehensive_saved",
+            actor=acting_user,
+            subject=year,
+            year=year,
+            after=changes,
+        )
+    return len(changes)
+
+
+@transaction.atomic
+def full_marks_exception_record(*, year_id, acting_user, category_id, reason) -> FullMarksException:
+    """The Leading Group allows a category more full marks than the cap (Art. 4), with a reason."""
+    year = _lock_year(year_id, acting_user)
+    access.require_action(acting_user, year, "decide")
+    guard_open(year)
+    category = Category.objects.filter(year=year, pk=category_id).first()
+    if category is None:
+        raise ValidationError(_("Choose a category of this year."))
+    reason = clean_text(reason, label=_("Reason"), max_length=MAX_REASON)
+    exc, _created = FullMarksException.objects.update_or_create(
+        year=year, category=category, defaults={"reason": reason, "recorded_by": acting_user}
+    )
+    _audit(
+        "appraisal.full_marks_exception",
+        actor=acting_user,
+        subject=exc,
+        year=year,
+        after={"category": category.code, "reason": reason},
+    )
+    return exc
+
+
+# ---------------------------------------------------------------- corrections of a published year
+
+
+@transaction.atomic
+def correction_request(*, year_id, acting_user, reason) -> Correction:
+    year = _lock_year(year_id, acting_user)
+    _require(policies.is_office(acting_user))
+    if not year.frozen:
+        raise Conflict(_("Only a published year needs a correction; this one is still open."))
+    if Correction.objects.filter(
+        year=year, state__in=[CorrectionState.REQUESTED, CorrectionState.APPROVED]
+    ).exists():
+        raise Conflict(_("A correction of this year is already open."))
+    correction = Correction.objects.create(
+        year=year,
+        reason=clean_text(reason, label=_("Reason"), max_length=MAX_REASON),
+        requested_by=acting_user,
+    )
+    leading = _leading_unit(year)
+    if leading is not None:
+        workitems.open_item(
+            kind=WI_CORRECTION,
+            subject=correction,
+            owner_unit_id=leading.pk,
+            sub_district_id=year.sub_district_id,
+            title=_("Approve a correction of %(year)s") % {"year": year.year},
+            url=reverse("appraisal:year", args=[year.year]),
+            due_at=None,
+        )
+    _audit(
+        "appraisal.correction_requested",
+        actor=acting_user,
+        subject=correction,
+        year=year,
+        after={"reason": correction.reason},
+    )
+    return correction
+
+
+@transaction.atomic
+def correction_decide(*, correction_id, acting_user, approve: bool, note: str) -> Correction:
+    correction = Correction.objects.select_for_update().select_related("year").get(pk=correction_id)
+    year = correction.year
+    if not access.in_sub_district(acting_user, year.sub_district_id):
+        raise PermissionDenied
+    access.require_action(acting_user, year, "approve_correction")
+    if correction.state != CorrectionState.REQUESTED:
+        raise Conflict(_("This correction has been decided already."))
+    correction.state = CorrectionState.APPROVED if approve else CorrectionState.REFUSED
+    correction.decided_by = acting_user
+    correction.decided_at = timezone.now()
+    correction.decision_note = clean_text(
+        note, label=_("Decision note"), max_length=MAX_REASON, required=not approve
+    )
+    correction.save()
+    workitems.close_items(subject=correction)
+    _audit(
+        "appraisal.correction_approved" if approve else "appraisal.correction_refused",
+        actor=acting_user,
+        subject=correction,
+        year=year,
+        after={"note": correction.decision_note},
+    )
+    return correction
+
+
+@transaction.atomic
+def correction_close(*, correction_id, acting_user) -> Correction:
+    """The Office closes an applied correction: the year is frozen again."""
+    correction = Correction.objects.select_for_update().select_related("year").get(pk=correction_id)
+    if not access.in_sub_district(acting_user, correction.year.sub_district_id):
+        raise PermissionDenied
+    _require(policies.is_office(acting_user))
+    if correction.state != CorrectionState.APPROVED:
+        raise Conflict(_("Only an approved correction can be closed."))
+    correction.state = CorrectionState.CLOSED
+    correction.closed_at = timezone.now()
+    correction.save()
+    _audit(
+        "appraisal.correction_closed",
+        actor=acting_user,
+        subject=correction,
+        year=correction.year,
+        after={"state": correction.state},
+    )
+    return correction
