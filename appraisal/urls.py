@@ -1,5 +1,7 @@
 from django.urls import path
 
+from . import urls_results
+
 from . import views
 
 app_name = "appraisal"
@@ -10,4 +12,4 @@ urlpatterns = [
     path("reports/<int:pk>/", views.report_detail, name="report"),
     path("claims/<int:pk>/", views.claim_detail, name="claim"),
     path("<int:number>/fraud/<int:pk>/", views.fraud_detail, name="fraud"),
-]
+] + urls_results.urlpatterns

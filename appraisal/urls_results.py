@@ -1,0 +1,3 @@
+"""Results pages (ranking, drill-down, export, what-if, full-marks exceptions)."""
+
+urlpatterns: list = []
