@@ -1,8 +1,6 @@
 from django.urls import path
 
-from . import urls_results
-
-from . import views
+from . import urls_results, views
 
 app_name = "appraisal"
 
@@ -12,4 +10,5 @@ urlpatterns = [
     path("reports/<int:pk>/", views.report_detail, name="report"),
     path("claims/<int:pk>/", views.claim_detail, name="claim"),
     path("<int:number>/fraud/<int:pk>/", views.fraud_detail, name="fraud"),
-] + urls_results.urlpatterns
+    *urls_results.urlpatterns,
+]
