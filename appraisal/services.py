@@ -11,6 +11,7 @@ import calendar
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import wraps
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.contenttypes.models import ContentType
@@ -70,6 +71,17 @@ DEFAULT_CATEGORIES = (
 
 
 # ---------------------------------------------------------------- guards and helpers
+
+
+def _with_files(fn):
+    """One transaction; evidence files written inside it are removed if it does not commit."""
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        with evidence.removed_if_failed(), transaction.atomic():
+            return fn(*args, **kwargs)
+
+    return wrapper
 
 
 def writable(year: AssessmentYear) -> bool:
@@ -423,7 +435,7 @@ def _report_title(report: Report) -> str:
 # ---------------------------------------------------------------- reports (Art. 7, 8, 12)
 
 
-@transaction.atomic
+@_with_files
 def report_submit(*, report_id: int, acting_user, text: str, files: Sequence = ()) -> Report:
     """File a periodic report. A late one is accepted and kept, marked 逾期 and excluded from
     scoring (Art. 12)."""
@@ -658,7 +670,7 @@ def spot_check_add(
 # ---------------------------------------------------------------- fraud (Art. 19)
 
 
-@transaction.atomic
+@_with_files
 def fraud_record(*, year_id, acting_user, unit_id, category_id, reason, files=()) -> FraudFinding:
     """The Office records a finding with evidence; the Leading Group decides it."""
     year = _lock_year(year_id, acting_user)
@@ -739,7 +751,7 @@ def fraud_decide(*, finding_id, acting_user, uphold: bool, note: str) -> FraudFi
 # ---------------------------------------------------------------- bonus claims (Art. 6)
 
 
-@transaction.atomic
+@_with_files
 def claim_declare(*, year_id, acting_user, unit_id, level, title, description, files=()):
     """A community declares a bonus item. After the deadline it is recorded and excluded."""
     year = _lock_year(year_id, acting_user)

@@ -1,3 +1,19 @@
 """Results pages (ranking, drill-down, export, what-if, full-marks exceptions)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views_results
+
+urlpatterns: list = [
+    path("<int:number>/results/", views_results.results, name="results"),
+    path(
+        "<int:number>/results/exception/",
+        views_results.results_exception,
+        name="results_exception",
+    ),
+    path(
+        "<int:number>/results/export.xlsx", views_results.results_export, name="results_export"
+    ),
+    path("<int:number>/results/what-if/", views_results.results_whatif, name="results_whatif"),
+    path("<int:number>/results/<str:code>/", views_results.results_unit, name="results_unit"),
+]

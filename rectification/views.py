@@ -233,7 +233,14 @@ def _input(form) -> services.NoticeInput:
 def notice_new(request):
     if not _issuer_units(request.user):
         raise PermissionDenied
-    form = _notice_form(request, request.POST or None, initial={"kind": "contact"})
+    # A spot check's "issue a notice" link prefills the form (Art. 10, 11).
+    initial = {"kind": "contact"}
+    for key in ("subject", "problem", "basis"):
+        if request.GET.get(key):
+            initial[key] = request.GET[key][:5000]
+    if request.GET.get("target", "").isdigit():
+        initial["targets"] = [int(request.GET["target"])]
+    form = _notice_form(request, request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         targets = form.cleaned_data["targets"]
         issue_now = "issue" in request.POST

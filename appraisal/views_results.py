@@ -1,0 +1,445 @@
+"""Results pages (scoring.md §7, issue 5 item 7): the ranking, one unit's drill-down, the Excel
+export, the Leading Group's full-marks exceptions and the Office's what-if sandbox.
+
+The results are never stored: every page calls `results.compute()` (a fixed number of queries).
+
+Who sees what. The year is the one of the user's own sub-district with that number (404
+otherwise); the page needs `policies.results_visible` (403 otherwise):
+- the Office, the Leading Group, auditors and administrators: every unit and every figure;
+- lead departments: the whole ranking and every unit's drill-down (kept simple: they score
+  across all units, and the ranking is what the Leading Group decides). Bonus-claim titles and
+  fraud reasons are not theirs to read (ClaimPolicy, FraudPolicy): they see the figures, the
+  claim's number and level, and that a fraud finding zeroed a category;
+- communities: once the year is published, only their own row, their own drill-down (404 for
+  another unit's) and their own row in the export; no full-marks checks, which name other units.
+  A fraud finding against them shows as such; its reason stays with those who see everything.
+
+Only `results_exception` writes (through services.full_marks_exception_record); the what-if page
+answers a GET and writes nothing.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from core import access
+
+from . import policies, services, xlsx_results
+from .models import (
+    AssessedUnit,
+    AssessmentYear,
+    BonusClaim,
+    ClaimState,
+    FraudFinding,
+    FraudState,
+    Indicator,
+)
+from .results import Computed, Overrides, compute
+
+RANKING_PAGE_SIZE = 100
+WHATIF_ROWS = 5  # score overrides offered on the what-if form
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# ---------------------------------------------------------------- access
+
+
+def _year(request, number: int) -> AssessmentYear:
+    """The user's sub-district's year `number` (404), if its results are theirs to see (403)."""
+    year = access.get_visible_or_404(request.user, AssessmentYear, year=number)
+    if not policies.results_visible(request.user, year):
+        raise PermissionDenied
+    return year
+
+
+def _own_codes(user, computed: Computed) -> frozenset[str] | None:
+    """None when the user sees every unit; otherwise the codes of their own communities."""
+    if policies.sees_all(user) or policies.lead_units(user):
+        return None
+    mine = policies.community_ids(user)
+    return frozenset(code for code, unit in computed.units.items() if unit.unit_id in mine)
+
+
+# ---------------------------------------------------------------- the ranking
+
+
+def _full_marks(computed: Computed, *, can_record: bool) -> list[dict]:
+    """Art. 4: each category's full-marks check, with the category and whether the Leading Group
+    may record (or re-word) an exception for it here."""
+    categories = {c.code: c for c in computed.categories}
+    return [
+        {
+            "check": check,
+            "category": categories.get(check.category),
+            "can_record": can_record and check.breaks_cap and check.category in categories,
+        }
+        for check in computed.results.full_marks
+    ]
+
+
+@login_required
+@require_GET
+def results(request, number: int):
+    """Finalisable state, the full-marks checks, the ranking with every figure, the settings."""
+    year = _year(request, number)
+    computed = compute(year)
+    codes = _own_codes(request.user, computed)
+    community_view = codes is not None
+    rows = xlsx_results.ranking_rows(computed, codes)
+    page = Paginator(rows, RANKING_PAGE_SIZE).get_page(request.GET.get("page"))
+    checks = []
+    if not community_view:
+        can_record = policies.is_leader(request.user) and services.writable(year)
+        checks = _full_marks(computed, can_record=can_record)
+    context = {
+        "year": year,
+        "computed": computed,
+        "results": computed.results,
+        "categories": computed.categories,
+        "page_obj": page,
+        "rows": page.object_list,
+        "community_view": community_view,
+        "checks": checks,
+        "blocking": [c for c in checks if c["check"].blocks_finalisation],
+        "settings_rows": xlsx_results.settings_rows(year),
+        "can_whatif": policies.is_office(request.user),
+    }
+    return render(request, "appraisal/results.html", context)
+
+
+@login_required
+@require_POST
+def results_exception(request, number: int):
+    """The Leading Group allows a category to break the full-marks cap, with a reason (Art. 4).
+
+    403 for anyone else and 409 for a frozen year (both raised by the service); a missing
+    reason or an unknown category comes back as a message on the results page."""
+    year = _year(request, number)
+    try:
+        category_id = int(request.POST.get("category", ""))
+    except ValueError:
+        category_id = None  # the service answers "choose a category of this year"
+    try:
+        exception = services.full_marks_exception_record(
+            year_id=year.pk,
+            acting_user=request.user,
+            category_id=category_id,
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("Exception recorded for %(category)s.") % {"category": exception.category.name},
+        )
+    return redirect("appraisal:results", number=number)
+
+
+# ---------------------------------------------------------------- one unit
+
+
+def _unit_context(computed: Computed, code: str, *, claim_titles: bool, fraud_reasons: bool):
+    unit = computed.results.unit(code)
+    categories = []
+    for cat in unit.categories:
+        indicators = [
+            {
+                "result": ind,
+                "source": xlsx_results.source_label(ind.source),
+                "capped": ind.score < ind.raw_score,
+                "exclusions": [
+                    {
+                        "period": ex.period,
+                        "reason": xlsx_results.report_reason_label(ex.reason),
+                        "late": ex.reason == "late",
+                        "due": xlsx_results.local_time(ex.due),
+                        "submitted": xlsx_results.local_time(ex.submitted),
+                    }
+                    for ex in ind.exclusions
+                ],
+            }
+            for ind in cat.indicators
+        ]
+        categories.append(
+            {
+                "result": cat,
+                "indicators": indicators,
+                "fraud_reason": cat.fraud.reason if cat.fraud and fraud_reasons else "",
+            }
+        )
+
+    def claims(items):
+        return [
+            {
+                "result": c,
+                "label": xlsx_results.claim_label(computed, c, titles=claim_titles),
+                "level": xlsx_results.level_label(c.claim.level),
+                "declared": xlsx_results.local_time(c.claim.declared_at),
+                "deadline": xlsx_results.local_time(c.claim.deadline),
+                "publicity": xlsx_results.local_time(c.claim.publicity_ends_at),
+                "reasons": [xlsx_results.claim_reason_label(r) for r in c.reasons],
+            }
+            for c in items
+        ]
+
+    votes = [
+        (_("Debriefing appraisal"), unit.debriefing),
+        (_("Democratic evaluation"), unit.democratic),
+    ]
+    return {
+        "unit": unit,
+        "row": xlsx_results.ranking_rows(computed, [code])[0],
+        "unit_categories": categories,
+        "claims_counted": claims(unit.claims_counted),
+        "claims_not_counted": claims(unit.claims_not_counted),
+        "votes": votes,
+    }
+
+
+@login_required
+@require_GET
+def results_unit(request, number: int, code: str):
+    """One unit: every indicator with its cap and exclusions, adjustments, fraud, bonus claims
+    counted and not (and why), both votes, and every figure down to the grade."""
+    year = _year(request, number)
+    computed = compute(year)
+    codes = _own_codes(request.user, computed)
+    if code not in computed.units or (codes is not None and code not in codes):
+        raise Http404
+    user = request.user
+    sees_all = policies.sees_all(user)
+    own = computed.units[code].unit_id in policies.community_ids(user)
+    context = {
+        "year": year,
+        "computed": computed,
+        "results": computed.results,
+        "assessed": computed.units[code],
+        "community_view": codes is not None,
+        **_unit_context(computed, code, claim_titles=sees_all or own, fraud_reasons=sees_all),
+    }
+    return render(request, "appraisal/results_unit.html", context)
+
+
+# ---------------------------------------------------------------- the export
+
+
+@login_required
+@require_GET
+def results_export(request, number: int):
+    """The ranking with every column, the settings and every exclusion, as the page shows them
+    (a community gets its own row only)."""
+    year = _year(request, number)
+    computed = compute(year)
+    codes = _own_codes(request.user, computed)
+    rows = xlsx_results.ranking_rows(computed, codes)
+    # Claim titles: those who see every claim, and a community its own (ClaimPolicy).
+    titles = policies.sees_all(request.user) or codes is not None
+    response = HttpResponse(
+        xlsx_results.ranking_xlsx(computed, rows, claim_titles=titles), content_type=XLSX
+    )
+    chinese = quote(f"考核结果-{year.year}.xlsx")
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"results-{year.year}.xlsx\"; filename*=UTF-8''{chinese}"
+    )
+    return response
+
+
+# ---------------------------------------------------------------- what-if
+
+
+def _ids(params, name: str, allowed: set[int], message: str, errors: list[str]) -> set[int]:
+    chosen = set()
+    for raw in params.getlist(name):
+        try:
+            pk = int(raw)
+        except (TypeError, ValueError):
+            pk = None
+        if pk is None or pk not in allowed:
+            errors.append(message % {"value": str(raw)[:40]})
+        else:
+            chosen.add(pk)
+    return chosen
+
+
+def _score_rows(params, units, indicators, errors: list[str]):
+    """The score overrides typed in: (unit code, indicator code, score) per row."""
+    rows, scores = [], {}
+    for index in range(WHATIF_ROWS):
+        unit_code = params.get(f"unit_{index}", "").strip()
+        ind_code = params.get(f"indicator_{index}", "").strip()
+        raw = params.get(f"score_{index}", "").strip()
+        rows.append({"index": index, "unit": unit_code, "indicator": ind_code, "score": raw})
+        if not (unit_code or ind_code or raw):
+            continue
+        n = index + 1
+        if not (unit_code and ind_code and raw):
+            errors.append(_("Row %(n)s: give a unit code, an indicator code and a score.") % {"n": n})
+            continue
+        unit, indicator = units.get(unit_code), indicators.get(ind_code)
+        if unit is None:
+            errors.append(
+                _("Row %(n)s: there is no assessed unit with the code “%(code)s”.")
+                % {"n": n, "code": unit_code[:40]}
+            )
+        if indicator is None:
+            errors.append(
+                _("Row %(n)s: there is no indicator with the code “%(code)s”.")
+                % {"n": n, "code": ind_code[:40]}
+            )
+        if unit is None or indicator is None:
+            continue
+        try:
+            score = services.parse_points(
+                raw[:40],
+                label=_("Row %(n)s: score") % {"n": n},
+                low=Decimal(0),
+                high=indicator.max_points,
+            )
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+            continue
+        key = (unit.unit_id, indicator.pk)
+        if key in scores:
+            errors.append(
+                _("Row %(n)s: the score of %(unit)s for %(indicator)s is given twice.")
+                % {"n": n, "unit": unit_code, "indicator": ind_code}
+            )
+            continue
+        scores[key] = score
+    return rows, scores
+
+
+def _comparison(real: Computed, sandbox: Computed) -> list[dict]:
+    """Each unit, real beside sandbox, in sandbox rank order; what changed is marked."""
+    before = {u.unit_id: u for u in real.results.units}
+    rows = []
+    for after in sandbox.results.units:
+        was = before[after.unit_id]
+        given = after.unit_id in real.comprehensive_given
+        changed = {
+            "rank": was.rank != after.rank,
+            "bottom": was.bottom_position != after.bottom_position,
+            "performance": was.performance != after.performance,
+            "total": was.total != after.total,
+            "adjustment": was.comprehensive_adjustment != after.comprehensive_adjustment,
+            "grade": given and was.grade != after.grade,
+        }
+        rows.append(
+            {
+                "code": after.unit_id,
+                "name": after.name,
+                "real": was,
+                "sandbox": after,
+                "given": given,
+                "changed": changed,
+                "any": any(changed.values()),
+                "rank_delta": was.rank - after.rank,
+                "total_delta": after.total - was.total,
+            }
+        )
+    return rows
+
+
+@login_required
+@require_GET
+def results_whatif(request, number: int):
+    """The Office's sandbox: treat claims as approved or rejected, fraud findings as upheld or
+    dismissed, change scores, and see the ranking beside the real one. Nothing is saved: the
+    form is a GET and the changes live in `results.Overrides` only."""
+    year = _year(request, number)
+    if not policies.is_office(request.user):
+        raise PermissionDenied
+    units = {u.code: u for u in AssessedUnit.objects.filter(year=year).order_by("code")}
+    names = {u.unit_id: u.name for u in units.values()}
+    indicators = {
+        i.code: i for i in Indicator.objects.filter(year=year).select_related("category")
+    }
+    claims = list(BonusClaim.objects.filter(year=year).order_by("sort_order", "id"))
+    findings = list(
+        FraudFinding.objects.filter(year=year).select_related("category").order_by("id")
+    )
+    for item in (*claims, *findings):
+        item.unit_name = names.get(item.unit_id, "")
+    pending = [c for c in claims if c.status != ClaimState.APPROVED]
+    approved = [c for c in claims if c.status == ClaimState.APPROVED]
+    open_findings = [f for f in findings if f.state != FraudState.UPHELD]
+    upheld = [f for f in findings if f.state == FraudState.UPHELD]
+
+    params = request.GET
+    errors: list[str] = []
+    overrides = Overrides(
+        approve_claims=_ids(
+            params,
+            "approve",
+            {c.pk for c in pending},
+            _("There is no bonus claim “%(value)s” awaiting approval."),
+            errors,
+        ),
+        reject_claims=_ids(
+            params,
+            "reject",
+            {c.pk for c in approved},
+            _("There is no approved bonus claim “%(value)s”."),
+            errors,
+        ),
+        uphold_fraud=_ids(
+            params,
+            "uphold",
+            {f.pk for f in open_findings},
+            _("There is no fraud finding “%(value)s” to uphold."),
+            errors,
+        ),
+        dismiss_fraud=_ids(
+            params,
+            "dismiss",
+            {f.pk for f in upheld},
+            _("There is no upheld fraud finding “%(value)s”."),
+            errors,
+        ),
+    )
+    score_rows, overrides.scores = _score_rows(params, units, indicators, errors)
+
+    submitted = "run" in params
+    comparison = real = sandbox = None
+    if submitted and not errors:
+        # One instant for both, so that only the overrides differ.
+        real = compute(year)
+        sandbox = compute(year, as_of=real.results.as_of, overrides=overrides)
+        comparison = _comparison(real, sandbox)
+        if not overrides:
+            messages.info(request, _("No change chosen: the sandbox equals the real results."))
+    context = {
+        "year": year,
+        "pending": pending,
+        "approved": approved,
+        "open_findings": open_findings,
+        "upheld": upheld,
+        "units": list(units.values()),
+        "indicators": sorted(indicators.values(), key=lambda i: i.code),
+        "score_rows": score_rows,
+        "chosen": {
+            "approve": overrides.approve_claims,
+            "reject": overrides.reject_claims,
+            "uphold": overrides.uphold_fraud,
+            "dismiss": overrides.dismiss_fraud,
+        },
+        "errors": errors,
+        "submitted": submitted,
+        "real": real,
+        "sandbox": sandbox,
+        "comparison": comparison,
+        "changed_units": sum(1 for r in comparison or () if r["any"]),
+    }
+    return render(request, "appraisal/results_whatif.html", context)
