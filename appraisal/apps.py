@@ -15,12 +15,28 @@ class AppraisalConfig(AppConfig):
 
         from . import policies
         from .demo import seed_appraisal
-        from .services import WI_REPORT
+        from .services import (
+            WI_CLAIM_DECIDE,
+            WI_CLAIM_REVIEW,
+            WI_CORRECTION,
+            WI_FRAUD_DECIDE,
+            WI_REPORT,
+        )
 
         policies.register()
         register_seeder(seed_appraisal)
         # Art. 7, 12: report tasks get reminders; a late report is simply excluded from scoring.
-        deadlines.register(deadlines.DeadlineKind(kind=WI_REPORT, label=_("Periodic report")))
+        deadlines.register(
+            deadlines.DeadlineKind(kind=WI_REPORT, label=_("File a periodic report"))
+        )
+        # Decisions without a deadline: listed in the inbox, never reminded.
+        for kind, label in (
+            (WI_CLAIM_REVIEW, _("Review a bonus claim")),
+            (WI_CLAIM_DECIDE, _("Decide a bonus claim")),
+            (WI_FRAUD_DECIDE, _("Decide a fraud finding")),
+            (WI_CORRECTION, _("Approve a correction")),
+        ):
+            deadlines.register(deadlines.DeadlineKind(kind=kind, label=label, remind=False))
         register_nav(
             position=30,
             label=_("Assessment"),

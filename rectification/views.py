@@ -104,7 +104,11 @@ def _local_minutes(moment) -> str:
 
 
 def inbox_kind_labels() -> dict[str, str]:
-    return {
+    from core import deadlines
+
+    # Other case types (periodic reports, bonus claims …) label their kinds where they register.
+    labels = {kind: str(k.label) for kind, k in deadlines.registered().items()}
+    return labels | {
         services.WI_REPLY: _("Reply in writing"),
         services.WI_MEASURES: _("Submit rectification measures"),
         services.WI_VERIFY: _("Verify the measures"),
