@@ -11,12 +11,13 @@ import calendar
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import wraps
 from decimal import Decimal, InvalidOperation
+from functools import wraps
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +33,7 @@ from core.notifications import notify
 from . import policies
 from .models import (
     NEXT_STATUS,
+    SCHEDULE_REPORTS,
     Adjustment,
     AssessedUnit,
     AssessmentYear,
@@ -356,6 +358,108 @@ def _check_catalogue(year: AssessmentYear) -> None:
         )
     if not Indicator.objects.filter(year=year).exists():
         raise ValidationError(_("The catalogue has no indicators."))
+
+
+CATALOGUE_FIELDS = (
+    "category_id",
+    "code",
+    "name",
+    "description",
+    "max_points",
+    "evidence_required",
+    "schedule",
+    "due_date",
+)
+
+
+def _check_indicator(year: AssessmentYear, values: dict, pk: int | None) -> dict:
+    category = Category.objects.filter(year=year, pk=values.get("category_id")).first()
+    if category is None:
+        raise ValidationError(_("Choose a category of this year."))
+    code = clean_text(values.get("code", ""), label=_("Code"), max_length=20)
+    if Indicator.objects.filter(year=year, code=code).exclude(pk=pk).exists():
+        raise ValidationError(_("The code %(code)s is taken.") % {"code": code})
+    points = parse_points(
+        values.get("max_points"),
+        label=_("Maximum points"),
+        low=Decimal(0),
+        high=category.max_points,
+    )
+    schedule = values.get("schedule") or Schedule.NONE
+    if schedule not in Schedule.values or schedule == Schedule.CUSTOM:
+        raise ValidationError(_("Choose a reporting schedule."))
+    due_date = values.get("due_date")
+    if schedule == Schedule.ONCE:
+        if due_date is None or due_date.year != year.year:
+            raise ValidationError(_("A one-off report needs a due date within the year."))
+    else:
+        due_date = None
+    return {
+        "category": category,
+        "code": code,
+        "name": clean_text(values.get("name", ""), label=_("Name"), max_length=200),
+        "description": clean_text(
+            values.get("description", ""), label=_("Description"), required=False
+        ),
+        "max_points": points,
+        "evidence_required": bool(values.get("evidence_required")),
+        "schedule": schedule,
+        "due_date": due_date,
+        "required_reports": SCHEDULE_REPORTS.get(schedule, 0),
+    }
+
+
+@transaction.atomic
+def indicator_save(*, year_id: int, acting_user, values: dict, pk: int | None = None) -> Indicator:
+    """Add or change an indicator of the catalogue (Art. 5) while the year is being planned."""
+    year = _lock_year(year_id, acting_user)
+    access.require_action(acting_user, year, "edit_catalogue")
+    guard_open(year)
+    if year.status != YearStatus.PLANNING:
+        raise Conflict(_("The catalogue is fixed once the year has started."))
+    clean = _check_indicator(year, values, pk)
+    if pk is None:
+        indicator = Indicator.objects.create(year=year, **clean)
+        before = None
+    else:
+        indicator = Indicator.objects.filter(year=year, pk=pk).first()
+        if indicator is None:
+            raise Http404
+        before = {k: getattr(indicator, k) for k in clean if k != "category"}
+        for key, value in clean.items():
+            setattr(indicator, key, value)
+        indicator.save()
+    after = {k: getattr(indicator, k) for k in clean if k != "category"}
+    after["category"] = indicator.category.code
+    _audit(
+        "appraisal.indicator_saved",
+        actor=acting_user,
+        subject=indicator,
+        year=year,
+        before=before,
+        after=after,
+    )
+    return indicator
+
+
+@transaction.atomic
+def indicator_delete(*, year_id: int, acting_user, pk: int) -> None:
+    year = _lock_year(year_id, acting_user)
+    access.require_action(acting_user, year, "edit_catalogue")
+    guard_open(year)
+    if year.status != YearStatus.PLANNING:
+        raise Conflict(_("The catalogue is fixed once the year has started."))
+    indicator = Indicator.objects.filter(year=year, pk=pk).first()
+    if indicator is None:
+        raise Http404
+    _audit(
+        "appraisal.indicator_deleted",
+        actor=acting_user,
+        subject=indicator,
+        year=year,
+        before={"code": indicator.code, "name": indicator.name},
+    )
+    indicator.delete()
 
 
 def period_due_dates(indicator: Indicator, number: int) -> list[dt.date]:

@@ -333,6 +333,77 @@ def catalogue_import(request, number: int):
     return redirect("appraisal:year", number)
 
 
+class IndicatorForm(forms.ModelForm):
+    category_id = forms.TypedChoiceField(label=gettext_lazy("Category"), coerce=int)
+
+    class Meta:
+        model = Indicator
+        fields = [
+            "code",
+            "name",
+            "description",
+            "max_points",
+            "evidence_required",
+            "schedule",
+            "due_date",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "due_date": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, year, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category_id"].choices = [
+            (c.pk, f"{c.code} {c.name}") for c in Category.objects.filter(year=year)
+        ]
+        self.fields["schedule"].choices = [
+            c for c in self.fields["schedule"].choices if c[0] != "custom"
+        ]
+        self.order_fields(["category_id"])
+
+    def validate_unique(self):
+        """Uniqueness of the code is checked by the service, with its message."""
+
+
+@login_required
+def indicator_edit(request, number: int, pk: int | None = None):
+    """Add or change one indicator (Art. 5) while the year is being planned."""
+    year = _year(request, number)
+    access.require_action(request.user, year, "edit_catalogue")
+    instance = None
+    if pk is not None:
+        instance = Indicator.objects.filter(year=year, pk=pk).first()
+        if instance is None:
+            raise Http404
+    initial = {"category_id": instance.category_id} if instance else {}
+    form = IndicatorForm(request.POST or None, instance=instance, initial=initial, year=year)
+    if request.method == "POST":
+        if "delete" in request.POST and instance is not None:
+            services.indicator_delete(year_id=year.pk, acting_user=request.user, pk=instance.pk)
+            messages.success(request, _("Indicator deleted."))
+            return redirect("appraisal:year", number)
+        if form.is_valid():
+            values = {f: form.cleaned_data.get(f) for f in services.CATALOGUE_FIELDS}
+            try:
+                services.indicator_save(
+                    year_id=year.pk,
+                    acting_user=request.user,
+                    values=values,
+                    pk=instance.pk if instance else None,
+                )
+            except ValidationError as exc:
+                _errors(request, exc)
+            else:
+                messages.success(request, _("Indicator saved."))
+                return redirect("appraisal:year", number)
+    return render(
+        request,
+        "appraisal/indicator_form.html",
+        {"year": year, "form": form, "indicator": instance},
+    )
+
+
 # ---------------------------------------------------------------- reports (Art. 7, 8, 12)
 
 REPORT_STATES = [

@@ -45,6 +45,16 @@ VIEWS = [
     ("appraisal:year", lambda o, y: [y.year], "get", None, ALL, 200, 403),
     ("appraisal:year_settings", lambda o, y: [y.year], "get", None, OFFICE, 200, 403),
     ("appraisal:year_advance", lambda o, y: [y.year], "post", {}, OFFICE, 302, 403),
+    ("appraisal:indicator_new", lambda o, y: [y.year], "get", None, OFFICE, 200, 403),
+    (
+        "appraisal:indicator_edit",
+        lambda o, y: [y.year, y.indicators.first().pk],
+        "get",
+        None,
+        OFFICE,
+        200,
+        403,
+    ),
     ("appraisal:catalogue_export", lambda o, y: [y.year], "get", None, ALL, 200, 403),
     ("appraisal:reports", lambda o, y: [y.year], "get", None, ALL, 200, 403),
     (

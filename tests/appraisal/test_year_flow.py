@@ -421,3 +421,40 @@ def test_spot_check_prefills_a_notice(client, org, year):
     )
     form = client.get(link).content.decode()
     assert "廉政台账缺失" in form
+
+
+def test_office_edits_the_catalogue_while_planning(client, org, planning_year):
+    client.force_login(org.user(Role.OFFICE_STAFF))
+    zz = Category.objects.get(year=planning_year, code="ZZ")
+    url = reverse("appraisal:indicator_new", args=[planning_year.year])
+    data = {
+        "category_id": zz.pk,
+        "code": "ZZ-02",
+        "name": "书记领办项目备案",
+        "description": "年度工作计划、重点项目、书记领办项目报备（第八条）",
+        "max_points": "5.00",
+        "schedule": "once",
+        "due_date": f"{planning_year.year}-03-31",
+    }
+    assert client.post(url, data).status_code == 302
+    ind = Indicator.objects.get(year=planning_year, code="ZZ-02")
+    assert ind.schedule == "once" and ind.due_date.month == 3
+    # a duplicate code, a one-off without a date and too many points are refused with messages
+    for bad in ({"code": "ZZ-01"}, {"due_date": ""}, {"max_points": "40.01"}):
+        response = client.post(url, {**data, **bad})
+        assert response.status_code == 200
+        assert Indicator.objects.filter(year=planning_year, code="ZZ-02").count() == 1
+    # a department cannot edit it
+    client.force_login(org.user(Role.DEPT_ASSESSOR))
+    assert client.post(url, {**data, "code": "ZZ-03"}).status_code == 403
+    # once the year has started the catalogue is fixed
+    year = services.year_advance(year_id=planning_year.pk, acting_user=org.user(Role.OFFICE_STAFF))
+    with pytest.raises(Conflict):
+        services.indicator_save(
+            year_id=year.pk,
+            acting_user=org.user(Role.OFFICE_STAFF),
+            values={**data, "code": "ZZ-04", "due_date": None, "schedule": "none"},
+        )
+    # the one-off report was generated with its own due date
+    report = Report.objects.get(year=year, unit=org.community, indicator=ind)
+    assert timezone.localtime(report.due_at).date().isoformat() == f"{year.year}-03-31"

@@ -124,6 +124,8 @@ NOT_IN_MATRIX = {
             "inputs",
             "comprehensive_export",
             "correction",
+            "indicator_new",
+            "indicator_edit",
         ),
         "role × view matrix of the assessment year in tests/appraisal/test_access.py",
     ),
