@@ -11,9 +11,7 @@ urlpatterns: list = [
         views_results.results_exception,
         name="results_exception",
     ),
-    path(
-        "<int:number>/results/export.xlsx", views_results.results_export, name="results_export"
-    ),
+    path("<int:number>/results/export.xlsx", views_results.results_export, name="results_export"),
     path("<int:number>/results/what-if/", views_results.results_whatif, name="results_whatif"),
     path("<int:number>/results/<str:code>/", views_results.results_unit, name="results_unit"),
 ]

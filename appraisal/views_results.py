@@ -285,7 +285,9 @@ def _score_rows(params, units, indicators, errors: list[str]):
             continue
         n = index + 1
         if not (unit_code and ind_code and raw):
-            errors.append(_("Row %(n)s: give a unit code, an indicator code and a score.") % {"n": n})
+            errors.append(
+                _("Row %(n)s: give a unit code, an indicator code and a score.") % {"n": n}
+            )
             continue
         unit, indicator = units.get(unit_code), indicators.get(ind_code)
         if unit is None:
@@ -345,7 +347,8 @@ def _comparison(real: Computed, sandbox: Computed) -> list[dict]:
                 "given": given,
                 "changed": changed,
                 "any": any(changed.values()),
-                "rank_delta": was.rank - after.rank,
+                "rank_up": after.rank < was.rank,
+                "rank_move": abs(was.rank - after.rank),
                 "total_delta": after.total - was.total,
             }
         )
@@ -363,9 +366,7 @@ def results_whatif(request, number: int):
         raise PermissionDenied
     units = {u.code: u for u in AssessedUnit.objects.filter(year=year).order_by("code")}
     names = {u.unit_id: u.name for u in units.values()}
-    indicators = {
-        i.code: i for i in Indicator.objects.filter(year=year).select_related("category")
-    }
+    indicators = {i.code: i for i in Indicator.objects.filter(year=year).select_related("category")}
     claims = list(BonusClaim.objects.filter(year=year).order_by("sort_order", "id"))
     findings = list(
         FraudFinding.objects.filter(year=year).select_related("category").order_by("id")

@@ -271,9 +271,7 @@ def claim_label(computed: Computed, claim: domain.ClaimResult, *, titles: bool) 
     return _("Claim no. %(n)s (%(level)s)") % {"n": number, "level": level}
 
 
-def ranking_xlsx(
-    computed: Computed, rows: list[RankingRow], *, claim_titles: bool
-) -> bytes:
+def ranking_xlsx(computed: Computed, rows: list[RankingRow], *, claim_titles: bool) -> bytes:
     """Three sheets: the ranking with every column, the settings used, every exclusion."""
     from openpyxl import Workbook
 

@@ -24,8 +24,9 @@ def test_seed_demo_refuses_without_debug(settings):
     assert not User.objects.exists()
 
 
-def test_seed_demo_builds_the_demo_sub_district_once(settings):
+def test_seed_demo_builds_the_demo_sub_district_once(settings, tmp_path):
     settings.DEBUG = True
+    settings.PRIVATE_STORAGE_ROOT = tmp_path  # the demo's evidence files (bonus claims)
     # when it runs twice
     call_command("seed_demo")
     counts = (
