@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from core.models import SubDistrict, Unit
@@ -514,7 +515,7 @@ class CorrectionState(models.TextChoices):
     REQUESTED = "requested", _("Awaiting the Leading Group")
     APPROVED = "approved", _("Approved: inputs open")
     REFUSED = "refused", _("Refused")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("correction", "Closed")
 
 
 class Correction(models.Model):
