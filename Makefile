@@ -50,6 +50,7 @@ bench: $(VENV)/.dev
 	$(PY) scripts/bench.py
 	$(PY) scripts/bench_notices.py
 	$(PY) scripts/bench_sweep.py
+	$(PY) scripts/bench_scoring.py
 
 messages: $(VENV)/.dev
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles --no-obsolete

@@ -105,6 +105,21 @@ def _local(value: datetime | None) -> datetime | None:
     return value.astimezone(SHANGHAI) if value is not None else None
 
 
+def _memo(convert):
+    """`convert` remembering its results: the due times of a year's reports are few (one per
+    indicator and period), their conversions many (one per late or missing report)."""
+    seen: dict = {}
+
+    def converted(value):
+        try:
+            return seen[value]
+        except KeyError:
+            result = seen[value] = convert(value)
+            return result
+
+    return converted
+
+
 def compute(
     year: AssessmentYear, *, as_of: datetime | None = None, overrides: Overrides | None = None
 ) -> Computed:
@@ -121,30 +136,33 @@ def compute(
 
     # Art. 12: the database counts on-time reports per (unit, indicator).
     counts = {
-        (r["unit_id"], r["indicator_id"]): (r["n"], r["on_time"])
-        for r in Report.objects.filter(year=year)
-        .values("unit_id", "indicator_id")
+        (unit_id, indicator_id): (n, on_time)
+        for unit_id, indicator_id, n, on_time in Report.objects.filter(year=year)
+        .values_list("unit_id", "indicator_id")
         .annotate(n=Count("id"), on_time=Count("id", filter=Q(submitted_at__lte=F("due_at"))))
         .order_by()
     }
-    # The reports that do not count (late or never submitted), with their times.
+    # The reports that do not count (late or never submitted), with their times; by period, so
+    # that each (unit, indicator) list is in period order (periods are unique per pair).
     not_on_time: dict[tuple[int, int], list[domain.ReportTimes]] = defaultdict(list)
+    local_due = _memo(_local)
     for unit_id, indicator_id, period, due_at, submitted_at in (
         Report.objects.filter(year=year)
         .filter(Q(submitted_at__isnull=True) | Q(submitted_at__gt=F("due_at")))
+        .order_by("period")
         .values_list("unit_id", "indicator_id", "period", "due_at", "submitted_at")
     ):
         not_on_time[(unit_id, indicator_id)].append(
-            domain.ReportTimes(due=_local(due_at), submitted=_local(submitted_at), period=period)
+            domain.ReportTimes(
+                due=local_due(due_at),
+                submitted=_local(submitted_at),
+                period=period,
+            )
         )
     # Periods never created are missing too (year-end: every required period is due).
     required = {i.pk: i.required_reports for i in indicators}
-    short = {
-        (u, i)
-        for u in unit_ids
-        for i, need in required.items()
-        if need and counts.get((u, i), (0, 0))[0] < need
-    }
+    needed = [(i, need) for i, need in required.items() if need]
+    short = {(u, i) for u in unit_ids for i, need in needed if counts.get((u, i), (0, 0))[0] < need}
     if short:
         present: dict[tuple[int, int], set[int]] = defaultdict(set)
         rows = Report.objects.filter(
@@ -159,6 +177,8 @@ def compute(
             for period in range(1, required[key[1]] + 1):
                 if period not in have:
                     not_on_time[key].append(domain.ReportTimes(due=None, period=period))
+            if key in not_on_time:
+                not_on_time[key].sort(key=lambda r: r.period or 0)
 
     scores = {
         (u, i): (d, v)
@@ -229,44 +249,52 @@ def compute(
         FullMarksException.objects.filter(year=year).values_list("category__code", "reason")
     )
 
-    by_category: dict[int, list[Indicator]] = defaultdict(list)
+    # The catalogue as plain tuples: the loops below run once per (unit, indicator).
+    by_category: dict[int, list[tuple]] = defaultdict(list)
     for ind in indicators:
-        by_category[ind.category_id].append(ind)
+        by_category[ind.category_id].append(
+            (ind.pk, ind.code, ind.max_points, ind.required_reports, ind.name)
+        )
+    catalogue = [
+        (cat.pk, cat.code, cat.max_points, cat.name, by_category[cat.pk]) for cat in categories
+    ]
+    score_overrides = overrides.scores
+    not_scored = (None, None)
+    no_reports = (0, 0)
 
     inputs = []
     for unit in units:
         uid = unit.unit_id
         cats = []
-        for cat in categories:
+        for cat_pk, cat_code, cat_max, cat_name, cat_indicators in catalogue:
             inds = []
-            for ind in by_category[cat.pk]:
-                dept, verified = scores.get((uid, ind.pk), (None, None))
-                if (uid, ind.pk) in overrides.scores:
-                    dept, verified = overrides.scores[(uid, ind.pk)], None
-                excluded = tuple(
-                    sorted(not_on_time.get((uid, ind.pk), ()), key=lambda r: r.period or 0)
-                )
+            for ind_pk, code, max_points, required_reports, name in cat_indicators:
+                key = (uid, ind_pk)
+                dept, verified = scores.get(key, not_scored)
+                if key in score_overrides:
+                    dept, verified = score_overrides[key], None
+                excluded = not_on_time.get(key)
                 inds.append(
                     domain.IndicatorInput(
-                        code=ind.code,
-                        category=cat.code,
-                        max_points=ind.max_points,
-                        required_reports=ind.required_reports,
-                        on_time_reports=counts.get((uid, ind.pk), (0, 0))[1],
+                        code=code,
+                        category=cat_code,
+                        max_points=max_points,
+                        required_reports=required_reports,
+                        on_time_reports=counts.get(key, no_reports)[1],
                         department_score=dept,
                         joint_team_score=verified,
-                        name=ind.name,
-                        not_on_time=excluded,
+                        name=name,
+                        not_on_time=tuple(excluded) if excluded else (),
                     )
                 )
             cats.append(
                 domain.CategoryInput(
-                    code=cat.code,
-                    max_points=cat.max_points,
+                    code=cat_code,
+                    max_points=cat_max,
                     indicators=tuple(inds),
-                    adjustments=tuple(adjustments.get((uid, cat.pk), ())),
-                    fraud=fraud.get((uid, cat.pk)),
-                    name=cat.name,
+                    adjustments=tuple(adjustments.get((uid, cat_pk), ())),
+                    fraud=fraud.get((uid, cat_pk)),
+                    name=cat_name,
                 )
             )
         comp = comprehensive.get(uid)
@@ -321,6 +349,7 @@ def results_document(computed: Computed) -> dict:
     """Exactly the results structure of year-bundle.md."""
     res = computed.results
     penalised = res.settings.penalised_positions
+    iso_due = _memo(iso)  # few distinct due times, many exclusions
     units = []
     for unit in res.units:
         exclusions = [
@@ -328,11 +357,12 @@ def results_document(computed: Computed) -> dict:
                 "kind": "report",
                 "indicator": ex.indicator,
                 "period": ex.period,
-                "due_at": iso(ex.due),
+                "due_at": iso_due(ex.due),
                 "submitted_at": iso(ex.submitted),
             }
             for cat in unit.categories
             for ind in cat.indicators
+            if ind.exclusions
             for ex in ind.exclusions
         ]
         exclusions.sort(key=lambda e: (e["indicator"], e["period"] or 0))
