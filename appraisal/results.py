@@ -8,11 +8,13 @@ the on-time reports, scoring.md §1 / Art. 12), feeds appraisal.domain and retur
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
@@ -121,10 +123,21 @@ def _memo(convert):
 
 
 def compute(
-    year: AssessmentYear, *, as_of: datetime | None = None, overrides: Overrides | None = None
+    year: AssessmentYear,
+    *,
+    as_of: datetime | None = None,
+    overrides: Overrides | None = None,
+    details: bool | Collection[str] = True,
 ) -> Computed:
     """All results of the year (scoring.md §7), in a number of queries that does not grow with
-    the number of units, indicators or reports."""
+    the number of units, indicators or reports.
+
+    Every figure comes from the database's count of on-time reports per (unit, indicator).
+    `details` says for which units each excluded report is also listed with its period, due and
+    filing times, with every indicator's result: all (True: the results document, the export),
+    the given unit codes (one unit's drill-down) or none (False: the ranking, the what-if
+    sandbox). The other units get their category figures only, and how many of their reports
+    were excluded (CategoryResult.excluded)."""
     overrides = overrides or Overrides()
     as_of = as_of or year.as_of or timezone.now()
     settings = scoring_settings(year)
@@ -134,23 +147,44 @@ def compute(
     units = list(AssessedUnit.objects.filter(year=year).order_by("code"))
     unit_ids = {u.unit_id for u in units}
 
-    # Art. 12: the database counts on-time reports per (unit, indicator).
-    counts = {
-        (unit_id, indicator_id): (n, on_time)
-        for unit_id, indicator_id, n, on_time in Report.objects.filter(year=year)
+    # Art. 12: the database counts on-time reports per (unit, indicator). Whole numbers only:
+    # read straight from the cursor, without the ORM's per-value converters (180,000 rows in a
+    # city-sized year).
+    counted = (
+        Report.objects.filter(year=year)
         .values_list("unit_id", "indicator_id")
         .annotate(n=Count("id"), on_time=Count("id", filter=Q(submitted_at__lte=F("due_at"))))
         .order_by()
-    }
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(*counted.query.sql_with_params())
+        counts = {(row[0], row[1]): (row[2], row[3]) for row in cursor.fetchall()}
+    # The same per unit, indicator → on-time count: the loop below runs 180,000 times.
+    on_time_of: dict[int, dict[int, int]] = defaultdict(dict)
+    for (unit_id, indicator_id), (_n, on_time) in counts.items():
+        on_time_of[unit_id][indicator_id] = on_time
     # The reports that do not count (late or never submitted), with their times; by period, so
     # that each (unit, indicator) list is in period order (periods are unique per pair).
     not_on_time: dict[tuple[int, int], list[domain.ReportTimes]] = defaultdict(list)
     local_due = _memo(_local)
+    if details is True:
+        detail_units = unit_ids
+    elif details:
+        wanted = set(details)
+        detail_units = {u.unit_id for u in units if u.code in wanted}
+    else:
+        detail_units = set()
+    excluded_rows = Report.objects.filter(year=year).filter(
+        Q(submitted_at__isnull=True) | Q(submitted_at__gt=F("due_at"))
+    )
+    if details is not True:
+        excluded_rows = excluded_rows.filter(unit_id__in=detail_units)
     for unit_id, indicator_id, period, due_at, submitted_at in (
-        Report.objects.filter(year=year)
-        .filter(Q(submitted_at__isnull=True) | Q(submitted_at__gt=F("due_at")))
-        .order_by("period")
-        .values_list("unit_id", "indicator_id", "period", "due_at", "submitted_at")
+        excluded_rows.order_by("period").values_list(
+            "unit_id", "indicator_id", "period", "due_at", "submitted_at"
+        )
+        if detail_units
+        else ()
     ):
         not_on_time[(unit_id, indicator_id)].append(
             domain.ReportTimes(
@@ -162,7 +196,9 @@ def compute(
     # Periods never created are missing too (year-end: every required period is due).
     required = {i.pk: i.required_reports for i in indicators}
     needed = [(i, need) for i, need in required.items() if need]
-    short = {(u, i) for u in unit_ids for i, need in needed if counts.get((u, i), (0, 0))[0] < need}
+    short = {
+        (u, i) for u in detail_units for i, need in needed if counts.get((u, i), (0, 0))[0] < need
+    }
     if short:
         present: dict[tuple[int, int], set[int]] = defaultdict(set)
         rows = Report.objects.filter(
@@ -180,12 +216,13 @@ def compute(
             if key in not_on_time:
                 not_on_time[key].sort(key=lambda r: r.period or 0)
 
-    scores = {
-        (u, i): (d, v)
-        for u, i, d, v in Score.objects.filter(year=year).values_list(
-            "unit_id", "indicator_id", "department_score", "verified_score"
-        )
-    }
+    scores_of: dict[int, dict[int, tuple]] = defaultdict(dict)
+    for u, i, d, v in Score.objects.filter(year=year).values_list(
+        "unit_id", "indicator_id", "department_score", "verified_score"
+    ):
+        scores_of[u][i] = (d, v)
+    for (u, i), value in overrides.scores.items():
+        scores_of[u][i] = (value, None)
     adjustments: dict[tuple[int, int], list[domain.Adjustment]] = defaultdict(list)
     for unit_id, category_id, points, reason, source, date in (
         Adjustment.objects.filter(year=year)
@@ -258,29 +295,33 @@ def compute(
     catalogue = [
         (cat.pk, cat.code, cat.max_points, cat.name, by_category[cat.pk]) for cat in categories
     ]
-    score_overrides = overrides.scores
     not_scored = (None, None)
-    no_reports = (0, 0)
 
     inputs = []
     for unit in units:
         uid = unit.unit_id
+        listed = uid in detail_units
+        unit_scores = scores_of.get(uid, {})
+        unit_on_time = on_time_of.get(uid, {})
         cats = []
         for cat_pk, cat_code, cat_max, cat_name, cat_indicators in catalogue:
             inds = []
+            rows = []
             for ind_pk, code, max_points, required_reports, name in cat_indicators:
-                key = (uid, ind_pk)
-                dept, verified = scores.get(key, not_scored)
-                if key in score_overrides:
-                    dept, verified = score_overrides[key], None
-                excluded = not_on_time.get(key)
+                dept, verified = unit_scores.get(ind_pk, not_scored)
+                on_time = unit_on_time.get(ind_pk, 0)
+                if not listed:
+                    # Only the category's figures: one plain tuple per indicator.
+                    rows.append((code, max_points, required_reports, on_time, dept, verified))
+                    continue
+                excluded = not_on_time.get((uid, ind_pk))
                 inds.append(
                     domain.IndicatorInput(
                         code=code,
                         category=cat_code,
                         max_points=max_points,
                         required_reports=required_reports,
-                        on_time_reports=counts.get(key, no_reports)[1],
+                        on_time_reports=on_time,
                         department_score=dept,
                         joint_team_score=verified,
                         name=name,
@@ -292,6 +333,7 @@ def compute(
                     code=cat_code,
                     max_points=cat_max,
                     indicators=tuple(inds),
+                    rows=tuple(rows),
                     adjustments=tuple(adjustments.get((uid, cat_pk), ())),
                     fraud=fraud.get((uid, cat_pk)),
                     name=cat_name,

@@ -92,7 +92,7 @@ def _full_marks(computed: Computed, *, can_record: bool) -> list[dict]:
 def results(request, number: int):
     """Finalisable state, the full-marks checks, the ranking with every figure, the settings."""
     year = _year(request, number)
-    computed = compute(year)
+    computed = compute(year, details=False)  # counts of exclusions, not each one's times
     codes = _own_codes(request.user, computed)
     community_view = codes is not None
     rows = xlsx_results.ranking_rows(computed, codes)
@@ -214,7 +214,7 @@ def results_unit(request, number: int, code: str):
     """One unit: every indicator with its cap and exclusions, adjustments, fraud, bonus claims
     counted and not (and why), both votes, and every figure down to the grade."""
     year = _year(request, number)
-    computed = compute(year)
+    computed = compute(year, details=[code])
     codes = _own_codes(request.user, computed)
     if code not in computed.units or (codes is not None and code not in codes):
         raise Http404
@@ -416,8 +416,8 @@ def results_whatif(request, number: int):
     comparison = real = sandbox = None
     if submitted and not errors:
         # One instant for both, so that only the overrides differ.
-        real = compute(year)
-        sandbox = compute(year, as_of=real.results.as_of, overrides=overrides)
+        real = compute(year, details=False)
+        sandbox = compute(year, as_of=real.results.as_of, overrides=overrides, details=False)
         comparison = _comparison(real, sandbox)
         if not overrides:
             messages.info(request, _("No change chosen: the sandbox equals the real results."))

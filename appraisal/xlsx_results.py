@@ -51,7 +51,7 @@ class RankingRow:
 
 
 def exclusion_count(unit: domain.UnitResult) -> int:
-    reports = sum(len(i.exclusions) for c in unit.categories for i in c.indicators)
+    reports = sum(c.excluded for c in unit.categories)
     return reports + len(unit.claims_not_counted)
 
 

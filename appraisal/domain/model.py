@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 D = Decimal
 
@@ -97,8 +98,10 @@ class ReportTimes:
     period: int | None = None
 
 
-@dataclass(frozen=True)
-class IndicatorInput:
+class IndicatorInput(NamedTuple):
+    """One indicator of one unit. A NamedTuple, not a dataclass: a city-sized year has 180,000
+    of them, and a frozen dataclass costs some fifty times more to build."""
+
     code: str
     category: str
     max_points: Decimal
@@ -112,6 +115,9 @@ class IndicatorInput:
     # With `on_time_reports` counted elsewhere (by the database): the periods that were not on
     # time, judged here; any remaining shortfall is listed as missing without times.
     not_on_time: tuple[ReportTimes, ...] = ()
+    # False: only count what is not on time (IndicatorResult.excluded), list nothing — for the
+    # ranking, which needs every figure but not each excluded report's times.
+    details: bool = True
 
 
 @dataclass(frozen=True)
@@ -138,6 +144,11 @@ class CategoryInput:
     adjustments: tuple[Adjustment, ...] = ()
     fraud: FraudFinding | None = None
     name: str = ""
+    # Instead of `indicators`, when only the category's figures are wanted (the ranking of a
+    # city-sized year): one plain tuple per indicator, (code, max_points, required_reports,
+    # on_time_reports, department_score, joint_team_score); scored by the same rules (§1), no
+    # IndicatorResult kept.
+    rows: tuple[tuple, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -184,8 +195,7 @@ class Exclusion:
     period: int | None = None
 
 
-@dataclass(frozen=True)
-class IndicatorResult:
+class IndicatorResult(NamedTuple):
     code: str
     name: str
     category: str
@@ -197,6 +207,7 @@ class IndicatorResult:
     raw_score: Decimal
     score: Decimal
     exclusions: tuple[Exclusion, ...]
+    excluded: int = 0  # required periods not counted (late or missing), listed or not
 
 
 @dataclass(frozen=True)
@@ -210,6 +221,7 @@ class CategoryResult:
     adjustment_sum: Decimal
     fraud: FraudFinding | None
     score: Decimal
+    excluded: int = 0  # required reports not counted (late or missing) over its indicators
 
     @property
     def full_marks(self) -> bool:

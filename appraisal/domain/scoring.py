@@ -10,7 +10,8 @@ import bisect
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal
+from functools import lru_cache
 
 from .model import (
     CLAIM_LATE,
@@ -46,11 +47,23 @@ def q(value: Decimal) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+# Division with ample precision (50 digits), then half-up to 2 dp: no double rounding at a tie.
+_WIDE = Context(prec=50, rounding=ROUND_HALF_UP)
+
+
 def _div(numerator: Decimal, denominator: Decimal) -> Decimal:
-    """Division with ample precision, then half-up to 2 dp (no double rounding at a tie)."""
-    with localcontext() as ctx:
-        ctx.prec = 50
-        return q(Decimal(numerator) / Decimal(denominator))
+    return _WIDE.divide(Decimal(numerator), Decimal(denominator)).quantize(
+        CENT, rounding=ROUND_HALF_UP
+    )
+
+
+@lru_cache(maxsize=8192)
+def _cap(max_points: Decimal, on_time: int, required: int) -> Decimal:
+    """§1: max × on_time / required (2 dp); max when nothing is required. A year has few
+    distinct (max, on_time, required) triples and very many indicators."""
+    if required == 0:
+        return q(max_points)
+    return _div(max_points * on_time, Decimal(required))
 
 
 def _aware(value: datetime, what: str) -> datetime:
@@ -76,6 +89,8 @@ def on_time_and_exclusions(ind: IndicatorInput) -> tuple[int, tuple[Exclusion, .
         on_time = ind.on_time_reports
         if not 0 <= on_time <= required - len(ind.not_on_time):
             raise ValueError(f"{ind.code}: on_time_reports must lie in [0, required_reports]")
+        if not ind.details:
+            return on_time, ()
         judged = []
         for report in ind.not_on_time:
             on_time_here, exclusion = _judge(ind.code, report)
@@ -118,13 +133,32 @@ def _judge(code: str, report) -> tuple[bool, Exclusion | None]:
     return False, Exclusion(code, REPORT_LATE, due, report.submitted, report.period)
 
 
+_ROUNDED: dict[Decimal, Decimal] = {}
+
+
+def _q_score(value: Decimal) -> Decimal:
+    """q() of a score: a year has few distinct score values and very many indicators."""
+    try:
+        return _ROUNDED[value]
+    except KeyError:
+        if len(_ROUNDED) > 50_000:
+            _ROUNDED.clear()
+        rounded = _ROUNDED[value] = q(value)
+        return rounded
+
+
 def indicator_score(ind: IndicatorInput) -> IndicatorResult:
     """§1: cap = max × on_time / required (2 dp); score = min(s, cap)."""
-    on_time, exclusions = on_time_and_exclusions(ind)
-    if ind.required_reports == 0:
-        cap = q(ind.max_points)
+    required = ind.required_reports
+    on_time = ind.on_time_reports
+    if on_time is not None and not ind.details and not ind.reports:
+        # Counted by the caller, nothing to list (the ranking): the common case, kept short.
+        if required < 0 or not 0 <= on_time <= required - len(ind.not_on_time):
+            raise ValueError(f"{ind.code}: on_time_reports must lie in [0, required_reports]")
+        exclusions = ()
     else:
-        cap = _div(ind.max_points * on_time, Decimal(ind.required_reports))
+        on_time, exclusions = on_time_and_exclusions(ind)
+    cap = _cap(ind.max_points, on_time, required)
     if ind.joint_team_score is not None:
         source, raw = "joint_team", ind.joint_team_score
     elif ind.department_score is not None:
@@ -134,17 +168,18 @@ def indicator_score(ind: IndicatorInput) -> IndicatorResult:
     if not ZERO <= raw <= ind.max_points:
         raise ValueError(f"{ind.code}: score {raw} outside [0, {ind.max_points}]")
     return IndicatorResult(
-        code=ind.code,
-        name=ind.name,
-        category=ind.category,
-        max_points=ind.max_points,
-        required_reports=ind.required_reports,
-        on_time_reports=on_time,
-        cap=cap,
-        source=source,
-        raw_score=q(raw),
-        score=q(min(raw, cap)),
-        exclusions=exclusions,
+        ind.code,
+        ind.name,
+        ind.category,
+        ind.max_points,
+        ind.required_reports,
+        on_time,
+        cap,
+        source,
+        _q_score(raw),
+        _q_score(min(raw, cap)),
+        exclusions,
+        required - on_time,
     )
 
 
@@ -158,6 +193,11 @@ def category_score(cat: CategoryInput) -> CategoryResult:
             raise ValueError(f"indicator {ind.code} belongs to {ind.category}, not {cat.code}")
     indicators = tuple(indicator_score(ind) for ind in cat.indicators)
     indicator_sum = sum((i.score for i in indicators), ZERO)
+    excluded = sum(i.excluded for i in indicators)
+    if cat.rows:
+        if indicators:
+            raise ValueError(f"category {cat.code}: give indicators or rows, not both")
+        indicator_sum, excluded = _row_sums(cat.rows)
     adjustment_sum = sum((a.points for a in cat.adjustments), ZERO)
     if cat.fraud is not None:
         score = q(ZERO)
@@ -173,7 +213,27 @@ def category_score(cat: CategoryInput) -> CategoryResult:
         adjustment_sum=q(adjustment_sum),
         fraud=cat.fraud,
         score=score,
+        excluded=excluded,
     )
+
+
+def _row_sums(rows) -> tuple[Decimal, int]:
+    """§1 over compact rows: Σ q(min(s, cap)) and the reports not counted. The same rules as
+    indicator_score (tests compare the two), without building a result per indicator."""
+    total = ZERO
+    excluded = 0
+    for code, max_points, required, on_time, department, joint_team in rows:
+        if required < 0 or not 0 <= on_time <= required:
+            raise ValueError(f"{code}: on_time_reports must lie in [0, required_reports]")
+        raw = joint_team if joint_team is not None else department
+        if raw is None:
+            raw = ZERO
+        elif not ZERO <= raw <= max_points:
+            raise ValueError(f"{code}: score {raw} outside [0, {max_points}]")
+        cap = _cap(max_points, on_time, required)
+        total += _q_score(raw if raw < cap else cap)
+        excluded += required - on_time
+    return total, excluded
 
 
 def full_marks_check(

@@ -598,3 +598,41 @@ def test_all_units_equal_share_rank_one_and_bottom_one():
     for u in res.units:
         assert (u.rank, u.bottom_position, u.adjusted, u.grade) == (1, 1, D("95.10"), PASS)
         assert u.flags.veto_applied and u.flags.empty_debriefing_vote
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_compact_rows_score_a_category_exactly_as_its_indicators(seed):
+    # the ranking's path (CategoryInput.rows) and the drill-down's (IndicatorInput) agree
+    import random
+
+    rng = random.Random(seed)
+    inds, rows = [], []
+    for n in range(rng.randint(1, 12)):
+        max_points = D(rng.randint(0, 1000)) / 100
+        required = rng.choice([0, 1, 3, 4, 7, 12])
+        on_time = rng.randint(0, required)
+        dept = rng.choice([None, D(rng.randint(0, int(max_points * 100))) / 100])
+        joint = rng.choice([None, None, D(rng.randint(0, int(max_points * 100))) / 100])
+        inds.append(
+            IndicatorInput(
+                code=f"X-{n}",
+                category="X",
+                max_points=max_points,
+                required_reports=required,
+                on_time_reports=on_time,
+                department_score=dept,
+                joint_team_score=joint,
+            )
+        )
+        rows.append((f"X-{n}", max_points, required, on_time, dept, joint))
+    adjustments = (Adjustment(points=D(rng.randint(-500, 500)) / 100, reason="r", source="s"),)
+    full = category_score(
+        CategoryInput("X", D("25"), indicators=tuple(inds), adjustments=adjustments)
+    )
+    compact = category_score(CategoryInput("X", D("25"), rows=tuple(rows), adjustments=adjustments))
+    assert (compact.indicator_sum, compact.score, compact.excluded) == (
+        full.indicator_sum,
+        full.score,
+        full.excluded,
+    )
+    assert compact.indicators == ()
