@@ -612,12 +612,34 @@ def scores_save(*, year_id: int, category_id: int, acting_user, cells: Sequence[
     guard_open(year)
     if year.status == YearStatus.PLANNING:
         raise Conflict(_("Scoring starts when the year is in progress."))
+    return _save_grid(year, category, acting_user, cells, field="department_score")
+
+
+@transaction.atomic
+def verified_scores_save(
+    *, year_id: int, category_id: int, acting_user, cells: Sequence[CellInput]
+) -> int:
+    """The joint team's verified values (联合考核组核定, Art. 16), entered by the Office at the
+    year-end appraisal: where given, a verified value replaces the department's (scoring.md §1)."""
+    year = _lock_year(year_id, acting_user)
+    category = Category.objects.filter(year=year, pk=category_id).first()
+    if category is None:
+        raise PermissionDenied
+    _require(policies.is_office(acting_user))
+    guard_open(year)
+    if year.status != YearStatus.YEAR_END and not year.frozen:
+        raise Conflict(_("The joint team's values are entered during the year-end appraisal."))
+    return _save_grid(year, category, acting_user, cells, field="verified_score")
+
+
+def _save_grid(year, category, acting_user, cells, *, field: str) -> int:
     indicators = {i.pk: i for i in Indicator.objects.filter(category=category)}
     units = set(AssessedUnit.objects.filter(year=year).values_list("unit_id", flat=True))
     existing = {
         (s.unit_id, s.indicator_id): s
         for s in Score.objects.select_for_update().filter(year=year, indicator__category=category)
     }
+    verified = field == "verified_score"
     now = timezone.now()
     changes, errors = [], []
     for cell in cells:
@@ -637,33 +659,35 @@ def scores_save(*, year_id: int, category_id: int, acting_user, cells: Sequence[
             errors.extend(exc.messages)
             continue
         score = existing.get((cell.unit_id, ind.pk))
+        if verified:
+            comment = score.comment if score is not None else ""  # the department's comment
         if score is None:
             if value is None and not comment:
                 continue
             score = Score(year=year, unit_id=cell.unit_id, indicator=ind)
-        elif score.department_score == value and score.comment == comment:
+        elif getattr(score, field) == value and score.comment == comment:
             continue
+        before = getattr(score, field)
         changes.append(
             {
                 "unit": cell.unit_id,
                 "indicator": ind.code,
-                "before": str(score.department_score)
-                if score.department_score is not None
-                else None,
+                "before": str(before) if before is not None else None,
                 "after": str(value) if value is not None else None,
-                "comment": comment,
+                **({} if verified else {"comment": comment}),
             }
         )
-        score.department_score = value
+        setattr(score, field, value)
         score.comment = comment
-        score.scored_by = acting_user
-        score.scored_at = now
+        if not verified:
+            score.scored_by = acting_user
+            score.scored_at = now
         score.save()
     if errors:
         raise ValidationError(errors)
     if changes:
         _audit(
-            "appraisal.scores_saved",
+            "appraisal.verified_scores_saved" if verified else "appraisal.scores_saved",
             actor=acting_user,
             subject=category,
             year=year,

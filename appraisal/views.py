@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, F, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -565,27 +566,48 @@ def scoring(request, number: int, code: str):
         raise Http404  # another department's category does not exist for this user
     indicators = list(Indicator.objects.filter(category=category).order_by("code"))
     units = list(AssessedUnit.objects.filter(year=year).order_by("code"))
-    editable = can_edit and services.writable(year) and year.status != YearStatus.PLANNING
+    open_ = services.writable(year)
+    editable = can_edit and open_ and year.status != YearStatus.PLANNING
+    # The joint team's verified values: entered by the Office at the year-end appraisal.
+    verifying = (
+        policies.is_office(request.user)
+        and open_
+        and (year.status == YearStatus.YEAR_END or year.frozen)
+    )
     if request.method == "POST":
-        if not editable:
+        if not (editable or verifying):
             raise PermissionDenied
-        cells = []
-        for unit in units:
-            for ind in indicators:
-                key = f"s-{unit.unit_id}-{ind.pk}"
-                if key in request.POST:
-                    cells.append(
-                        services.CellInput(
-                            unit_id=unit.unit_id,
-                            indicator_id=ind.pk,
-                            score=request.POST.get(key, ""),
-                            comment=request.POST.get(f"c-{unit.unit_id}-{ind.pk}", ""),
-                        )
-                    )
+
+        def cells(prefix: str) -> list:
+            return [
+                services.CellInput(
+                    unit_id=unit.unit_id,
+                    indicator_id=ind.pk,
+                    score=request.POST.get(f"{prefix}-{unit.unit_id}-{ind.pk}", ""),
+                    comment=request.POST.get(f"c-{unit.unit_id}-{ind.pk}", ""),
+                )
+                for unit in units
+                for ind in indicators
+                if f"{prefix}-{unit.unit_id}-{ind.pk}" in request.POST
+            ]
+
         try:
-            n = services.scores_save(
-                year_id=year.pk, category_id=category.pk, acting_user=request.user, cells=cells
-            )
+            with transaction.atomic():
+                n = 0
+                if editable:
+                    n += services.scores_save(
+                        year_id=year.pk,
+                        category_id=category.pk,
+                        acting_user=request.user,
+                        cells=cells("s"),
+                    )
+                if verifying:
+                    n += services.verified_scores_save(
+                        year_id=year.pk,
+                        category_id=category.pk,
+                        acting_user=request.user,
+                        cells=cells("v"),
+                    )
         except ValidationError as exc:
             _errors(request, exc)
             return _back("appraisal:scoring", number, code, status=303)
@@ -652,6 +674,7 @@ def scoring(request, number: int, code: str):
             "indicators": indicators,
             "rows": rows,
             "editable": editable,
+            "verifying": verifying,
             "due_so_far": due_so_far,
         },
     )

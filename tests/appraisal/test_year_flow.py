@@ -458,3 +458,47 @@ def test_office_edits_the_catalogue_while_planning(client, org, planning_year):
     # the one-off report was generated with its own due date
     report = Report.objects.get(year=year, unit=org.community, indicator=ind)
     assert timezone.localtime(report.due_at).date().isoformat() == f"{year.year}-03-31"
+
+
+def test_joint_team_values_replace_the_departments_at_year_end(client, org, year):
+    office, dept = org.user(Role.OFFICE_STAFF), org.user(Role.DEPT_ASSESSOR)
+    ind = Indicator.objects.get(year=year, code="LZ-02")
+    lz = Category.objects.get(year=year, code="LZ")
+    services.scores_save(
+        year_id=year.pk,
+        category_id=lz.pk,
+        acting_user=dept,
+        cells=[services.CellInput(org.community.pk, ind.pk, "18.00", "台账齐全")],
+    )
+    cell = [services.CellInput(org.community.pk, ind.pk, "15.00")]
+    # not before the year-end appraisal, and never by the department
+    with pytest.raises(Conflict):
+        services.verified_scores_save(
+            year_id=year.pk, category_id=lz.pk, acting_user=office, cells=cell
+        )
+    year = services.year_advance(year_id=year.pk, acting_user=office)
+    with pytest.raises(PermissionDenied):
+        services.verified_scores_save(
+            year_id=year.pk, category_id=lz.pk, acting_user=dept, cells=cell
+        )
+    # the Office enters it through the grid
+    client.force_login(office)
+    url = reverse("appraisal:scoring", args=[year.year, "LZ"])
+    page = client.get(url).content.decode()
+    assert f'name="v-{org.community.pk}-{ind.pk}"' in page
+    assert client.post(url, {f"v-{org.community.pk}-{ind.pk}": "15.00"}).status_code == 302
+    score = Score.objects.get(unit=org.community, indicator=ind)
+    assert (score.department_score, score.verified_score) == (Decimal("18.00"), Decimal("15.00"))
+    assert score.comment == "台账齐全"  # the department's comment stays
+    lz02 = next(
+        i
+        for c in compute(year).results.unit(org.community.code).categories
+        for i in c.indicators
+        if i.code == "LZ-02"
+    )
+    assert (lz02.source, lz02.score) == ("joint_team", Decimal("15.00"))
+    assert AuditEvent.objects.filter(event_type="appraisal.verified_scores_saved").count() == 1
+    # above the maximum: refused, nothing saved
+    assert client.post(url, {f"v-{org.community.pk}-{ind.pk}": "20.01"}).status_code == 303
+    score.refresh_from_db()
+    assert score.verified_score == Decimal("15.00")
