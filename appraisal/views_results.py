@@ -166,6 +166,11 @@ def _unit_context(computed: Computed, code: str, *, claim_titles: bool, fraud_re
                         "late": ex.reason == "late",
                         "due": xlsx_results.local_time(ex.due),
                         "submitted": xlsx_results.local_time(ex.submitted),
+                        # Results are year-end results (scoring.md §1): a period not yet due
+                        # counts as missing; say so, so that nobody reads it as a lapse.
+                        "not_yet_due": ex.submitted is None
+                        and ex.due is not None
+                        and ex.due > computed.results.as_of,
                     }
                     for ex in ind.exclusions
                 ],

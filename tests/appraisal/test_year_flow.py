@@ -502,3 +502,16 @@ def test_joint_team_values_replace_the_departments_at_year_end(client, org, year
     assert client.post(url, {f"v-{org.community.pk}-{ind.pk}": "20.01"}).status_code == 303
     score.refresh_from_db()
     assert score.verified_score == Decimal("15.00")
+
+
+def test_drill_down_marks_periods_not_yet_due(client, org, year):
+    # results as of 1 November: the Q4 report (due 31 December) is not due yet, Q1–Q3 are past
+    year.as_of = dt.datetime(year.year, 11, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    year.save()
+    client.force_login(org.user(Role.OFFICE_STAFF))
+    page = client.get(
+        reverse("appraisal:results_unit", args=[year.year, org.community.code])
+    ).content.decode()
+    # LZ-01 Q4 and ZZ-01 (annual, due 31 December) are marked; LZ-01 Q1–Q3 are plain exclusions
+    assert page.count('data-testid="not-yet-due"') == 2
+    assert page.count('data-testid="exclusion"') == 5
