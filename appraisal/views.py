@@ -30,7 +30,6 @@ from core.models import Evidence
 from rectification.forms import MultipleFileField
 
 from . import policies, services
-from .bundle import export_settings
 from .models import (
     NEXT_STATUS,
     Adjustment,
@@ -53,6 +52,7 @@ from .models import (
     VoteKind,
     YearStatus,
 )
+from .xlsx_results import settings_rows
 
 PAGE_SIZE = 50
 
@@ -168,7 +168,7 @@ def year_detail(request, number: int):
         "steps": STEPS,
         "step_index": [s for s, _l in STEPS].index(year.status),
         "categories": [(c, indicators[c.pk], c.pk in scorable) for c in categories],
-        "settings": export_settings(year),
+        "settings_rows": settings_rows(year),
         "is_office": policies.is_office(user),
         "is_leader": policies.is_leader(user),
         "sees_all": policies.sees_all(user),
