@@ -1215,7 +1215,7 @@ def correction(request, number: int):
                 )
                 messages.success(request, _("Decision recorded."))
         else:
-            raise PermissionDenied
+            raise ValidationError(_("Unknown action."))
     except ValidationError as exc:
         _errors(request, exc)
         return _back("appraisal:year", number, status=303)
