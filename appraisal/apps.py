@@ -21,13 +21,17 @@ class AppraisalConfig(AppConfig):
             WI_CORRECTION,
             WI_FRAUD_DECIDE,
             WI_REPORT,
+            open_report_items,
         )
 
         policies.register()
         register_seeder(seed_appraisal)
-        # Art. 7, 12: report tasks get reminders; a late report is simply excluded from scoring.
+        # Art. 7, 12: report tasks open when their period begins and get reminders; a late
+        # report is simply excluded from scoring (no on_overdue).
         deadlines.register(
-            deadlines.DeadlineKind(kind=WI_REPORT, label=_("File a periodic report"))
+            deadlines.DeadlineKind(
+                kind=WI_REPORT, label=_("File a periodic report"), open_due=open_report_items
+            )
         )
         # Decisions without a deadline: listed in the inbox, never reminded.
         for kind, label in (

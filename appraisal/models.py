@@ -218,6 +218,10 @@ class Report(models.Model):
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="reports")
     period = models.PositiveSmallIntegerField(_("period"))
     due_at = models.DateTimeField(_("due"))
+    # When its task appears in the community's inbox: the start of its period (null: never, as
+    # for the reports of a year imported from a bundle).
+    opens_at = models.DateTimeField(_("open from"), null=True, blank=True)
+    task_opened = models.BooleanField(_("task opened"), default=False)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     text = models.TextField(_("report"), blank=True)
     submitted_by = models.ForeignKey(
@@ -234,7 +238,15 @@ class Report(models.Model):
             ),
             models.CheckConstraint(condition=Q(period__gte=1), name="report_period_positive"),
         ]
-        indexes = [models.Index(fields=["year", "unit"], name="report_year_unit")]
+        indexes = [
+            models.Index(fields=["year", "unit"], name="report_year_unit"),
+            # The sweep's opener looks only at reports whose task is still to open.
+            models.Index(
+                fields=["opens_at"],
+                condition=Q(task_opened=False, submitted_at__isnull=True),
+                name="report_task_to_open",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.indicator.code} #{self.period}"

@@ -465,19 +465,28 @@ def indicator_delete(*, year_id: int, acting_user, pk: int) -> None:
 def period_due_dates(indicator: Indicator, number: int) -> list[dt.date]:
     """The due date of each period: the last day of the month / quarter / year, or the
     indicator's own date for a one-off report (Art. 7)."""
+    return [due for _opens, due in periods(indicator, number)]
+
+
+def periods(indicator: Indicator, number: int) -> list[tuple[dt.date, dt.date]]:
+    """(first day, due date) of each reporting period: a month, a quarter, the year; a one-off
+    report is open from the start of the year until its own date."""
+    last = lambda m: dt.date(number, m, calendar.monthrange(number, m)[1])  # noqa: E731
     if indicator.schedule == Schedule.MONTHLY:
-        return [dt.date(number, m, calendar.monthrange(number, m)[1]) for m in range(1, 13)]
+        return [(dt.date(number, m, 1), last(m)) for m in range(1, 13)]
     if indicator.schedule == Schedule.QUARTERLY:
-        return [dt.date(number, m, calendar.monthrange(number, m)[1]) for m in (3, 6, 9, 12)]
+        return [(dt.date(number, m - 2, 1), last(m)) for m in (3, 6, 9, 12)]
     if indicator.schedule == Schedule.ANNUAL:
-        return [dt.date(number, 12, 31)]
+        return [(dt.date(number, 1, 1), dt.date(number, 12, 31))]
     if indicator.schedule == Schedule.ONCE:
-        return [indicator.due_date or dt.date(number, 3, 31)]
+        return [(dt.date(number, 1, 1), indicator.due_date or dt.date(number, 3, 31))]
     return []
 
 
 def start_year(year: AssessmentYear, *, now: dt.datetime) -> dict:
-    """Fix the assessed communities and give each its report tasks (Art. 7, 8), in bulk."""
+    """Fix the assessed communities and give each its reports (Art. 7, 8), in bulk. A report's
+    task enters the community's inbox when its period begins (the deadline sweep opens the later
+    ones: open_report_items)."""
     communities = list(
         Unit.objects.filter(
             sub_district_id=year.sub_district_id, kind=UnitKind.COMMUNITY, is_active=True
@@ -489,42 +498,70 @@ def start_year(year: AssessmentYear, *, now: dt.datetime) -> dict:
     )
     reports = []
     for ind in Indicator.objects.filter(year=year).order_by("code"):
-        dates = period_due_dates(ind, year.year)
+        spans = periods(ind, year.year)
         if ind.schedule != Schedule.CUSTOM:
-            ind.required_reports = len(dates)
+            ind.required_reports = len(spans)
             ind.save(update_fields=["required_reports"])
         for unit in communities:
-            for period, day in enumerate(dates, start=1):
+            for period, (opens, due) in enumerate(spans, start=1):
                 reports.append(
                     Report(
                         year=year,
                         unit=unit,
                         indicator=ind,
                         period=period,
-                        due_at=workdays.end_of_day(day),
+                        opens_at=workdays.start_of_day(opens),
+                        due_at=workdays.end_of_day(due),
                     )
                 )
     Report.objects.bulk_create(reports, batch_size=2000, ignore_conflicts=True)
-    created = list(
-        Report.objects.filter(year=year, submitted_at__isnull=True).select_related("indicator")
-    )
+    # The year is in progress from now on (the caller saves the status with this transaction).
+    opened = _open_report_items(now, None, year_ids=[year.pk])
+    return {"units": len(communities), "reports": len(reports), "tasks_opened": opened}
+
+
+def open_report_items(now: dt.datetime, batch: int) -> int:
+    """Deadline sweep hook: open the inbox task of every report whose period has begun, of the
+    years in progress (at most `batch` per call). Set-based; idempotent."""
+    return _open_report_items(now, batch)
+
+
+def _open_report_items(now, batch, *, year_ids=None) -> int:
     ct = ContentType.objects.get_for_model(Report)
-    items = [
-        WorkItem(
-            kind=WI_REPORT,
-            subject_type=ct,
-            subject_id=r.pk,
-            owner_unit_id=r.unit_id,
-            sub_district_id=year.sub_district_id,
-            title=_report_title(r)[:250],
-            reference=r.indicator.code[:40],
-            url=reverse("appraisal:report", args=[r.pk]),
-            due_at=r.due_at,
+    due = Report.objects.filter(opens_at__lte=now, task_opened=False, submitted_at__isnull=True)
+    if year_ids is None:
+        due = due.filter(year__status__in=[YearStatus.IN_PROGRESS, YearStatus.YEAR_END])
+    else:
+        due = due.filter(year_id__in=year_ids)
+    with transaction.atomic():
+        rows = (
+            due.select_related("indicator", "year")
+            .order_by("pk")
+            .select_for_update(of=("self",), skip_locked=True)
         )
-        for r in created
-    ]
-    WorkItem.objects.bulk_create(items, batch_size=2000)
-    return {"units": len(communities), "reports": len(created)}
+        if batch is not None:
+            rows = rows[:batch]
+        rows = list(rows)
+        WorkItem.objects.bulk_create(
+            (
+                WorkItem(
+                    kind=WI_REPORT,
+                    subject_type=ct,
+                    subject_id=r.pk,
+                    owner_unit_id=r.unit_id,
+                    sub_district_id=r.year.sub_district_id,
+                    title=_report_title(r)[:250],
+                    reference=r.indicator.code[:40],
+                    url=reverse("appraisal:report", args=[r.pk]),
+                    due_at=r.due_at,
+                )
+                for r in rows
+            ),
+            batch_size=2000,
+            ignore_conflicts=True,
+        )
+        Report.objects.filter(pk__in=[r.pk for r in rows]).update(task_opened=True)
+    return len(rows)
 
 
 def _report_title(report: Report) -> str:

@@ -13,8 +13,9 @@ A case type registers its item kinds here, once, in its AppConfig.ready():
 The sweep (workflows.sweep) then reminds, records overdue events and calls `on_overdue` for every
 registered kind alike; the inbox lights and the dashboard read the same table. A periodic report
 (the appraisal issue) plugs in the same way: open_item(kind="report.submit", …) in its service and
-register(DeadlineKind(kind="report.submit", label=…)) — with no on_overdue, since a late report is
-simply excluded from scoring (Art. 12).
+register(DeadlineKind(kind="report.submit", label=…, open_due=…)) — with no on_overdue, since a
+late report is simply excluded from scoring (Art. 12), and with open_due, which the sweep calls
+first to open the tasks of the periods that have begun.
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ class DeadlineKind:
     # What else happens when items become overdue (e.g. escalation proposals): returns a count.
     on_overdue: Callable[[list[OverdueRow], datetime], int] | None = None
     remind: bool = True
+    # Items that open over time (a monthly report's task appears when its month begins): called by
+    # every sweep before the reminders as open_due(now, batch_size) -> items opened, repeatedly
+    # until it returns 0.
+    open_due: Callable[[datetime, int], int] | None = None
 
 
 _kinds: dict[str, DeadlineKind] = {}

@@ -145,6 +145,11 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day, END_OF_DAY, tzinfo=SHANGHAI)
 
 
+def start_of_day(day: date) -> datetime:
+    """00:00 Asia/Shanghai on the given date: when a period that begins that day opens."""
+    return datetime.combine(day, time.min, tzinfo=SHANGHAI)
+
+
 def local_date(moment: datetime) -> date:
     """The Asia/Shanghai date of an aware moment (a naive one is a programming error)."""
     if moment.tzinfo is None or moment.utcoffset() is None:

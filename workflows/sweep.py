@@ -37,6 +37,7 @@ class SweepResult:
     reminders: int = 0
     overdue: int = 0
     proposals: int = 0
+    opened: int = 0
     batches: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -189,6 +190,15 @@ def run_sweep(
             raise InjectedFault(f"fault injected after {fault_after_batches} batches")
 
     try:
+        # Items whose time has come are opened first, so that they are reminded in this sweep
+        # (each call its own transaction; not counted among the reminder and overdue batches).
+        for spec in deadlines.registered().values():
+            while spec.open_due is not None:
+                done = spec.open_due(now, batch)
+                result.opened += done
+                result.examined += done
+                if done == 0:
+                    break
         for days in sorted(settings.DEADLINE_REMINDER_DAYS):
             limit = _reminder_limit(now, days)
             while True:

@@ -515,3 +515,38 @@ def test_drill_down_marks_periods_not_yet_due(client, org, year):
     # LZ-01 Q4 and ZZ-01 (annual, due 31 December) are marked; LZ-01 Q1–Q3 are plain exclusions
     assert page.count('data-testid="not-yet-due"') == 2
     assert page.count('data-testid="exclusion"') == 5
+
+
+def test_report_tasks_enter_the_inbox_as_their_periods_begin(org, planning_year):
+    # a year started on 15 January: only the periods begun by then are in the inbox
+    from workflows.sweep import run_sweep
+
+    tz = dt.timezone(dt.timedelta(hours=8))
+    jan = dt.datetime(planning_year.year, 1, 15, 9, 0, tzinfo=tz)
+    year = services.year_advance(
+        year_id=planning_year.pk, acting_user=org.user(Role.OFFICE_STAFF), now=jan
+    )
+    assert year.status == YearStatus.IN_PROGRESS
+
+    def open_titles():
+        return sorted(
+            WorkItem.objects.filter(
+                owner_unit=org.community, kind=services.WI_REPORT, state="open"
+            ).values_list("reference", "due_at")
+        )
+
+    # LZ-01 Q1 (due 31 March) and ZZ-01 (annual) are open; Q2–Q4 are not yet
+    assert [ref for ref, _due in open_titles()] == ["LZ-01", "ZZ-01"]
+    # the sweep of 1 April opens Q2 (and reminds nothing twice); a second sweep opens nothing
+    april = dt.datetime(planning_year.year, 4, 1, 0, 5, tzinfo=tz)
+    first = run_sweep(now=april)
+    assert first.opened == 2 * 1  # Q2 of LZ-01, for each of the two communities
+    assert run_sweep(now=april).opened == 0
+    refs = [ref for ref, _due in open_titles()]
+    assert refs.count("LZ-01") == 2 and refs.count("ZZ-01") == 1
+    # a filed report's task never comes back
+    q2 = _report(year, org.community, "LZ-01", 2)
+    services.report_submit(
+        report_id=q2.pk, acting_user=org.user(Role.COMMUNITY_STAFF), text="二季度"
+    )
+    assert run_sweep(now=april + dt.timedelta(days=1)).opened == 0
