@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core import access
+from core.downloads import xlsx_response
 from core.models import Evidence
 from rectification.forms import MultipleFileField
 
@@ -213,23 +214,8 @@ class SettingsForm(forms.ModelForm):
 
     class Meta:
         model = AssessmentYear
-        fields = [
-            "performance_weight",
-            "satisfaction_weight",
-            "full_marks_ratio",
-            "bonus_cap",
-            "bonus_district",
-            "bonus_city",
-            "bonus_province",
-            "bonus_national",
-            "vote_satisfied",
-            "vote_basically",
-            "vote_dissatisfied",
-            "debriefing_weight",
-            "democratic_weight",
-            "claim_declare_by",
-            "publicity_working_days",
-        ]
+        # Every setting (services.SETTING_FIELDS) but the three lists, edited as text below.
+        fields = [f for f in services.SETTING_FIELDS if f not in services.LIST_SETTINGS]
         widgets = {"claim_declare_by": forms.DateTimeInput(attrs={"type": "datetime-local"})}
 
     def _decimals(self, name: str) -> list[str]:
@@ -295,15 +281,11 @@ def catalogue_export(request, number: int):
     year = _year(request, number)
     from .xlsx import catalogue_workbook
 
-    response = HttpResponse(
+    return xlsx_response(
         catalogue_workbook(year),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ascii_name=f"catalogue-{year.year}.xlsx",
+        name=f"考核指标-{year.year}.xlsx",
     )
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"catalogue-{year.year}.xlsx\"; filename*=UTF-8''"
-        f"%E8%80%83%E6%A0%B8%E6%8C%87%E6%A0%87-{year.year}.xlsx"
-    )
-    return response
 
 
 class UploadForm(forms.Form):
@@ -313,25 +295,32 @@ class UploadForm(forms.Form):
 @login_required
 @require_POST
 def catalogue_import(request, number: int):
-    year = _year(request, number)
-    access.require_action(request.user, year, "edit_catalogue")
     from .xlsx import import_catalogue
 
+    def done(counts) -> str:
+        return _("Catalogue imported: %(c)s categories, %(i)s indicators.") % {
+            "c": counts.get("categories", 0),
+            "i": counts.get("indicators", 0),
+        }
+
+    return _upload(request, number, "edit_catalogue", "appraisal:year", import_catalogue, done)
+
+
+def _upload(request, number: int, action: str, back: str, importer, done) -> HttpResponse:
+    """A spreadsheet import (all or nothing): its messages on the page it came from."""
+    year = _year(request, number)
+    access.require_action(request.user, year, action)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Choose a spreadsheet file."))
-        return _back("appraisal:year", number, status=303)
+        return _back(back, number, status=303)
     try:
-        counts = import_catalogue(year, form.cleaned_data["file"], request.user)
+        counts = importer(year, form.cleaned_data["file"], request.user)
     except ValidationError as exc:
         _errors(request, exc)
-        return _back("appraisal:year", number, status=303)
-    messages.success(
-        request,
-        _("Catalogue imported: %(c)s categories, %(i)s indicators.")
-        % {"c": counts.get("categories", 0), "i": counts.get("indicators", 0)},
-    )
-    return redirect("appraisal:year", number)
+        return _back(back, number, status=303)
+    messages.success(request, done(counts))
+    return redirect(back, number)
 
 
 class IndicatorForm(forms.ModelForm):
@@ -1148,32 +1137,26 @@ def comprehensive_export(request, number: int):
         raise PermissionDenied
     from .xlsx import comprehensive_workbook
 
-    response = HttpResponse(
+    return xlsx_response(
         comprehensive_workbook(year),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ascii_name=f"comprehensive-{year.year}.xlsx",
+        name=f"综合考评-{year.year}.xlsx",
     )
-    response["Content-Disposition"] = f'attachment; filename="comprehensive-{year.year}.xlsx"'
-    return response
 
 
 @login_required
 @require_POST
 def comprehensive_import(request, number: int):
-    year = _year(request, number)
-    access.require_action(request.user, year, "inputs")
     from .xlsx import import_comprehensive
 
-    form = UploadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _("Choose a spreadsheet file."))
-        return _back("appraisal:inputs", number, status=303)
-    try:
-        import_comprehensive(year, form.cleaned_data["file"], request.user)
-    except ValidationError as exc:
-        _errors(request, exc)
-        return _back("appraisal:inputs", number, status=303)
-    messages.success(request, _("Comprehensive evaluation imported."))
-    return redirect("appraisal:inputs", number)
+    return _upload(
+        request,
+        number,
+        "inputs",
+        "appraisal:inputs",
+        import_comprehensive,
+        lambda _counts: _("Comprehensive evaluation imported."),
+    )
 
 
 # ---------------------------------------------------------------- corrections of a published year

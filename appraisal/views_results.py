@@ -21,18 +21,18 @@ answers a GET and writes nothing.
 from __future__ import annotations
 
 from decimal import Decimal
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core import access
+from core.downloads import xlsx_response
 
 from . import policies, services, xlsx_results
 from .models import (
@@ -48,7 +48,6 @@ from .results import Computed, Overrides, compute
 
 RANKING_PAGE_SIZE = 100
 WHATIF_ROWS = 5  # score overrides offered on the what-if form
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # ---------------------------------------------------------------- access
@@ -251,14 +250,11 @@ def results_export(request, number: int):
     rows = xlsx_results.ranking_rows(computed, codes)
     # Claim titles: those who see every claim, and a community its own (ClaimPolicy).
     titles = policies.sees_all(request.user) or codes is not None
-    response = HttpResponse(
-        xlsx_results.ranking_xlsx(computed, rows, claim_titles=titles), content_type=XLSX
+    return xlsx_response(
+        xlsx_results.ranking_xlsx(computed, rows, claim_titles=titles),
+        ascii_name=f"results-{year.year}.xlsx",
+        name=f"考核结果-{year.year}.xlsx",
     )
-    chinese = quote(f"考核结果-{year.year}.xlsx")
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"results-{year.year}.xlsx\"; filename*=UTF-8''{chinese}"
-    )
-    return response
 
 
 # ---------------------------------------------------------------- what-if

@@ -13,7 +13,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from . import access, services, workdays
 from .audit import audit_record
+from .downloads import attachment, xlsx_response
 from .forms import AuditFilterForm, CalendarDayForm, CalendarImportForm, CalendarYearForm
 from .middleware import client_ip
 from .models import AuditEvent, CalendarDay, CalendarYear, Role, RoleAssignment, Unit, UnitKind
@@ -279,15 +279,11 @@ def calendar_import(request):
 def calendar_template(request):
     if not access.memberships(request.user):
         raise PermissionDenied
-    response = HttpResponse(
+    return xlsx_response(
         services.calendar_template_xlsx(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ascii_name="calendar-template.xlsx",
+        name="工作日历模板.xlsx",
     )
-    response["Content-Disposition"] = (
-        'attachment; filename="calendar-template.xlsx"; '
-        "filename*=UTF-8''%E5%B7%A5%E4%BD%9C%E6%97%A5%E5%8E%86%E6%A8%A1%E6%9D%BF.xlsx"
-    )
-    return response
 
 
 # --- Evidence downloads -------------------------------------------------------------------------
@@ -296,7 +292,6 @@ def calendar_template(request):
 @login_required
 def evidence_download(request, pk: int):
     """Serve an evidence file to a user who may see what it is attached to; never inline."""
-    from urllib.parse import quote
 
     from django.http import FileResponse, Http404
 
@@ -313,13 +308,11 @@ def evidence_download(request, pk: int):
         raise Http404
     response = FileResponse(open(path, "rb"), content_type=item.content_type)  # noqa: SIM115
     # For clients that ignore filename*: an ASCII name that is never just ".pdf".
-    ascii_name = item.original_name.encode("ascii", "ignore").decode().replace('"', "")
-    ascii_name = ascii_name.replace("\\", "")
+    ascii_name = item.original_name.encode("ascii", "ignore").decode()
+    ascii_name = ascii_name.replace('"', "").replace("\\", "")
     if not ascii_name.rsplit(".", 1)[0].strip():
         ascii_name = f"evidence-{item.pk}.{item.file_type}"
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(item.original_name)}"
-    )
+    response["Content-Disposition"] = attachment(ascii_name, item.original_name)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Content-Length"] = str(item.size)

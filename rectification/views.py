@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from django_fsm import can_proceed
 
 from core import access, workitems
+from core.downloads import xlsx_response
 from core.models import Role, Unit, UnitKind
 
 from . import selectors, services
@@ -178,16 +179,12 @@ LEDGER_COLUMNS = (
 @login_required
 def ledger_export(request):
     _, notices = _ledger(request)
-    response = HttpResponse(
-        selectors.ledger_xlsx(notices),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = (
-        f'attachment; filename="ledger-{stamp}.xlsx"; '
-        f"filename*=UTF-8''%E6%95%B4%E6%94%B9%E5%8F%B0%E8%B4%A6-{stamp}.xlsx"
+    return xlsx_response(
+        selectors.ledger_xlsx(notices),
+        ascii_name=f"ledger-{stamp}.xlsx",
+        name=f"整改台账-{stamp}.xlsx",
     )
-    return response
 
 
 # --- create and edit ---------------------------------------------------------------------------
