@@ -160,10 +160,29 @@ def _office_unit(year: AssessmentYear) -> Unit | None:
     return Unit.objects.filter(sub_district_id=year.sub_district_id, kind=UnitKind.OFFICE).first()
 
 
-def _leading_unit(year: AssessmentYear) -> Unit | None:
-    return Unit.objects.filter(
-        sub_district_id=year.sub_district_id, kind=UnitKind.LEADING_GROUP
-    ).first()
+def _ask(desk: str, year: AssessmentYear, *, kind: str, subject, title: str, url: str) -> None:
+    """Put a decision without a deadline into the inbox (待办) of the Office or the Leading Group
+    (`desk`: a UnitKind) of the year's sub-district."""
+    unit = Unit.objects.filter(sub_district_id=year.sub_district_id, kind=desk).first()
+    if unit is not None:
+        workitems.open_item(
+            kind=kind,
+            subject=subject,
+            owner_unit_id=unit.pk,
+            sub_district_id=year.sub_district_id,
+            title=title,
+            url=url,
+            due_at=None,
+        )
+
+
+def _store_files(checked, *, subject, year: AssessmentYear, user) -> list[dict]:
+    """Store the checked evidence files on the subject; what the audit row records of them."""
+    stored = [
+        evidence.store(c, subject=subject, sub_district_id=year.sub_district_id, user=user)
+        for c in checked
+    ]
+    return [{"name": e.original_name, "sha256": e.sha256, "size": e.size} for e in stored]
 
 
 # ---------------------------------------------------------------- the year
@@ -264,6 +283,7 @@ SETTING_FIELDS = (
     "claim_declare_by",
     "publicity_working_days",
 )
+LIST_SETTINGS = ("rank_bonus", "bottom_penalty", "grade_bands")
 
 
 @transaction.atomic
@@ -600,12 +620,7 @@ def report_submit(*, report_id: int, acting_user, text: str, files: Sequence = (
     report.submitted_at = now
     report.submitted_by = acting_user
     report.save(update_fields=["text", "submitted_at", "submitted_by"])
-    stored = [
-        evidence.store(
-            c, subject=report, sub_district_id=report.year.sub_district_id, user=acting_user
-        )
-        for c in checked
-    ]
+    files = _store_files(checked, subject=report, year=report.year, user=acting_user)
     workitems.close_items(subject=report, kinds=[WI_REPORT])
     _audit(
         "appraisal.report_submitted",
@@ -619,9 +634,7 @@ def report_submit(*, report_id: int, acting_user, text: str, files: Sequence = (
             "submitted_at": now,
             "late": report.late,
             "text": text,
-            "files": [
-                {"name": e.original_name, "sha256": e.sha256, "size": e.size} for e in stored
-            ],
+            "files": files,
         },
     )
     return report
@@ -853,22 +866,16 @@ def fraud_record(*, year_id, acting_user, unit_id, category_id, reason, files=()
         reason=clean_text(reason, label=_("Reason"), max_length=MAX_REASON),
         recorded_by=acting_user,
     )
-    stored = [
-        evidence.store(c, subject=finding, sub_district_id=year.sub_district_id, user=acting_user)
-        for c in checked
-    ]
-    leading = _leading_unit(year)
-    if leading is not None:
-        workitems.open_item(
-            kind=WI_FRAUD_DECIDE,
-            subject=finding,
-            owner_unit_id=leading.pk,
-            sub_district_id=year.sub_district_id,
-            title=_("Decide a fraud finding: %(unit)s, %(cat)s")
-            % {"unit": unit.name, "cat": category.name},
-            url=reverse("appraisal:fraud", args=[year.year, finding.pk]),
-            due_at=None,
-        )
+    files = _store_files(checked, subject=finding, year=year, user=acting_user)
+    _ask(
+        UnitKind.LEADING_GROUP,
+        year,
+        kind=WI_FRAUD_DECIDE,
+        subject=finding,
+        title=_("Decide a fraud finding: %(unit)s, %(cat)s")
+        % {"unit": unit.name, "cat": category.name},
+        url=reverse("appraisal:fraud", args=[year.year, finding.pk]),
+    )
     _audit(
         "appraisal.fraud_recorded",
         actor=acting_user,
@@ -878,7 +885,7 @@ def fraud_record(*, year_id, acting_user, unit_id, category_id, reason, files=()
             "unit": unit.code,
             "category": category.code,
             "reason": finding.reason,
-            "files": [{"name": e.original_name, "sha256": e.sha256} for e in stored],
+            "files": files,
         },
     )
     return finding
@@ -946,22 +953,16 @@ def claim_declare(*, year_id, acting_user, unit_id, level, title, description, f
         declared_by=acting_user,
         sort_order=BonusClaim.objects.filter(year=year).count(),
     )
-    stored = [
-        evidence.store(c, subject=claim, sub_district_id=year.sub_district_id, user=acting_user)
-        for c in checked
-    ]
-    office = _office_unit(year)
-    if office is not None:
-        workitems.open_item(
-            kind=WI_CLAIM_REVIEW,
-            subject=claim,
-            owner_unit_id=office.pk,
-            sub_district_id=year.sub_district_id,
-            title=_("Review a bonus claim: %(unit)s, %(title)s")
-            % {"unit": unit.name, "title": claim.title},
-            url=reverse("appraisal:claim", args=[claim.pk]),
-            due_at=None,
-        )
+    files = _store_files(checked, subject=claim, year=year, user=acting_user)
+    _ask(
+        UnitKind.OFFICE,
+        year,
+        kind=WI_CLAIM_REVIEW,
+        subject=claim,
+        title=_("Review a bonus claim: %(unit)s, %(title)s")
+        % {"unit": unit.name, "title": claim.title},
+        url=reverse("appraisal:claim", args=[claim.pk]),
+    )
     _audit(
         "appraisal.claim_declared",
         actor=acting_user,
@@ -974,7 +975,7 @@ def claim_declare(*, year_id, acting_user, unit_id, level, title, description, f
             "declared_at": now,
             "declare_by": claim.declare_by,
             "late": claim.late,
-            "files": [{"name": e.original_name, "sha256": e.sha256} for e in stored],
+            "files": files,
         },
     )
     return claim
@@ -1002,17 +1003,15 @@ def claim_review(*, claim_id, acting_user, forward: bool, note: str) -> BonusCla
     claim.review_note = note
     claim.save()
     workitems.close_items(subject=claim, kinds=[WI_CLAIM_REVIEW])
-    leading = _leading_unit(claim.year)
-    if forward and leading is not None:
-        workitems.open_item(
+    if forward:
+        _ask(
+            UnitKind.LEADING_GROUP,
+            claim.year,
             kind=WI_CLAIM_DECIDE,
             subject=claim,
-            owner_unit_id=leading.pk,
-            sub_district_id=claim.year.sub_district_id,
             title=_("Decide a bonus claim: %(unit)s, %(title)s")
             % {"unit": claim.unit.name, "title": claim.title},
             url=reverse("appraisal:claim", args=[claim.pk]),
-            due_at=None,
         )
     if not forward:
         _notify_claim(claim, "claim_rejected")
@@ -1199,17 +1198,14 @@ def correction_request(*, year_id, acting_user, reason) -> Correction:
         reason=clean_text(reason, label=_("Reason"), max_length=MAX_REASON),
         requested_by=acting_user,
     )
-    leading = _leading_unit(year)
-    if leading is not None:
-        workitems.open_item(
-            kind=WI_CORRECTION,
-            subject=correction,
-            owner_unit_id=leading.pk,
-            sub_district_id=year.sub_district_id,
-            title=_("Approve a correction of %(year)s") % {"year": year.year},
-            url=reverse("appraisal:year", args=[year.year]),
-            due_at=None,
-        )
+    _ask(
+        UnitKind.LEADING_GROUP,
+        year,
+        kind=WI_CORRECTION,
+        subject=correction,
+        title=_("Approve a correction of %(year)s") % {"year": year.year},
+        url=reverse("appraisal:year", args=[year.year]),
+    )
     _audit(
         "appraisal.correction_requested",
         actor=acting_user,

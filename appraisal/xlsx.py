@@ -617,6 +617,22 @@ def _replace_catalogue(year, category_rows, indicator_rows, acting_user, *, sour
     return counts
 
 
+def _seen_before(messages, sheet: str, row, header: str, code: str, rows_by_code: dict) -> bool:
+    """Codes are unique per sheet, whatever their case: report a second one, else remember it."""
+    first = rows_by_code.get(code.lower())
+    if first is None:
+        rows_by_code[code.lower()] = row
+        return False
+    messages.cell(
+        sheet,
+        row.number,
+        header,
+        _("the code “%(code)s” appears twice (first in row %(row)s).")
+        % {"code": code, "row": first.number},
+    )
+    return True
+
+
 def _parse_catalogue(year, category_rows, indicator_rows) -> tuple[list[dict], list[dict]]:
     """Every row checked; CatalogueErrors lists all problems, else the rows to write."""
     messages = _Messages()
@@ -659,17 +675,8 @@ def _parse_catalogue(year, category_rows, indicator_rows) -> tuple[list[dict], l
                     % {"value": department},
                 )
         if code is not INVALID:
-            first = category_rows_by_code.get(code.lower())
-            if first is not None:
-                messages.cell(
-                    sheet,
-                    row.number,
-                    cc["code"].header,
-                    _("the code “%(code)s” appears twice (first in row %(row)s).")
-                    % {"code": code, "row": first.number},
-                )
+            if _seen_before(messages, sheet, row, cc["code"].header, code, category_rows_by_code):
                 continue
-            category_rows_by_code[code.lower()] = row
             canonical[code.lower()] = code
             category_max[code] = None if max_points is INVALID else max_points
         if INVALID in (code, name, department, max_points) or lead is None:
@@ -715,19 +722,10 @@ def _parse_catalogue(year, category_rows, indicator_rows) -> tuple[list[dict], l
         evidence = _get(messages, sheet, row, ic["evidence_required"], _yes_no)
         schedule = _get(messages, sheet, row, ic["schedule"], _schedule)
         due_date = _get(messages, sheet, row, ic["due_date"], _date)
-        if code is not INVALID:
-            first = indicator_rows_by_code.get(code.lower())
-            if first is not None:
-                messages.cell(
-                    sheet,
-                    row.number,
-                    ic["code"].header,
-                    _("the code “%(code)s” appears twice (first in row %(row)s).")
-                    % {"code": code, "row": first.number},
-                )
-                code = INVALID
-            else:
-                indicator_rows_by_code[code.lower()] = row
+        if code is not INVALID and _seen_before(
+            messages, sheet, row, ic["code"].header, code, indicator_rows_by_code
+        ):
+            code = INVALID
         if category_code is not INVALID:
             if category_code.lower() in canonical:
                 category_code = canonical[category_code.lower()]

@@ -9,50 +9,30 @@ from appraisal import services
 from appraisal.models import Category, Indicator, Schedule
 from core.models import Role
 
+# code, name, max points, reporting schedule: 4 quarterly + 1 annual report per community
+CATALOGUE = [
+    ("LZ-01", "党风廉政建设季度报告", "5.00", Schedule.QUARTERLY),
+    ("LZ-02", "廉政谈话", "20.00", Schedule.NONE),
+    ("ZZ-01", "年度工作计划备案", "40.00", Schedule.ANNUAL),
+    ("XC-01", "意识形态工作", "20.00", Schedule.NONE),
+    ("QT-01", "其他任务", "15.00", Schedule.NONE),
+]
+
 
 @pytest.fixture
 def planning_year(org):
     office = org.user(Role.OFFICE_STAFF)
     year = services.year_create(acting_user=office, number=timezone.localdate().year)
     cats = {c.code: c for c in Category.objects.filter(year=year)}
-    Indicator.objects.create(
-        year=year,
-        category=cats["LZ"],
-        code="LZ-01",
-        name="党风廉政建设季度报告",
-        max_points=Decimal("5.00"),
-        schedule=Schedule.QUARTERLY,
-    )
-    Indicator.objects.create(
-        year=year,
-        category=cats["LZ"],
-        code="LZ-02",
-        name="廉政谈话",
-        max_points=Decimal("20.00"),
-        schedule=Schedule.NONE,
-    )
-    Indicator.objects.create(
-        year=year,
-        category=cats["ZZ"],
-        code="ZZ-01",
-        name="年度工作计划备案",
-        max_points=Decimal("40.00"),
-        schedule=Schedule.ANNUAL,
-    )
-    Indicator.objects.create(
-        year=year,
-        category=cats["XC"],
-        code="XC-01",
-        name="意识形态工作",
-        max_points=Decimal("20.00"),
-    )
-    Indicator.objects.create(
-        year=year,
-        category=cats["QT"],
-        code="QT-01",
-        name="其他任务",
-        max_points=Decimal("15.00"),
-    )
+    for code, name, points, schedule in CATALOGUE:
+        Indicator.objects.create(
+            year=year,
+            category=cats[code.split("-")[0]],
+            code=code,
+            name=name,
+            max_points=Decimal(points),
+            schedule=schedule,
+        )
     return year
 
 
