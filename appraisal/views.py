@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST
 
 from core import access
 from core.downloads import xlsx_response
+from core.forms import DateInput, DateTimeInput
 from core.models import Evidence
 from rectification.forms import MultipleFileField
 
@@ -216,7 +217,7 @@ class SettingsForm(forms.ModelForm):
         model = AssessmentYear
         # Every setting (services.SETTING_FIELDS) but the three lists, edited as text below.
         fields = [f for f in services.SETTING_FIELDS if f not in services.LIST_SETTINGS]
-        widgets = {"claim_declare_by": forms.DateTimeInput(attrs={"type": "datetime-local"})}
+        widgets = {"claim_declare_by": DateTimeInput()}
 
     def _decimals(self, name: str) -> list[str]:
         raw = self.cleaned_data[name]
@@ -339,7 +340,7 @@ class IndicatorForm(forms.ModelForm):
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
-            "due_date": forms.DateInput(attrs={"type": "date"}),
+            "due_date": DateInput(),
         }
 
     def __init__(self, *args, year, **kwargs):
@@ -682,9 +683,7 @@ class AdjustmentForm(forms.Form):
     source = forms.CharField(
         label=gettext_lazy("Source (e.g. spot check, bulletin)"), max_length=100
     )
-    date = forms.DateField(
-        label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date = forms.DateField(label=gettext_lazy("Date"), widget=DateInput())
 
 
 class SpotCheckForm(forms.Form):
@@ -693,9 +692,7 @@ class SpotCheckForm(forms.Form):
     indicator = forms.TypedChoiceField(
         label=gettext_lazy("Indicator"), coerce=int, required=False, empty_value=None
     )
-    date = forms.DateField(
-        label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date = forms.DateField(label=gettext_lazy("Date"), widget=DateInput())
     findings = forms.CharField(
         label=gettext_lazy("Findings"), max_length=20000, widget=forms.Textarea(attrs={"rows": 3})
     )

@@ -12,7 +12,23 @@ MAX_CALENDAR_UPLOAD = 2 * 1024 * 1024
 
 
 class DateInput(forms.DateInput):
+    """`<input type=date>`: the browser accepts only ISO `YYYY-MM-DD` as its value; the localised
+    zh-hans format (`2026/06/30`) leaves the field empty; saved unchanged, it would be erased."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format=None):
+        super().__init__(attrs, format=format or "%Y-%m-%d")
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """`<input type=datetime-local>` wants `YYYY-MM-DDTHH:MM` (local time), never the localised
+    format; Django's DateTimeField parses that ISO form back in the current time zone."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None, format=None):
+        super().__init__(attrs, format=format or "%Y-%m-%dT%H:%M")
 
 
 class CalendarDayForm(forms.Form):
