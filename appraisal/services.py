@@ -446,8 +446,13 @@ def indicator_save(*, year_id: int, acting_user, values: dict, pk: int | None = 
         if indicator is None:
             raise Http404
         before = {k: getattr(indicator, k) for k in clean if k != "category"}
+        before_category = indicator.category_id
         for key, value in clean.items():
             setattr(indicator, key, value)
+        if before_category == indicator.category_id and before == {
+            k: getattr(indicator, k) for k in before
+        }:
+            return indicator  # saved unchanged: nothing to store, nothing to audit
         indicator.save()
     after = {k: getattr(indicator, k) for k in clean if k != "category"}
     after["category"] = indicator.category.code

@@ -94,6 +94,8 @@ def calendar_year_set(*, acting_user, year: int, complete: bool, source: str = "
     with transaction.atomic():
         obj, created = CalendarYear.objects.select_for_update().get_or_create(year=year)
         before = None if created else model_snapshot(obj)
+        if not created and (obj.complete, obj.source) == (complete, source.strip()):
+            return obj  # saved unchanged: nothing to store, nothing to audit
         obj.complete, obj.source, obj.updated_by = complete, source.strip(), acting_user
         obj.save()
         audit_record(

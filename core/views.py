@@ -60,8 +60,11 @@ def account(request):
     initial = {"email": user.email, "email_notifications": user.email_notifications}
     form = NotificationSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        before = {"email": user.email, "email_notifications": user.email_notifications}
+        if before == {k: form.cleaned_data[k] for k in before}:
+            messages.success(request, _("Saved."))  # unchanged: nothing to store or audit
+            return redirect("account")
         with transaction.atomic():
-            before = {"email": user.email, "email_notifications": user.email_notifications}
             user.email = form.cleaned_data["email"]
             user.email_notifications = form.cleaned_data["email_notifications"]
             user.save(update_fields=["email", "email_notifications"])

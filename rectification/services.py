@@ -352,13 +352,16 @@ def notice_update_draft(
         notice.subject, notice.problem, notice.basis = data.subject, data.problem, data.basis
         notice.interview_required = data.interview_required
         _set_deadline_spec(notice, data)
+        after = _draft_content(notice)
+        if after == before:
+            return notice  # saved unchanged: nothing to store, nothing to audit
         notice.save()
         audit_record(
             event_type="notice.update",
             actor=acting_user,
             subject=notice,
             before=before,
-            after=_draft_content(notice),
+            after=after,
             ip=current_ip(),
         )
     return notice
@@ -730,6 +733,13 @@ def notice_record_interview(
             "interview_attendees": notice.interview_attendees,
             "interview_summary": notice.interview_summary,
         }
+        if before == {
+            "interview_date": date,
+            "interview_place": place,
+            "interview_attendees": attendees,
+            "interview_summary": summary,
+        }:
+            return notice  # the record reopened and saved unchanged
         notice.interview_date, notice.interview_place = date, place
         notice.interview_attendees, notice.interview_summary = attendees, summary
         notice.save(
