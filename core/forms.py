@@ -28,7 +28,9 @@ class DateTimeInput(forms.DateTimeInput):
     input_type = "datetime-local"
 
     def __init__(self, attrs=None, format=None):
-        super().__init__(attrs, format=format or "%Y-%m-%dT%H:%M")
+        # step=1: a deadline of 23:59:59 keeps its seconds (the default step of 60 would drop
+        # them on display and flag the value as invalid).
+        super().__init__({"step": "1", **(attrs or {})}, format=format or "%Y-%m-%dT%H:%M:%S")
 
 
 class CalendarDayForm(forms.Form):

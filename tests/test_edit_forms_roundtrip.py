@@ -30,6 +30,7 @@ from appraisal.models import (
     VoteKind,
 )
 from core.models import AuditEvent, CalendarYear, Role
+from core.workdays import SHANGHAI
 from rectification import services as notice_services
 from rectification.models import Notice
 from tests.appraisal.conftest import planning_year, year  # noqa: F401 (fixtures)
@@ -37,8 +38,6 @@ from tests.formsubmit import form_posting_to
 from tests.rectification.conftest import issued, notice_input  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
-
-SH = dt.timezone(dt.timedelta(hours=8))  # only to build fixed inputs; the app uses zoneinfo
 
 
 def snapshot(*objects: models.Model) -> list[dict]:
@@ -172,7 +171,7 @@ def test_year_settings_keep_the_bonus_declaration_deadline(client, org, planning
     appraisal_services.year_update_settings(
         year_id=planning_year.pk,
         acting_user=office,
-        values={"claim_declare_by": dt.datetime(2026, 6, 30, 23, 59, tzinfo=SH)},
+        values={"claim_declare_by": dt.datetime(2026, 6, 30, 23, 59, 59, tzinfo=SHANGHAI)},
     )
     client.force_login(office)
     data = assert_round_trip(
@@ -180,7 +179,7 @@ def test_year_settings_keep_the_bonus_declaration_deadline(client, org, planning
         page=reverse("appraisal:year_settings", args=[planning_year.year]),
         state=lambda: snapshot(planning_year),
     )
-    assert data["claim_declare_by"] == ["2026-06-30T23:59"]
+    assert data["claim_declare_by"] == ["2026-06-30T23:59:59"]
 
 
 def test_one_off_indicator_keeps_its_due_date(client, org, planning_year):  # noqa: F811
