@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+from collections import deque
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -365,7 +366,7 @@ def _walk(*, chunk_size: int, anchors: Iterable[Anchor], start: Anchor | None) -
     # Head and rows come from the same snapshot (read_snapshot), so appends made meanwhile are in
     # neither: a head that does not match the rows is a real break, never a race.
     head = AuditChainHead.objects.filter(pk=1).first()
-    pending = sorted(anchors, key=lambda a: a.last_id)
+    pending = deque(sorted(anchors, key=lambda a: a.last_id))
     matched: Anchor | None = None
     expected_prev = GENESIS_HASH
     checked = 0
@@ -429,7 +430,7 @@ def _walk(*, chunk_size: int, anchors: Iterable[Anchor], start: Anchor | None) -
         if pending and pending[0].last_id < pk:
             return _anchor_gone(pending[0], last_id, checked)
         while pending and pending[0].last_id == pk:
-            anchor = pending.pop(0)
+            anchor = pending.popleft()
             if anchor.hash != digest or anchor.count != checked + 1:
                 since = (
                     f" after row id={matched.last_id} ({matched.name} still matches)"

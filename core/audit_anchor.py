@@ -204,7 +204,15 @@ def audit_check(
             return CheckResult(False, _chain_failure(report), report.checked)
         line = checkpoint_line(report) if write and report.checked else ""
         if line and target:
-            append_line(target, line)
+            try:
+                append_line(target, line)
+            except OSError as exc:
+                return CheckResult(
+                    False,
+                    f"审计检查点无法写入 / cannot write the audit checkpoint to {target}: "
+                    f"{exc.strerror}",
+                    report.checked,
+                )
     summary = f"审计链完整 / audit chain intact: {report.checked} rows verified"
     if checkpoints:
         summary += f", {matched} checkpoints of {checkpoints} matched"

@@ -527,3 +527,20 @@ def test_the_checkpoint_is_written_every_hour():
     spec = {s.name: s for s in declared()}["audit-checkpoint"]
     assert spec.func == "workflows.tasks.audit_checkpoint_task"
     assert spec.minutes == 60
+
+
+def test_a_checkpoint_file_that_cannot_be_written_is_an_alarm_not_a_crash(settings, tmp_path):
+    from workflows.tasks import audit_checkpoint_task
+
+    # given a checkpoint file whose folder cannot be made (a file stands in its place)
+    (tmp_path / "not-a-folder").write_text("")
+    target = tmp_path / "not-a-folder" / "audit-checkpoints.jsonl"
+    settings.ADMINS = [("Admin", "admin@example.org")]
+    settings.AUDIT_CHECKPOINT_FILE = str(target)
+    _record(2)
+
+    # when the scheduled checkpoint runs, the administrators are told where it could not write
+    result = audit_checkpoint_task()
+    assert str(target) in result
+    (message,) = mail.outbox
+    assert str(target) in message.body
