@@ -10,13 +10,16 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+from collections import deque
+from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.utils import timezone
 
 from .models import AuditChainHead, AuditEvent, SubDistrict
@@ -287,14 +290,108 @@ class ChainReport:
     checked: int
     broken_id: int | None = None
     reason: str = ""
+    # The verified end of the chain (what a checkpoint signs), and which checkpoint failed.
+    last_id: int | None = None
+    last_hash: str = GENESIS_HASH
+    checkpoint: str = ""
 
 
-def verify_chain(*, chunk_size: int = 2000) -> ChainReport:
-    """Walk the whole chain in id order and recompute every hash."""
+@dataclass(frozen=True)
+class Anchor:
+    """A point of the chain known from outside the database: row `last_id` had `hash` and was
+    row number `count` of the chain (core.audit_anchor reads them from signed checkpoints)."""
+
+    last_id: int
+    hash: str
+    count: int
+    name: str
+
+
+@contextmanager
+def read_snapshot(using: str = DEFAULT_DB_ALIAS):
+    """One consistent view of the audit table for a whole verification.
+
+    Rows appended while the rows are read must not look like a break: PostgreSQL reads in one
+    REPEATABLE READ, READ ONLY transaction; SQLite in one deferred transaction (with WAL a reader
+    keeps its snapshot and does not take the write lock, so writers are not held up). Inside an
+    existing transaction that transaction's view is used.
+    """
+    conn = connections[using]
+    if conn.in_atomic_block:
+        yield
+        return
+    if conn.vendor == "sqlite":
+        # The configured IMMEDIATE mode would take the write lock for the whole walk.
+        mode = conn.transaction_mode
+        conn.transaction_mode = "DEFERRED"
+        try:
+            with transaction.atomic(using=using):
+                yield
+        finally:
+            conn.transaction_mode = mode
+        return
+    with transaction.atomic(using=using):
+        if conn.vendor == "postgresql":
+            with conn.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
+def _anchor_gone(anchor: Anchor, last_id: int | None, checked: int) -> ChainReport:
+    return ChainReport(
+        False,
+        checked,
+        anchor.last_id,
+        f"{anchor.name} expects row id={anchor.last_id} as row {anchor.count} of the chain; "
+        f"that row no longer exists (the chain now ends at id={last_id} with {checked} rows): "
+        "history was truncated or rewritten",
+        checkpoint=anchor.name,
+    )
+
+
+def verify_chain(
+    *, chunk_size: int = 2000, anchors: Iterable[Anchor] = (), start: Anchor | None = None
+) -> ChainReport:
+    """Walk the chain in id order in one snapshot, recompute every hash, check the head.
+
+    `anchors`: each must still be on the chain with its hash and position, so a history rewritten
+    with every hash recomputed, or truncated with the head set back, is named. `start`: walk only
+    the rows after that anchor (it must still be there), for the hourly checkpoint.
+    """
+    with read_snapshot():
+        return _walk(chunk_size=chunk_size, anchors=anchors, start=start)
+
+
+def _walk(*, chunk_size: int, anchors: Iterable[Anchor], start: Anchor | None) -> ChainReport:
+    # Head and rows come from the same snapshot (read_snapshot), so appends made meanwhile are in
+    # neither: a head that does not match the rows is a real break, never a race.
+    head = AuditChainHead.objects.filter(pk=1).first()
+    pending = deque(sorted(anchors, key=lambda a: a.last_id))
+    matched: Anchor | None = None
     expected_prev = GENESIS_HASH
     checked = 0
+    last_id = None
+    last_hash = GENESIS_HASH
     content_types = {ct.pk: _content_type_key(ct) for ct in ContentType.objects.all()}
-    rows = AuditEvent.objects.order_by("id").values_list(
+    rows = AuditEvent.objects.order_by("id")
+    if start is not None:
+        stored = AuditEvent.objects.filter(pk=start.last_id).values_list("hash", flat=True)
+        if not stored:
+            return _anchor_gone(start, None, 0)
+        if stored[0] != start.hash:
+            return ChainReport(
+                False,
+                0,
+                start.last_id,
+                f"{start.name} expects row id={start.last_id} with hash {start.hash[:12]}…, "
+                f"the row now has {stored[0][:12]}…: history up to it was rewritten",
+                checkpoint=start.name,
+            )
+        rows = rows.filter(pk__gt=start.last_id)
+        expected_prev = last_hash = start.hash
+        checked, last_id = start.count, start.last_id
+        matched = start
+    rows = rows.values_list(
         "id",
         "event_type",
         "sub_district_id",
@@ -310,8 +407,6 @@ def verify_chain(*, chunk_size: int = 2000) -> ChainReport:
         "prev_hash",
         "hash",
     )
-    last_id = None
-    last_hash = GENESIS_HASH
     for row in rows.iterator(chunk_size=chunk_size):
         (pk, etype, sd, actor, label, st, sid, srepr, at, before, after, ip, prev, digest) = row
         if prev != expected_prev:
@@ -332,10 +427,31 @@ def verify_chain(*, chunk_size: int = 2000) -> ChainReport:
         )
         if recomputed != digest:
             return ChainReport(False, checked, pk, "content does not match its hash")
+        if pending and pending[0].last_id < pk:
+            return _anchor_gone(pending[0], last_id, checked)
+        while pending and pending[0].last_id == pk:
+            anchor = pending.popleft()
+            if anchor.hash != digest or anchor.count != checked + 1:
+                since = (
+                    f" after row id={matched.last_id} ({matched.name} still matches)"
+                    if matched
+                    else ""
+                )
+                return ChainReport(
+                    False,
+                    checked,
+                    pk,
+                    f"{anchor.name} expects row id={pk} as row {anchor.count} with hash "
+                    f"{anchor.hash[:12]}…, it is row {checked + 1} with hash {digest[:12]}…: "
+                    f"history up to it was rewritten{since}",
+                    checkpoint=anchor.name,
+                )
+            matched = anchor
         expected_prev = digest
         last_id, last_hash = pk, digest
         checked += 1
-    head = AuditChainHead.objects.filter(pk=1).first()
+    if pending:
+        return _anchor_gone(pending[0], last_id, checked)
     if head is not None and (head.last_hash != last_hash or head.count != checked):
         # Rows at the end were removed (or the head was tampered with).
         return ChainReport(
@@ -344,7 +460,7 @@ def verify_chain(*, chunk_size: int = 2000) -> ChainReport:
             last_id,
             f"chain head expects {head.count} rows ending in {head.last_hash[:12]}…",
         )
-    return ChainReport(True, checked)
+    return ChainReport(True, checked, last_id=last_id, last_hash=last_hash)
 
 
 def audit_in_transaction(**kwargs) -> AuditEvent:

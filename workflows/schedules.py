@@ -30,6 +30,8 @@ def declared() -> list[ScheduleSpec]:
         ScheduleSpec("notification-digest", "workflows.tasks.send_digests", 5),
         # The audit chain is verified every night; a break is logged and mailed to the admins.
         ScheduleSpec("audit-verify", "workflows.tasks.audit_verify_task", 24 * 60),
+        # A signed checkpoint of the chain head, kept outside the database and mailed to the admins.
+        ScheduleSpec("audit-checkpoint", "workflows.tasks.audit_checkpoint_task", 60),
     ]
 
 

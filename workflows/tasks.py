@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from datetime import datetime
 
 from django.conf import settings
@@ -11,19 +12,33 @@ from django.core.management import call_command
 from django.db import models, transaction
 from django.utils import timezone
 
-from core.audit import verify_chain
+from core.audit_anchor import audit_check
 
 logger = logging.getLogger(__name__)
 
 
 def audit_verify_task() -> str:
-    """Nightly: walk the audit chain; on a break, log an error and mail the administrators."""
-    report = verify_chain()
-    if report.ok:
-        return f"audit chain intact: {report.checked} rows"
-    message = f"audit chain broken at row id={report.broken_id}: {report.reason}"
+    """Nightly: guards, chain and the checkpoint file; then a checkpoint of the verified head.
+    On a problem, log an error and mail the administrators."""
+    path = settings.AUDIT_CHECKPOINT_FILE
+    result = audit_check(checkpoints=path if path and os.path.exists(path) else None, write=True)
+    if result.ok:
+        return f"audit chain intact: {result.checked} rows"
+    return _audit_alarm(result.message)
+
+
+def audit_checkpoint_task() -> str:
+    """Hourly: sign the chain head into AUDIT_CHECKPOINT_FILE and mail it to the administrators,
+    if the chain still extends the file's newest checkpoint; otherwise alarm and sign nothing."""
+    result = audit_check(write=True, incremental=True)
+    if result.ok:
+        return f"audit checkpoint: {result.message}"
+    return _audit_alarm(result.message)
+
+
+def _audit_alarm(message: str) -> str:
     logger.error(message)
-    mail_admins("审计链断裂 / audit chain broken", message, fail_silently=True)
+    mail_admins("审计链告警 / audit trail alarm", message, fail_silently=True)
     return message
 
 

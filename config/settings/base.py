@@ -281,6 +281,14 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Project settings ---------------------------------------------------------------------------
 # The test settings set this so the test runner's flush may empty the append-only audit table.
 AUDIT_ALLOW_FLUSH = False
+# Signed checkpoints of the audit chain (core.audit_anchor): the key signing them is never in the
+# database (AUDIT_KEY, else derived from SECRET_KEY), and the file lives outside it too.
+AUDIT_KEY = os.environ.get("AUDIT_KEY", "")
+AUDIT_CHECKPOINT_FILE = os.environ.get(
+    "AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit-checkpoints.jsonl")
+)
+# Who receives the checkpoints and the audit alarms (mail_admins): "a@example.org,b@example.org".
+ADMINS = [(address, address) for address in env_list("ADMINS", [])]
 
 LOGGING = {
     "version": 1,
