@@ -25,7 +25,6 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from io import BytesIO
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -33,7 +32,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import access
+from core import access, spreadsheets
 from core.audit import audit_record
 from core.errors import Conflict
 from core.middleware import current_ip
@@ -892,18 +891,14 @@ def import_comprehensive(year: AssessmentYear, fileobj, acting_user) -> dict[str
 
 
 def _new_workbook():
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    return workbook
+    return spreadsheets.new_workbook()
 
 
 def _header(sheet, columns: Sequence[Column]) -> None:
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    sheet.append([c.header for c in columns])
+    spreadsheets.append(sheet, [c.header for c in columns])
     for index, column in enumerate(columns, start=1):
         cell = sheet.cell(row=1, column=index)
         cell.font = Font(bold=True)
@@ -914,13 +909,11 @@ def _header(sheet, columns: Sequence[Column]) -> None:
 
 def _put(sheet, row: int, column: int, value: Any) -> None:
     """Text stays text, whatever it starts with (no formula from a name such as “=…”)."""
-    cell = sheet.cell(row=row, column=column)
     if value is None:
+        sheet.cell(row=row, column=column)
         return
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
-    elif isinstance(value, Decimal):
+    cell = spreadsheets.put(sheet, row, column, value)
+    if isinstance(value, Decimal):
         cell.number_format = "0.00"
     elif isinstance(value, dt.date):
         cell.number_format = "yyyy-mm-dd"
@@ -950,26 +943,25 @@ def _notes(workbook, title_lines: Sequence[str], sheets: Sequence[tuple[str, Seq
 
     sheet = workbook.create_sheet(SHEET_NOTES)
     for line in title_lines:
-        sheet.append([line])
+        spreadsheets.append(sheet, [line])
     sheet.append([])
     heading = sheet.max_row + 1
-    sheet.append(["工作表 Sheet", "列 Column", "填写说明", "Notes", "示例 Example"])
+    spreadsheets.append(sheet, ["工作表 Sheet", "列 Column", "填写说明", "Notes", "示例 Example"])
     for cell in sheet[heading]:
         cell.font = Font(bold=True)
     for name, columns in sheets:
         for column in columns:
-            sheet.append([name, column.header, column.note_zh, column.note_en, column.example])
+            spreadsheets.append(
+                sheet, [name, column.header, column.note_zh, column.note_en, column.example]
+            )
             for cell in sheet[sheet.max_row]:
-                cell.data_type = "s"
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
     for letter, width in zip("ABCDE", (14, 14, 52, 52, 22), strict=True):
         sheet.column_dimensions[letter].width = width
 
 
 def _save(workbook) -> bytes:
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.to_bytes(workbook)
 
 
 def catalogue_workbook(year: AssessmentYear | None) -> bytes:

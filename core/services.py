@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from . import access, workitems
+from . import access, spreadsheets, workitems
 from .audit import audit_record, model_snapshot
 from .middleware import current_ip
 from .models import CalendarDay, CalendarYear, DayKind
@@ -250,17 +250,10 @@ def calendar_import_xlsx(*, acting_user, file) -> ImportResult:
 
 def calendar_template_xlsx() -> bytes:
     """An example workbook to fill in (2027 New Year as a sample row)."""
-    from io import BytesIO
-
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "calendar"
-    sheet.append(IMPORT_HEADERS)
-    sheet.append([dt.date(2027, 1, 1), "放假", "元旦", ""])
+    workbook = spreadsheets.new_workbook()
+    sheet = workbook.create_sheet("calendar")
+    spreadsheets.append(sheet, IMPORT_HEADERS)
+    spreadsheets.append(sheet, [dt.date(2027, 1, 1), "放假", "元旦", ""])
     for column, width in zip("ABCD", (14, 22, 14, 30), strict=True):
         sheet.column_dimensions[column].width = width
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.to_bytes(workbook)
