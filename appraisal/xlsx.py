@@ -235,12 +235,8 @@ class ComprehensiveErrors(SheetErrors):
 # ---------------------------------------------------------------- reading cells
 
 
-class _Formula(str):
-    pass
-
-
-class _CellError(str):
-    pass
+_Formula = spreadsheets.Formula
+_CellError = spreadsheets.CellError
 
 
 class _Bad(Exception):
@@ -291,24 +287,13 @@ def _header_key(value: Any) -> str:
 
 
 def _file_size(fileobj) -> int | None:
-    size = getattr(fileobj, "size", None)
-    if isinstance(size, int):
-        return size
-    try:
-        position = fileobj.tell()
-        end = fileobj.seek(0, 2)
-        fileobj.seek(position)
-        return end
-    except (AttributeError, OSError, ValueError):
-        return None
+    return spreadsheets._file_size(fileobj)
 
 
 def _read_workbook(
     fileobj, sheets: dict[str, Sequence[Column]], error_class: type[SheetErrors]
 ) -> dict[str, list[SheetRow]]:
     """The rows of each named sheet, by column key; refuses what is not such a workbook."""
-    from openpyxl import load_workbook
-
     size = _file_size(fileobj)
     if size is not None and size > MAX_FILE_BYTES:
         from django.template.defaultfilters import filesizeformat
@@ -319,50 +304,40 @@ def _read_workbook(
                 % {"limit": filesizeformat(MAX_FILE_BYTES)}
             ]
         )
-    try:
-        if hasattr(fileobj, "seek"):
-            fileobj.seek(0)
-        workbook = load_workbook(fileobj, read_only=True, data_only=False)
-    except Exception as exc:  # openpyxl raises many types for a file that is not xlsx
-        raise error_class([_("The file could not be read as an Excel workbook (.xlsx).")]) from exc
     messages = _Messages()
     result: dict[str, list[SheetRow]] = {}
     try:
-        missing = [name for name in sheets if name not in workbook.sheetnames]
-        if missing:
-            raise error_class(
-                [
-                    _("The workbook has no sheet “%(sheet)s” (its sheets: %(found)s).")
-                    % {"sheet": name, "found": "、".join(workbook.sheetnames)}
-                    for name in missing
-                ]
-            )
-        for name, columns in sheets.items():
-            result[name] = _read_sheet(workbook[name], name, columns, messages)
-    finally:
-        workbook.close()
+        # Refused before parsing (HTTP 413) when it inflates, or holds more rows or cells,
+        # than any workbook of this kind.
+        with spreadsheets.open_workbook(fileobj) as workbook:
+            missing = [name for name in sheets if name not in workbook.sheetnames]
+            if missing:
+                raise error_class(
+                    [
+                        _("The workbook has no sheet “%(sheet)s” (its sheets: %(found)s).")
+                        % {"sheet": name, "found": "、".join(workbook.sheetnames)}
+                        for name in missing
+                    ]
+                )
+            for name, columns in sheets.items():
+                result[name] = _read_sheet(workbook.rows(name), name, columns, messages)
+    except spreadsheets.NotAWorkbook as exc:
+        raise error_class([exc.message]) from exc
     messages.raise_if_any(error_class)
     return result
 
 
-def _cell_value(cell) -> Any:
-    data_type = getattr(cell, "data_type", None)
-    if data_type == "f":
-        return _Formula(cell.value)
-    if data_type == "e":
-        return _CellError(cell.value)
-    value = cell.value
-    if isinstance(value, str):
-        value = value.replace("\x00", "")
-    return value
-
-
-def _read_sheet(sheet, name: str, columns: Sequence[Column], messages: _Messages) -> list[SheetRow]:
-    rows = sheet.iter_rows()
-    header = next(rows, None)
+def _read_sheet(rows, name: str, columns: Sequence[Column], messages: _Messages) -> list[SheetRow]:
+    """`rows`: (row number, values) from core.spreadsheets; the first row with content is the
+    header (row 1 in a workbook made as the template shows)."""
+    header = None
+    for _number, values in rows:
+        if any(v is not None for v in values):
+            header = values
+            break
     positions: dict[str, int] = {}
-    for index, cell in enumerate(header or ()):
-        key = _header_key(cell.value)
+    for index, value in enumerate(header or ()):
+        key = _header_key(value)
         for column in columns:
             if key == column.header and column.key not in positions:
                 positions[column.key] = index
@@ -374,14 +349,11 @@ def _read_sheet(sheet, name: str, columns: Sequence[Column], messages: _Messages
         )
         return []
     result: list[SheetRow] = []
-    for number, row in enumerate(rows, start=2):
+    for number, row in rows:
         if number > MAX_PHYSICAL_ROWS + 1:
             messages.add(_("Sheet %(sheet)s has too many rows.") % {"sheet": name})
             break
-        values = {
-            key: _cell_value(row[index]) if index < len(row) else None
-            for key, index in positions.items()
-        }
+        values = {key: row[index] if index < len(row) else None for key, index in positions.items()}
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values.values()):
             continue
         if len(result) == MAX_ROWS:
@@ -397,6 +369,10 @@ def _read_sheet(sheet, name: str, columns: Sequence[Column], messages: _Messages
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, spreadsheets.HugeNumber):
+        raise _Bad(_("“%(value)s” is too large a number.") % {"value": value})
+    if isinstance(value, spreadsheets.BadNumber):
+        raise _Bad(_("“%(value)s” is not a number.") % {"value": value})
     if isinstance(value, _Formula):
         raise _Bad(
             _("the cell holds a formula (%(formula)s): enter the value itself.")
@@ -415,6 +391,9 @@ def _text(value: Any, *, required: bool = True, max_length: int = 200) -> str:
         text = YES if value else NO
     elif isinstance(value, float) and value.is_integer():
         text = str(int(value))
+    elif isinstance(value, Decimal):
+        # a number cell (core.spreadsheets bounds it): 2026 reads as "2026", 24.5 as "24.5"
+        text = str(int(value)) if value == value.to_integral_value() else format(value, "f")
     elif isinstance(value, dt.datetime):
         text = value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     elif isinstance(value, dt.date):
@@ -454,6 +433,8 @@ def _points(value: Any, *, low=Decimal(0), high=None, required: bool = True) -> 
         raise _Bad(_("“%(value)s” is not a number.") % {"value": raw[:40]}) from None
     if not number.is_finite():
         raise _Bad(_("“%(value)s” is not a number.") % {"value": raw[:40]})
+    if abs(number) >= spreadsheets.NUMBER_LIMIT:
+        raise _Bad(_("“%(value)s” is too large a number.") % {"value": raw[:40]})
     if number != number.quantize(Decimal("0.01")):
         raise _Bad(_("“%(value)s” has more than 2 decimal places.") % {"value": raw[:40]})
     if low is not None and number < low:

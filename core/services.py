@@ -227,20 +227,12 @@ def _calendar_import(acting_user, parsed, result: ImportResult) -> ImportResult:
 
 def calendar_import_xlsx(*, acting_user, file) -> ImportResult:
     """Import calendar days from the first sheet of an xlsx file (header row first)."""
-    from openpyxl import load_workbook
-
     _require_calendar_editor(acting_user)
     try:
-        workbook = load_workbook(file, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a file that is not xlsx
-        raise CalendarImportError(
-            [_("The file could not be read as an Excel workbook (.xlsx).")]
-        ) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        rows = list(sheet.iter_rows(min_row=2, max_col=4, values_only=True))
-    finally:
-        workbook.close()
+        with spreadsheets.open_workbook(file, data_only=True) as workbook:
+            rows = [values for _number, values in workbook.rows(0, min_row=2, max_col=4)]
+    except spreadsheets.NotAWorkbook as exc:
+        raise CalendarImportError([exc.message]) from exc
     if len(rows) > MAX_IMPORT_ROWS * 2:
         raise CalendarImportError(
             [_("At most %(max)s rows can be imported at once.") % {"max": MAX_IMPORT_ROWS}]

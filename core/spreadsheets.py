@@ -314,12 +314,15 @@ class Reader:
     ) -> Iterator[tuple[int, tuple]]:
         """(row number as Excel shows it, values) for every row from min_row on; a row missing
         from the file comes as an empty tuple, values end at the row's last non-empty cell."""
-        book = self._book
-        ws = book[sheet] if isinstance(sheet, str) else book.worksheets[sheet]
-        if not hasattr(ws, "_get_source"):
-            raise NotAWorkbook  # a chart sheet
         from xml.etree.ElementTree import ParseError
 
+        book = self._book
+        try:
+            ws = book[sheet] if isinstance(sheet, str) else book.worksheets[sheet]
+        except (KeyError, IndexError) as exc:
+            raise NotAWorkbook from exc
+        if not hasattr(ws, "_get_source"):
+            raise NotAWorkbook  # a chart sheet
         try:
             yield from self._rows(ws, min_row, max_col)
         except (ParseError, zipfile.BadZipFile, EOFError, KeyError) as exc:
