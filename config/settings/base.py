@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "core.middleware.RequestContextMiddleware",
     "core.middleware.ErrorMiddleware",
+    # Cache-Control: private, no-store for logged-in users and downloads (after WhiteNoise).
+    "core.middleware.PrivateCacheMiddleware",
     # django-axes must come last (its docs).
     "axes.middleware.AxesMiddleware",
 ]
