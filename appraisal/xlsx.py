@@ -25,7 +25,6 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from io import BytesIO
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -33,7 +32,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import access
+from core import access, spreadsheets
 from core.audit import audit_record
 from core.errors import Conflict
 from core.middleware import current_ip
@@ -236,12 +235,8 @@ class ComprehensiveErrors(SheetErrors):
 # ---------------------------------------------------------------- reading cells
 
 
-class _Formula(str):
-    pass
-
-
-class _CellError(str):
-    pass
+_Formula = spreadsheets.Formula
+_CellError = spreadsheets.CellError
 
 
 class _Bad(Exception):
@@ -292,24 +287,13 @@ def _header_key(value: Any) -> str:
 
 
 def _file_size(fileobj) -> int | None:
-    size = getattr(fileobj, "size", None)
-    if isinstance(size, int):
-        return size
-    try:
-        position = fileobj.tell()
-        end = fileobj.seek(0, 2)
-        fileobj.seek(position)
-        return end
-    except (AttributeError, OSError, ValueError):
-        return None
+    return spreadsheets._file_size(fileobj)
 
 
 def _read_workbook(
     fileobj, sheets: dict[str, Sequence[Column]], error_class: type[SheetErrors]
 ) -> dict[str, list[SheetRow]]:
     """The rows of each named sheet, by column key; refuses what is not such a workbook."""
-    from openpyxl import load_workbook
-
     size = _file_size(fileobj)
     if size is not None and size > MAX_FILE_BYTES:
         from django.template.defaultfilters import filesizeformat
@@ -320,50 +304,40 @@ def _read_workbook(
                 % {"limit": filesizeformat(MAX_FILE_BYTES)}
             ]
         )
-    try:
-        if hasattr(fileobj, "seek"):
-            fileobj.seek(0)
-        workbook = load_workbook(fileobj, read_only=True, data_only=False)
-    except Exception as exc:  # openpyxl raises many types for a file that is not xlsx
-        raise error_class([_("The file could not be read as an Excel workbook (.xlsx).")]) from exc
     messages = _Messages()
     result: dict[str, list[SheetRow]] = {}
     try:
-        missing = [name for name in sheets if name not in workbook.sheetnames]
-        if missing:
-            raise error_class(
-                [
-                    _("The workbook has no sheet “%(sheet)s” (its sheets: %(found)s).")
-                    % {"sheet": name, "found": "、".join(workbook.sheetnames)}
-                    for name in missing
-                ]
-            )
-        for name, columns in sheets.items():
-            result[name] = _read_sheet(workbook[name], name, columns, messages)
-    finally:
-        workbook.close()
+        # Refused before parsing (HTTP 413) when it inflates, or holds more rows or cells,
+        # than any workbook of this kind.
+        with spreadsheets.open_workbook(fileobj) as workbook:
+            missing = [name for name in sheets if name not in workbook.sheetnames]
+            if missing:
+                raise error_class(
+                    [
+                        _("The workbook has no sheet “%(sheet)s” (its sheets: %(found)s).")
+                        % {"sheet": name, "found": "、".join(workbook.sheetnames)}
+                        for name in missing
+                    ]
+                )
+            for name, columns in sheets.items():
+                result[name] = _read_sheet(workbook.rows(name), name, columns, messages)
+    except spreadsheets.NotAWorkbook as exc:
+        raise error_class([exc.message]) from exc
     messages.raise_if_any(error_class)
     return result
 
 
-def _cell_value(cell) -> Any:
-    data_type = getattr(cell, "data_type", None)
-    if data_type == "f":
-        return _Formula(cell.value)
-    if data_type == "e":
-        return _CellError(cell.value)
-    value = cell.value
-    if isinstance(value, str):
-        value = value.replace("\x00", "")
-    return value
-
-
-def _read_sheet(sheet, name: str, columns: Sequence[Column], messages: _Messages) -> list[SheetRow]:
-    rows = sheet.iter_rows()
-    header = next(rows, None)
+def _read_sheet(rows, name: str, columns: Sequence[Column], messages: _Messages) -> list[SheetRow]:
+    """`rows`: (row number, values) from core.spreadsheets; the first row with content is the
+    header (row 1 in a workbook made as the template shows)."""
+    header = None
+    for _number, values in rows:
+        if any(v is not None for v in values):
+            header = values
+            break
     positions: dict[str, int] = {}
-    for index, cell in enumerate(header or ()):
-        key = _header_key(cell.value)
+    for index, value in enumerate(header or ()):
+        key = _header_key(value)
         for column in columns:
             if key == column.header and column.key not in positions:
                 positions[column.key] = index
@@ -375,14 +349,11 @@ def _read_sheet(sheet, name: str, columns: Sequence[Column], messages: _Messages
         )
         return []
     result: list[SheetRow] = []
-    for number, row in enumerate(rows, start=2):
+    for number, row in rows:
         if number > MAX_PHYSICAL_ROWS + 1:
             messages.add(_("Sheet %(sheet)s has too many rows.") % {"sheet": name})
             break
-        values = {
-            key: _cell_value(row[index]) if index < len(row) else None
-            for key, index in positions.items()
-        }
+        values = {key: row[index] if index < len(row) else None for key, index in positions.items()}
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values.values()):
             continue
         if len(result) == MAX_ROWS:
@@ -398,6 +369,10 @@ def _read_sheet(sheet, name: str, columns: Sequence[Column], messages: _Messages
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, spreadsheets.HugeNumber):
+        raise _Bad(_("“%(value)s” is too large a number.") % {"value": value})
+    if isinstance(value, spreadsheets.BadNumber):
+        raise _Bad(_("“%(value)s” is not a number.") % {"value": value})
     if isinstance(value, _Formula):
         raise _Bad(
             _("the cell holds a formula (%(formula)s): enter the value itself.")
@@ -416,6 +391,9 @@ def _text(value: Any, *, required: bool = True, max_length: int = 200) -> str:
         text = YES if value else NO
     elif isinstance(value, float) and value.is_integer():
         text = str(int(value))
+    elif isinstance(value, Decimal):
+        # a number cell (core.spreadsheets bounds it): 2026 reads as "2026", 24.5 as "24.5"
+        text = str(int(value)) if value == value.to_integral_value() else format(value, "f")
     elif isinstance(value, dt.datetime):
         text = value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     elif isinstance(value, dt.date):
@@ -455,6 +433,8 @@ def _points(value: Any, *, low=Decimal(0), high=None, required: bool = True) -> 
         raise _Bad(_("“%(value)s” is not a number.") % {"value": raw[:40]}) from None
     if not number.is_finite():
         raise _Bad(_("“%(value)s” is not a number.") % {"value": raw[:40]})
+    if abs(number) >= spreadsheets.NUMBER_LIMIT:
+        raise _Bad(_("“%(value)s” is too large a number.") % {"value": raw[:40]})
     if number != number.quantize(Decimal("0.01")):
         raise _Bad(_("“%(value)s” has more than 2 decimal places.") % {"value": raw[:40]})
     if low is not None and number < low:
@@ -892,18 +872,14 @@ def import_comprehensive(year: AssessmentYear, fileobj, acting_user) -> dict[str
 
 
 def _new_workbook():
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    return workbook
+    return spreadsheets.new_workbook()
 
 
 def _header(sheet, columns: Sequence[Column]) -> None:
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    sheet.append([c.header for c in columns])
+    spreadsheets.append(sheet, [c.header for c in columns])
     for index, column in enumerate(columns, start=1):
         cell = sheet.cell(row=1, column=index)
         cell.font = Font(bold=True)
@@ -914,13 +890,11 @@ def _header(sheet, columns: Sequence[Column]) -> None:
 
 def _put(sheet, row: int, column: int, value: Any) -> None:
     """Text stays text, whatever it starts with (no formula from a name such as “=…”)."""
-    cell = sheet.cell(row=row, column=column)
     if value is None:
+        sheet.cell(row=row, column=column)
         return
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
-    elif isinstance(value, Decimal):
+    cell = spreadsheets.put(sheet, row, column, value)
+    if isinstance(value, Decimal):
         cell.number_format = "0.00"
     elif isinstance(value, dt.date):
         cell.number_format = "yyyy-mm-dd"
@@ -950,26 +924,25 @@ def _notes(workbook, title_lines: Sequence[str], sheets: Sequence[tuple[str, Seq
 
     sheet = workbook.create_sheet(SHEET_NOTES)
     for line in title_lines:
-        sheet.append([line])
+        spreadsheets.append(sheet, [line])
     sheet.append([])
     heading = sheet.max_row + 1
-    sheet.append(["工作表 Sheet", "列 Column", "填写说明", "Notes", "示例 Example"])
+    spreadsheets.append(sheet, ["工作表 Sheet", "列 Column", "填写说明", "Notes", "示例 Example"])
     for cell in sheet[heading]:
         cell.font = Font(bold=True)
     for name, columns in sheets:
         for column in columns:
-            sheet.append([name, column.header, column.note_zh, column.note_en, column.example])
+            spreadsheets.append(
+                sheet, [name, column.header, column.note_zh, column.note_en, column.example]
+            )
             for cell in sheet[sheet.max_row]:
-                cell.data_type = "s"
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
     for letter, width in zip("ABCDE", (14, 14, 52, 52, 22), strict=True):
         sheet.column_dimensions[letter].width = width
 
 
 def _save(workbook) -> bytes:
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.to_bytes(workbook)
 
 
 def catalogue_workbook(year: AssessmentYear | None) -> bytes:

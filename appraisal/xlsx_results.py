@@ -11,9 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from io import BytesIO
 
 from django.utils.translation import gettext as _
+
+from core import spreadsheets
 
 from . import domain
 from .bundle import export_settings
@@ -273,27 +274,24 @@ def claim_label(computed: Computed, claim: domain.ClaimResult, *, titles: bool) 
 
 def ranking_xlsx(computed: Computed, rows: list[RankingRow], *, claim_titles: bool) -> bytes:
     """Three sheets: the ranking with every column, the settings used, every exclusion."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
+    book = spreadsheets.new_workbook(streaming=True)
     ranking = book.create_sheet(_("Ranking"))
-    ranking.append(ranking_headers(computed))
+    spreadsheets.append(ranking, ranking_headers(computed))
     for row in rows:
-        ranking.append(ranking_values(row))
+        spreadsheets.append(ranking, ranking_values(row))
 
     settings = book.create_sheet(_("Settings"))
-    settings.append([_("Setting"), _("Value")])
-    settings.append([_("Year"), computed.year.year])
-    settings.append([_("Results as of"), local_time(computed.results.as_of)])
-    settings.append([_("Can be finalised"), _("Yes") if computed.results.can_finalise else _("No")])
+    spreadsheets.append(settings, [_("Setting"), _("Value")])
+    spreadsheets.append(settings, [_("Year"), computed.year.year])
+    spreadsheets.append(settings, [_("Results as of"), local_time(computed.results.as_of)])
+    spreadsheets.append(
+        settings, [_("Can be finalised"), _("Yes") if computed.results.can_finalise else _("No")]
+    )
     for label, value in settings_rows(computed.year):
-        settings.append([label, value])
+        spreadsheets.append(settings, [label, value])
 
     exclusions = book.create_sheet(_("Exclusions"))
-    exclusions.append(exclusion_headers())
+    spreadsheets.append(exclusions, exclusion_headers())
     for values in exclusion_values(computed, rows, claim_titles=claim_titles):
-        exclusions.append(values)
-
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+        spreadsheets.append(exclusions, values)
+    return spreadsheets.to_bytes(book)

@@ -167,3 +167,23 @@ def store(checked: CheckedFile, *, subject, sub_district_id: int, user) -> Evide
 
 def path_of(evidence: Evidence) -> Path:
     return storage_root() / evidence.stored_name
+
+
+# Spellings of an extension that name the same sniffed type.
+EXTENSION_SPELLINGS = {"jpg": {"jpg", "jpeg", "jpe"}}
+
+
+def download_name(evidence: Evidence) -> str:
+    """The name a file is downloaded under: the uploaded name when its extension says what the
+    content is, else its stem with the extension of the sniffed type (report.html holding a PDF
+    downloads as report.pdf, so that no browser opens it as a page)."""
+    name = evidence.original_name
+    stem, dot, extension = name.rpartition(".")
+    if not dot:
+        stem, extension = name, ""
+    if not stem.strip():
+        stem = f"evidence-{evidence.pk}"
+    spellings = EXTENSION_SPELLINGS.get(evidence.file_type, {evidence.file_type})
+    if extension.lower() in spellings:
+        return name
+    return f"{stem}.{evidence.file_type}"

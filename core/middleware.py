@@ -55,3 +55,25 @@ class ErrorMiddleware:
                 request, "413.html", {"message": exception.message}, status=exception.status
             )
         return None
+
+
+PRIVATE = "private, no-store"
+
+
+class PrivateCacheMiddleware:
+    """`Cache-Control: private, no-store` on every response to a logged-in user and on every
+    download (exports, evidence), so that no shared proxy and no browser cache keeps a page or a
+    file of the assessment. Static files never get here: WhiteNoise answers them first."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        download = str(response.get("Content-Disposition", "")).startswith("attachment")
+        if download or (user is not None and user.is_authenticated):
+            directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
+            if not {"private", "no-store"} <= directives:
+                response["Cache-Control"] = PRIVATE
+        return response

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from . import access, workitems
+from . import access, spreadsheets, workitems
 from .audit import audit_record, model_snapshot
 from .middleware import current_ip
 from .models import CalendarDay, CalendarYear, DayKind
@@ -229,20 +229,12 @@ def _calendar_import(acting_user, parsed, result: ImportResult) -> ImportResult:
 
 def calendar_import_xlsx(*, acting_user, file) -> ImportResult:
     """Import calendar days from the first sheet of an xlsx file (header row first)."""
-    from openpyxl import load_workbook
-
     _require_calendar_editor(acting_user)
     try:
-        workbook = load_workbook(file, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a file that is not xlsx
-        raise CalendarImportError(
-            [_("The file could not be read as an Excel workbook (.xlsx).")]
-        ) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        rows = list(sheet.iter_rows(min_row=2, max_col=4, values_only=True))
-    finally:
-        workbook.close()
+        with spreadsheets.open_workbook(file, data_only=True) as workbook:
+            rows = [values for _number, values in workbook.rows(0, min_row=2, max_col=4)]
+    except spreadsheets.NotAWorkbook as exc:
+        raise CalendarImportError([exc.message]) from exc
     if len(rows) > MAX_IMPORT_ROWS * 2:
         raise CalendarImportError(
             [_("At most %(max)s rows can be imported at once.") % {"max": MAX_IMPORT_ROWS}]
@@ -252,17 +244,10 @@ def calendar_import_xlsx(*, acting_user, file) -> ImportResult:
 
 def calendar_template_xlsx() -> bytes:
     """An example workbook to fill in (2027 New Year as a sample row)."""
-    from io import BytesIO
-
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "calendar"
-    sheet.append(IMPORT_HEADERS)
-    sheet.append([dt.date(2027, 1, 1), "放假", "元旦", ""])
+    workbook = spreadsheets.new_workbook()
+    sheet = workbook.create_sheet("calendar")
+    spreadsheets.append(sheet, IMPORT_HEADERS)
+    spreadsheets.append(sheet, [dt.date(2027, 1, 1), "放假", "元旦", ""])
     for column, width in zip("ABCD", (14, 22, 14, 30), strict=True):
         sheet.column_dimensions[column].width = width
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.to_bytes(workbook)

@@ -309,13 +309,15 @@ def evidence_download(request, pk: int):
     path = evidence_files.path_of(item)
     if not path.exists():
         raise Http404
+    # Served as the type its content was sniffed as at upload, and named after that type.
     response = FileResponse(open(path, "rb"), content_type=item.content_type)  # noqa: SIM115
+    name = evidence_files.download_name(item)
     # For clients that ignore filename*: an ASCII name that is never just ".pdf".
-    ascii_name = item.original_name.encode("ascii", "ignore").decode()
+    ascii_name = name.encode("ascii", "ignore").decode()
     ascii_name = ascii_name.replace('"', "").replace("\\", "")
     if not ascii_name.rsplit(".", 1)[0].strip():
         ascii_name = f"evidence-{item.pk}.{item.file_type}"
-    response["Content-Disposition"] = attachment(ascii_name, item.original_name)
+    response["Content-Disposition"] = attachment(ascii_name, name)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Content-Length"] = str(item.size)

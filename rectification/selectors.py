@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from io import BytesIO
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch, Q, QuerySet
@@ -11,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from core import access, workitems
+from core import access, spreadsheets, workitems
 from core.models import AuditEvent, Evidence
 
 from .forms import SORTS
@@ -58,9 +57,7 @@ def _local(moment: dt.datetime | None) -> str:
 
 def ledger_xlsx(notices: QuerySet[Notice]) -> bytes:
     """Exactly the filtered rows, Chinese headers, times in Asia/Shanghai."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
+    book = spreadsheets.new_workbook(streaming=True)
     sheet = book.create_sheet(_("Ledger"))
     light_names = {
         workitems.Light.RED: _("Overdue"),
@@ -68,7 +65,8 @@ def ledger_xlsx(notices: QuerySet[Notice]) -> bytes:
         workitems.Light.GREEN: _("On track"),
         workitems.Light.NONE: "",
     }
-    sheet.append(
+    spreadsheets.append(
+        sheet,
         [
             _("Number"),
             _("Kind"),
@@ -81,10 +79,11 @@ def ledger_xlsx(notices: QuerySet[Notice]) -> bytes:
             _("Reply due"),
             _("Measures due"),
             _("Closed at"),
-        ]
+        ],
     )
     for n in notices[:EXPORT_LIMIT].iterator(chunk_size=2000):
-        sheet.append(
+        spreadsheets.append(
+            sheet,
             [
                 n.number,
                 n.get_kind_display(),
@@ -97,11 +96,9 @@ def ledger_xlsx(notices: QuerySet[Notice]) -> bytes:
                 _local(n.reply_due_at),
                 _local(n.measures_due_at),
                 _local(n.closed_at),
-            ]
+            ],
         )
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.to_bytes(book)
 
 
 def case(notice: Notice) -> dict:

@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "core.middleware.RequestContextMiddleware",
     "core.middleware.ErrorMiddleware",
+    # Cache-Control: private, no-store for logged-in users and downloads (after WhiteNoise).
+    "core.middleware.PrivateCacheMiddleware",
     # django-axes must come last (its docs).
     "axes.middleware.AxesMiddleware",
 ]
@@ -308,6 +310,13 @@ EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(20 * 1024 * 10
 EVIDENCE_EXTRA_TYPES = env_list("EVIDENCE_EXTRA_TYPES", [])
 # Django keeps uploads above this size in a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# Spreadsheet imports (core.spreadsheets): files beyond these limits are refused with 413 before
+# they are parsed (a few hundred KB of xlsx can inflate to gigabytes of cells).
+SPREADSHEET_MAX_FILE_BYTES = int(os.environ.get("SPREADSHEET_MAX_FILE_BYTES", str(5 * 1024 * 1024)))
+SPREADSHEET_MAX_UNCOMPRESSED_BYTES = int(
+    os.environ.get("SPREADSHEET_MAX_UNCOMPRESSED_BYTES", str(20 * 1024 * 1024))
+)
 
 # Deadline engine (issue 4): the sweep's interval and batch size, and the reminder steps in
 # working days before the due time (0 = on the due day).

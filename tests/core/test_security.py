@@ -72,3 +72,32 @@ def test_pages_are_chinese_first_with_english_selectable(client, org):
     assert "工作日历" in client.get(reverse("calendar")).content.decode()
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert "Working-day calendar" in client.get(reverse("calendar")).content.decode()
+
+
+def _no_store(response) -> bool:
+    directives = {d.strip() for d in response["Cache-Control"].split(",")}
+    return {"private", "no-store"} <= directives
+
+
+@pytest.mark.parametrize("name", ["home", "calendar", "notifications"])
+def test_logged_in_pages_are_never_stored_by_a_cache(client, org, name):
+    client.force_login(org.user(Role.COMMUNITY_STAFF))
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"
+
+
+@pytest.mark.parametrize("name", ["calendar_template", "ledger_export"])
+def test_exports_are_never_stored_by_a_cache(client, org, name):
+    client.force_login(org.user(Role.OFFICE_STAFF))
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert _no_store(response)
+
+
+def test_an_error_page_of_a_logged_in_user_is_not_stored_either(client, org):
+    client.force_login(org.user(Role.COMMUNITY_STAFF))
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert _no_store(response)
