@@ -60,7 +60,9 @@ def navigation(request) -> dict:
         unit = user.sub_district
         from .models import Notification
 
-        unread = Notification.objects.filter(recipient_user=user, read_at__isnull=True).count()
+        unread = Notification.objects.filter(
+            recipient_user=user, sub_district_id=user.sub_district_id, read_at__isnull=True
+        ).count()
     return {
         "nav_items": nav,
         "nav_unit": unit,

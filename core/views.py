@@ -116,7 +116,10 @@ def org_units(request):
 def unit_detail(request, pk: int):
     unit = access.get_visible_or_404(request.user, Unit, pk=pk)
     assignments = (
-        RoleAssignment.objects.filter(unit=unit, user__is_active=True)
+        # Only people of the unit's own sub-district (a wrong row never shows anyone across).
+        RoleAssignment.objects.filter(
+            unit=unit, user__is_active=True, user__sub_district_id=unit.sub_district_id
+        )
         .select_related("user")
         .order_by("role", "user__username")
     )
@@ -326,7 +329,9 @@ def evidence_download(request, pk: int):
 def notifications(request):
     from .models import Notification
 
-    items = Notification.objects.filter(recipient_user=request.user).order_by("-id")
+    items = Notification.objects.filter(
+        recipient_user=request.user, sub_district_id=request.user.sub_district_id
+    ).order_by("-id")
     if request.GET.get("unread"):
         items = items.filter(read_at__isnull=True)
     page = Paginator(items, 50).get_page(request.GET.get("page"))
@@ -341,7 +346,12 @@ def notification_open(request, pk: int):
 
     from .models import Notification
 
-    note = get_object_or_404(Notification, pk=pk, recipient_user=request.user)
+    note = get_object_or_404(
+        Notification,
+        pk=pk,
+        recipient_user=request.user,
+        sub_district_id=request.user.sub_district_id,
+    )
     Notification.objects.filter(pk=note.pk, read_at__isnull=True).update(read_at=timezone.now())
     if note.url and url_has_allowed_host_and_scheme(note.url, allowed_hosts=None):
         return redirect(note.url)
