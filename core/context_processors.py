@@ -36,6 +36,7 @@ def _items(user) -> list[tuple[str, str, str]]:
     ]
     if access.memberships(user):
         items.append((_("Organisation"), "org_units", "/org/"))
+    if access.can_read_calendar(user):
         items.append((_("Working-day calendar"), "calendar", "/calendar/"))
     if access.can_read_audit(user):
         items.append((_("Audit trail"), "audit_list", "/audit/"))

@@ -44,8 +44,9 @@ def home(request):
             "sort_order"
         ),
     }
-    if Role.OFFICE_STAFF in held or Role.ADMIN in held:
+    if Role.OFFICE_STAFF in held or Role.ADMIN in held or access.is_installation_admin(user):
         context["calendar_missing"] = workdays.missing_years(_today())
+        context["can_edit_calendar"] = access.can_edit_calendar(user)
     return render(request, "core/home.html", context)
 
 
@@ -166,14 +167,29 @@ def _calendar_year(request) -> int:
     return min(max(year, 2004), 2100)
 
 
+def _changed_by(viewer, person) -> str:
+    """Who changed a day, as the viewer may see it: nobody of another sub-district is named."""
+    if person is None:
+        return ""
+    if viewer.is_superuser:
+        return str(person)
+    if person.is_superuser:
+        return _("Installation administrator")
+    if person.sub_district_id is not None and person.sub_district_id == viewer.sub_district_id:
+        return str(person)
+    return _("Another sub-district")
+
+
 @login_required
 def calendar(request):
-    if not access.memberships(request.user):
+    if not access.can_read_calendar(request.user):
         raise PermissionDenied
     year = _calendar_year(request)
     today = _today()
     years = sorted({today.year - 1, today.year, today.year + 1, today.year + 2, year})
-    days = CalendarDay.objects.filter(date__year=year).select_related("updated_by")
+    days = list(CalendarDay.objects.filter(date__year=year).select_related("updated_by"))
+    for day in days:
+        day.changed_by = _changed_by(request.user, day.updated_by)
     calendar_year = CalendarYear.objects.filter(year=year).first()
     can_edit = access.can_edit_calendar(request.user)
     context = {
@@ -199,8 +215,11 @@ def calendar(request):
 
 
 def _require_calendar_editor(request) -> None:
+    # The calendar is national: the Office and sub-district administrators read it only.
     if not access.can_edit_calendar(request.user):
-        raise PermissionDenied
+        raise PermissionDenied(
+            _("Only an installation administrator can change the working-day calendar.")
+        )
 
 
 @login_required
@@ -280,7 +299,7 @@ def calendar_import(request):
 
 @login_required
 def calendar_template(request):
-    if not access.memberships(request.user):
+    if not access.can_read_calendar(request.user):
         raise PermissionDenied
     return xlsx_response(
         services.calendar_template_xlsx(),
