@@ -12,7 +12,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import signals  # noqa: F401  (login/logout/lockout auditing)
+        from . import session_lifetime, signals  # noqa: F401  (log-in time, auditing)
 
         post_migrate.connect(_ensure_audit_triggers, sender=self, dispatch_uid="core_audit_guard")
 
