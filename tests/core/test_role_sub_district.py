@@ -205,3 +205,21 @@ def test_the_unit_page_lists_only_people_of_its_own_subdistrict(client, org, oth
     # then A's people are listed and the outsider is not
     assert org.user(Role.COMMUNITY_STAFF).display_name in body
     assert "乙街道的人" not in body
+
+
+def test_sqlite_triggers_lost_to_a_table_rebuild_come_back_after_migrate(org, other_org):
+    # given SQLite rebuilt the role table (an AlterField) and lost its triggers
+    from core.role_guard import SQLITE_TRIGGERS, ensure_triggers
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL keeps triggers through ALTER TABLE")
+    with connection.cursor() as cursor:
+        for statement in GUARD_TRIGGERS["sqlite"]:
+            cursor.execute(statement)
+    # when post_migrate ensures them
+    created = ensure_triggers(connection)
+    # then they are back and refuse a cross row again
+    assert set(created) == set(SQLITE_TRIGGERS) - {"core_unit_roles_stay"}
+    outsider = UserFactory(sub_district=other_org.sd)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RoleAssignment.objects.create(user=outsider, unit=org.community, role=Role.COMMUNITY_STAFF)
