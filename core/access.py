@@ -183,7 +183,14 @@ def role_required(*wanted: str) -> Callable:
 # --- Core policies ------------------------------------------------------------------------------
 
 AUDIT_READERS = (Role.AUDITOR, Role.OFFICE_STAFF, Role.ADMIN)
-CALENDAR_EDITORS = (Role.OFFICE_STAFF, Role.ADMIN)
+# Installation-level audit events (no sub-district) that every sub-district's readers see: the
+# national working-day calendar moves everyone's deadlines.
+SHARED_INSTALLATION_EVENTS = ("calendar.",)
+
+
+def is_installation_admin(user) -> bool:
+    """A superuser: administers the installation (sub-districts, the national calendar)."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_superuser)
 
 
 class UnitPolicy(Policy):
@@ -193,37 +200,60 @@ class UnitPolicy(Policy):
         return action == "manage" and is_subdistrict_admin(user)
 
 
+def _shared_installation_event(event_type: str, sub_district_id: int | None) -> bool:
+    return sub_district_id is None and event_type.startswith(SHARED_INSTALLATION_EVENTS)
+
+
 class AuditEventPolicy(Policy):
-    """The Office, auditors and administrators read their sub-district's audit trail."""
+    """The Office, auditors and administrators read their sub-district's audit trail and the
+    installation's calendar changes; installation administrators read the installation-level
+    events (no sub-district: the calendar, failed log-ins of unknown names), nothing of a
+    sub-district."""
 
     def scope(self, user, queryset):
-        if not has_role(user, *AUDIT_READERS):
-            return queryset.none()
-        return super().scope(user, queryset)
+        visible = models.Q(pk__in=[])
+        if has_role(user, *AUDIT_READERS):
+            visible |= models.Q(sub_district_id=sub_district_id(user))
+            for prefix in SHARED_INSTALLATION_EVENTS:
+                visible |= models.Q(sub_district__isnull=True, event_type__startswith=prefix)
+        if is_installation_admin(user):
+            visible |= models.Q(sub_district__isnull=True)
+        return queryset.filter(visible)
 
     def can_view(self, user, obj) -> bool:
-        return has_role(user, *AUDIT_READERS) and super().can_view(user, obj)
+        if is_installation_admin(user) and obj.sub_district_id is None:
+            return True
+        if not has_role(user, *AUDIT_READERS):
+            return False
+        return super().can_view(user, obj) or _shared_installation_event(
+            obj.event_type, obj.sub_district_id
+        )
 
 
 class CalendarPolicy(Policy):
-    """The working-day calendar is national: everyone reads it; the Office and admins edit it."""
+    """The working-day calendar is national: every member and installation administrator reads
+    it; only installation administrators change it (it moves every sub-district's deadlines)."""
 
     def scope(self, user, queryset):
-        return queryset if memberships(user) else queryset.none()
+        return queryset if can_read_calendar(user) else queryset.none()
 
     def can_view(self, user, obj) -> bool:
-        return bool(memberships(user))
+        return can_read_calendar(user)
 
     def can_act(self, user, obj, action: str) -> bool:
-        return action in {"edit", "delete"} and has_role(user, *CALENDAR_EDITORS)
+        return action in {"edit", "delete"} and can_edit_calendar(user)
+
+
+def can_read_calendar(user) -> bool:
+    return bool(memberships(user)) or is_installation_admin(user)
 
 
 def can_edit_calendar(user) -> bool:
-    return has_role(user, *CALENDAR_EDITORS)
+    return is_installation_admin(user)
 
 
 def can_read_audit(user) -> bool:
-    return has_role(user, *AUDIT_READERS)
+    return has_role(user, *AUDIT_READERS) or is_installation_admin(user)
 
 
 register(Unit, UnitPolicy())

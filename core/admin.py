@@ -151,6 +151,14 @@ class RoleAssignmentInline(admin.TabularInline):
     fields = ["unit", "role", "created_at"]
     readonly_fields = ["created_at"]
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # A scoped administrator can pick only their own sub-district's units, on the add form
+        # as on the change form (RoleAssignment.clean and the database refuse the rest anyway).
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if _is_scoped(request) and db_field.name == "unit":
+            field.queryset = field.queryset.filter(sub_district_id=request.user.sub_district_id)
+        return field
+
     def has_view_permission(self, request, obj=None):
         return True
 

@@ -12,9 +12,10 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import signals  # noqa: F401  (login/logout/lockout auditing)
+        from . import session_lifetime, signals  # noqa: F401  (log-in time, auditing)
 
         post_migrate.connect(_ensure_audit_triggers, sender=self, dispatch_uid="core_audit_guard")
+        post_migrate.connect(_ensure_role_triggers, sender=self, dispatch_uid="core_role_guard")
 
 
 class CoreAdminConfig(AdminConfig):
@@ -31,4 +32,15 @@ def _ensure_audit_triggers(sender, using="default", **kwargs) -> None:
 
     connection = connections[using]
     if "core_auditevent" in connection.introspection.table_names():
+        ensure_triggers(connection)
+
+
+def _ensure_role_triggers(sender, using="default", **kwargs) -> None:
+    """After every migrate: roles stay in their user's sub-district (core.role_guard)."""
+    from django.db import connections
+
+    from .role_guard import ensure_triggers
+
+    connection = connections[using]
+    if "core_roleassignment" in connection.introspection.table_names():
         ensure_triggers(connection)

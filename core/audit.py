@@ -124,8 +124,12 @@ def audit_record(
     before: Any = None,
     after: Any = None,
     ip: str | None = None,
+    installation_level: bool = False,
 ) -> AuditEvent:
-    """Append one audit row. Must run inside the transaction of the change it records."""
+    """Append one audit row. Must run inside the transaction of the change it records.
+
+    installation_level: an event of the whole installation (the national calendar), recorded
+    with no sub-district whatever the actor's."""
     if not connection.in_atomic_block:
         raise AuditOutsideTransaction(
             "audit_record() must be called inside transaction.atomic() with the change it records"
@@ -139,7 +143,9 @@ def audit_record(
         subject_type = ContentType.objects.get_for_model(subject, for_concrete_model=False)
         subject_id = subject.pk
         subject_repr = subject_repr or str(subject)
-    if isinstance(sub_district, SubDistrict):
+    if installation_level:
+        sub_district_id = None
+    elif isinstance(sub_district, SubDistrict):
         sub_district_id = sub_district.pk
     elif sub_district is not None:
         sub_district_id = int(sub_district)

@@ -36,6 +36,7 @@ def _items(user) -> list[tuple[str, str, str]]:
     ]
     if access.memberships(user):
         items.append((_("Organisation"), "org_units", "/org/"))
+    if access.can_read_calendar(user):
         items.append((_("Working-day calendar"), "calendar", "/calendar/"))
     if access.can_read_audit(user):
         items.append((_("Audit trail"), "audit_list", "/audit/"))
@@ -60,7 +61,9 @@ def navigation(request) -> dict:
         unit = user.sub_district
         from .models import Notification
 
-        unread = Notification.objects.filter(recipient_user=user, read_at__isnull=True).count()
+        unread = Notification.objects.filter(
+            recipient_user=user, sub_district_id=user.sub_district_id, read_at__isnull=True
+        ).count()
     return {
         "nav_items": nav,
         "nav_unit": unit,

@@ -106,6 +106,23 @@ class Unit(models.Model):
             raise ValidationError({"line": _("A lead department must have its line.")})
         if self.kind != UnitKind.DEPARTMENT and self.line:
             raise ValidationError({"line": _("Only a lead department has a line.")})
+        if self.pk is not None and self.sub_district_id is not None:
+            # The database refuses it too (migration 0007): people would hold roles across.
+            moved = (
+                Unit.objects.filter(pk=self.pk)
+                .exclude(sub_district_id=self.sub_district_id)
+                .filter(role_assignments__isnull=False)
+                .exists()
+            )
+            if moved:
+                raise ValidationError(
+                    {
+                        "sub_district": _(
+                            "People hold roles in this unit: it cannot move to another "
+                            "sub-district."
+                        )
+                    }
+                )
 
     @property
     def display_name(self) -> str:
@@ -157,6 +174,24 @@ class User(AbstractUser):
             raise ValidationError(
                 {"sub_district": _("Every user except a superuser belongs to a sub-district.")}
             )
+        if self.pk is not None:
+            # The database refuses it too (migration 0007): roles never cross sub-districts.
+            elsewhere = (
+                RoleAssignment.objects.filter(user_id=self.pk)
+                .exclude(unit__sub_district_id=self.sub_district_id)
+                .exists()
+                if self.sub_district_id is not None
+                else RoleAssignment.objects.filter(user_id=self.pk).exists()
+            )
+            if elsewhere:
+                raise ValidationError(
+                    {
+                        "sub_district": _(
+                            "The user holds roles in units of another sub-district: remove "
+                            "them first."
+                        )
+                    }
+                )
 
 
 class Role(models.TextChoices):
@@ -210,7 +245,12 @@ class RoleAssignment(models.Model):
         return f"{self.user} · {self.unit} · {self.get_role_display()}"
 
     def clean(self) -> None:
-        if self.unit_id is None or self.user_id is None:
+        # A user being added in the same form has no id yet, but is already attached to the
+        # row (the admin's inline): check them too, not only saved users.
+        user = self.user if self._meta.get_field("user").is_cached(self) else None
+        if user is None and self.user_id is not None:
+            user = self.user
+        if self.unit_id is None or user is None:
             return
         allowed = ROLE_UNIT_KINDS.get(self.role, set())
         if self.unit.kind not in allowed:
@@ -220,7 +260,8 @@ class RoleAssignment(models.Model):
                     % {"role": self.get_role_display(), "kind": self.unit.get_kind_display()}
                 }
             )
-        if self.user.sub_district_id != self.unit.sub_district_id:
+        # The database refuses it too (migration 0007), whatever path writes the row.
+        if user.sub_district_id is None or user.sub_district_id != self.unit.sub_district_id:
             raise ValidationError(
                 {"unit": _("The unit belongs to another sub-district than the user.")}
             )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import F, Q
 from django_q.tasks import async_task
 
 from .models import Notification, Role, RoleAssignment
@@ -26,6 +27,14 @@ RECIPIENT_ROLES = (
 )
 DELIVERY_CHUNK = 500
 
+# A notification reaches a person only inside one sub-district: the person's, the unit's and the
+# notification's are the same. The database refuses cross-sub-district role rows (migration
+# 0007); every delivery path checks again, so a wrong row can never carry data across.
+SAME_SUB_DISTRICT = Q(
+    recipient_user__sub_district_id=F("sub_district_id"),
+    recipient_unit__sub_district_id=F("sub_district_id"),
+)
+
 
 @dataclass(frozen=True)
 class Message:
@@ -39,11 +48,14 @@ class Message:
 
 
 def recipients(unit_ids) -> dict[int, list[int]]:
-    """Active users holding a receiving role, per unit (one query)."""
+    """Active users of the unit's own sub-district holding a receiving role, per unit."""
     result: dict[int, list[int]] = {}
     rows = (
         RoleAssignment.objects.filter(
-            unit_id__in=set(unit_ids), role__in=RECIPIENT_ROLES, user__is_active=True
+            unit_id__in=set(unit_ids),
+            role__in=RECIPIENT_ROLES,
+            user__is_active=True,
+            user__sub_district_id=F("unit__sub_district_id"),
         )
         .values_list("unit_id", "user_id")
         .distinct()
@@ -124,8 +136,10 @@ SELECT DISTINCT w.sub_district_id, p.unit_id, ra.user_id, %s, w.title, w.url,
 FROM pairs p
 JOIN core_workitem w ON w.id = p.item_id
 JOIN core_roleassignment ra ON ra.unit_id = p.unit_id
+JOIN core_unit un ON un.id = p.unit_id
 JOIN core_user u ON u.id = ra.user_id
 WHERE u.is_active AND ra.role IN ({roles})
+    AND u.sub_district_id = un.sub_district_id AND un.sub_district_id = w.sub_district_id
 RETURNING id
 """
 

@@ -31,8 +31,11 @@ def _moves_lights(service):
 
 
 def _require_calendar_editor(user) -> None:
+    # The calendar is one national table that moves every sub-district's deadlines.
     if not access.can_edit_calendar(user):
-        raise PermissionDenied(_("Only the Office can edit the working-day calendar."))
+        raise PermissionDenied(
+            _("Only an installation administrator can change the working-day calendar.")
+        )
 
 
 @_moves_lights
@@ -65,6 +68,7 @@ def _calendar_day_set(acting_user, day, kind, name, note) -> CalendarDay:
             before=before,
             after=model_snapshot(obj),
             ip=current_ip(),
+            installation_level=True,
         )
     return obj
 
@@ -81,6 +85,7 @@ def calendar_day_delete(*, acting_user, day_id: int) -> None:
             subject=obj,
             before=model_snapshot(obj),
             ip=current_ip(),
+            installation_level=True,
         )
         obj.delete()
 
@@ -105,6 +110,7 @@ def calendar_year_set(*, acting_user, year: int, complete: bool, source: str = "
             before=before,
             after=model_snapshot(obj),
             ip=current_ip(),
+            installation_level=True,
         )
     return obj
 
@@ -223,6 +229,7 @@ def _calendar_import(acting_user, parsed, result: ImportResult) -> ImportResult:
                 before=before,
                 after=model_snapshot(obj),
                 ip=current_ip(),
+                installation_level=True,
             )
     return result
 

@@ -1,4 +1,10 @@
-"""Audit logins, logouts, failed logins and lockouts (issue 2, item 4)."""
+"""Audit logins, logouts, failed logins and lockouts (issue 2, item 4).
+
+A failed log-in (or lockout) of a name nobody holds has no sub-district: it is an
+installation-level event, read by installation administrators (core.access.AuditEventPolicy).
+"""
+
+import unicodedata
 
 from axes.signals import user_locked_out
 from django.contrib.auth import get_user_model
@@ -13,7 +19,16 @@ def _ip(request) -> str | None:
     return client_ip(request) if request is not None else None
 
 
-def _sub_district_of(username: str) -> int | None:
+def _typed_name(value) -> str:
+    """The username as typed, safe to store and show: control characters (NUL, escapes,
+    newlines) removed, at most 150 characters (PostgreSQL refuses NUL in text)."""
+    text = "".join(ch for ch in str(value or "") if unicodedata.category(ch) not in {"Cc", "Cf"})
+    return text.strip()[:150]
+
+
+def _sub_district_of(username: str, typed) -> int | None:
+    if username != str(typed or "")[:150]:
+        return None  # not a name anyone can hold: nobody's sub-district
     User = get_user_model()
     return User.objects.filter(username=username).values_list("sub_district_id", flat=True).first()
 
@@ -44,11 +59,12 @@ def audit_logout(sender, request, user, **kwargs):
 
 @receiver(user_login_failed, dispatch_uid="core_audit_login_failed")
 def audit_login_failed(sender, credentials, request=None, **kwargs):
-    username = str(credentials.get("username", ""))[:150]
+    typed = credentials.get("username", "")
+    username = _typed_name(typed)
     audit_in_transaction(
         event_type="auth.login_failed",
         job=username,
-        sub_district=_sub_district_of(username),
+        sub_district=_sub_district_of(username, typed),
         after={"username": username},
         ip=_ip(request),
     )
@@ -56,11 +72,11 @@ def audit_login_failed(sender, credentials, request=None, **kwargs):
 
 @receiver(user_locked_out, dispatch_uid="core_audit_lockout")
 def audit_lockout(sender, request, username, ip_address, **kwargs):
-    username = str(username or "")[:150]
+    typed, username = username, _typed_name(username)
     audit_in_transaction(
         event_type="auth.lockout",
         job=username,
-        sub_district=_sub_district_of(username),
+        sub_district=_sub_district_of(username, typed),
         after={"username": username, "ip": ip_address},
         ip=ip_address or _ip(request),
     )

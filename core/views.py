@@ -44,8 +44,9 @@ def home(request):
             "sort_order"
         ),
     }
-    if Role.OFFICE_STAFF in held or Role.ADMIN in held:
+    if Role.OFFICE_STAFF in held or Role.ADMIN in held or access.is_installation_admin(user):
         context["calendar_missing"] = workdays.missing_years(_today())
+        context["can_edit_calendar"] = access.can_edit_calendar(user)
     return render(request, "core/home.html", context)
 
 
@@ -119,7 +120,10 @@ def org_units(request):
 def unit_detail(request, pk: int):
     unit = access.get_visible_or_404(request.user, Unit, pk=pk)
     assignments = (
-        RoleAssignment.objects.filter(unit=unit, user__is_active=True)
+        # Only people of the unit's own sub-district (a wrong row never shows anyone across).
+        RoleAssignment.objects.filter(
+            unit=unit, user__is_active=True, user__sub_district_id=unit.sub_district_id
+        )
         .select_related("user")
         .order_by("role", "user__username")
     )
@@ -166,14 +170,29 @@ def _calendar_year(request) -> int:
     return min(max(year, 2004), 2100)
 
 
+def _changed_by(viewer, person) -> str:
+    """Who changed a day, as the viewer may see it: nobody of another sub-district is named."""
+    if person is None:
+        return ""
+    if viewer.is_superuser:
+        return str(person)
+    if person.is_superuser:
+        return _("Installation administrator")
+    if person.sub_district_id is not None and person.sub_district_id == viewer.sub_district_id:
+        return str(person)
+    return _("Another sub-district")
+
+
 @login_required
 def calendar(request):
-    if not access.memberships(request.user):
+    if not access.can_read_calendar(request.user):
         raise PermissionDenied
     year = _calendar_year(request)
     today = _today()
     years = sorted({today.year - 1, today.year, today.year + 1, today.year + 2, year})
-    days = CalendarDay.objects.filter(date__year=year).select_related("updated_by")
+    days = list(CalendarDay.objects.filter(date__year=year).select_related("updated_by"))
+    for day in days:
+        day.changed_by = _changed_by(request.user, day.updated_by)
     calendar_year = CalendarYear.objects.filter(year=year).first()
     can_edit = access.can_edit_calendar(request.user)
     context = {
@@ -199,8 +218,11 @@ def calendar(request):
 
 
 def _require_calendar_editor(request) -> None:
+    # The calendar is national: the Office and sub-district administrators read it only.
     if not access.can_edit_calendar(request.user):
-        raise PermissionDenied
+        raise PermissionDenied(
+            _("Only an installation administrator can change the working-day calendar.")
+        )
 
 
 @login_required
@@ -280,7 +302,7 @@ def calendar_import(request):
 
 @login_required
 def calendar_template(request):
-    if not access.memberships(request.user):
+    if not access.can_read_calendar(request.user):
         raise PermissionDenied
     return xlsx_response(
         services.calendar_template_xlsx(),
@@ -331,7 +353,9 @@ def evidence_download(request, pk: int):
 def notifications(request):
     from .models import Notification
 
-    items = Notification.objects.filter(recipient_user=request.user).order_by("-id")
+    items = Notification.objects.filter(
+        recipient_user=request.user, sub_district_id=request.user.sub_district_id
+    ).order_by("-id")
     if request.GET.get("unread"):
         items = items.filter(read_at__isnull=True)
     page = Paginator(items, 50).get_page(request.GET.get("page"))
@@ -346,7 +370,12 @@ def notification_open(request, pk: int):
 
     from .models import Notification
 
-    note = get_object_or_404(Notification, pk=pk, recipient_user=request.user)
+    note = get_object_or_404(
+        Notification,
+        pk=pk,
+        recipient_user=request.user,
+        sub_district_id=request.user.sub_district_id,
+    )
     Notification.objects.filter(pk=note.pk, read_at__isnull=True).update(read_at=timezone.now())
     if note.url and url_has_allowed_host_and_scheme(note.url, allowed_hosts=None):
         return redirect(note.url)

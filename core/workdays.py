@@ -40,9 +40,9 @@ class CalendarYearUnknown(ValueError):
         self.year = year
         super().__init__(
             _(
-                "The working-day calendar has no holiday data for %(year)s: the Office must enter "
-                "that year's holidays and make-up working days before deadlines can be counted in "
-                "it."
+                "The working-day calendar has no holiday data for %(year)s: an installation "
+                "administrator must enter that year's holidays and make-up working days before "
+                "deadlines can be counted in it."
             )
             % {"year": year}
         )

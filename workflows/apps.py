@@ -18,5 +18,8 @@ class WorkflowsConfig(AppConfig):
             label=_("Deadline engine"),
             url_name="deadline_health",
             prefix="/deadlines/",
-            visible=lambda user: access.has_role(user, Role.OFFICE_STAFF, Role.ADMIN),
+            visible=lambda user: (
+                access.has_role(user, Role.OFFICE_STAFF, Role.ADMIN)
+                or access.is_installation_admin(user)
+            ),
         )

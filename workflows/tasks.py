@@ -66,6 +66,7 @@ def _absolute(url: str) -> str:
 def deliver_notifications(notification_ids: list[int]) -> int:
     """In-app delivery, then immediate e-mail, each exactly once (guarded by its timestamp)."""
     from core.models import Notification
+    from core.notifications import SAME_SUB_DISTRICT
 
     now = timezone.now()
     delivered = Notification.objects.filter(
@@ -73,6 +74,7 @@ def deliver_notifications(notification_ids: list[int]) -> int:
     ).update(delivered_at=now)
     pending = (
         Notification.objects.filter(
+            SAME_SUB_DISTRICT,
             pk__in=notification_ids,
             emailed_at__isnull=True,
             recipient_user__email_notifications="immediate",
@@ -88,7 +90,7 @@ def deliver_notifications(notification_ids: list[int]) -> int:
             note = (
                 Notification.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("recipient_user")
-                .filter(pk=pk, emailed_at__isnull=True)
+                .filter(SAME_SUB_DISTRICT, pk=pk, emailed_at__isnull=True)
                 .first()
             )
             if note is None:
@@ -110,6 +112,7 @@ def redeliver_pending(now: datetime | None = None) -> int:
     from datetime import timedelta
 
     from core.models import Notification
+    from core.notifications import SAME_SUB_DISTRICT
 
     now = now or timezone.now()
     settled = now - timedelta(minutes=1)  # leave fresh ones to their own task
@@ -118,6 +121,7 @@ def redeliver_pending(now: datetime | None = None) -> int:
         .filter(
             models.Q(delivered_at__isnull=True)
             | models.Q(
+                SAME_SUB_DISTRICT,
                 emailed_at__isnull=True,
                 recipient_user__email_notifications="immediate",
                 recipient_user__is_active=True,
@@ -143,10 +147,15 @@ def send_digests(now: datetime | None = None) -> int:
     if (local.hour, local.minute) < (hour, minute):
         return 0
     sent = 0
+    # Only what reached the person inside their own sub-district (core.notifications).
     users = (
         User.objects.filter(email_notifications="digest", is_active=True)
         .exclude(email="")
-        .filter(notifications__emailed_at__isnull=True)
+        .filter(
+            notifications__emailed_at__isnull=True,
+            notifications__sub_district_id=models.F("sub_district_id"),
+            notifications__recipient_unit__sub_district_id=models.F("sub_district_id"),
+        )
         .distinct()
     )
     for user in users:
@@ -155,8 +164,12 @@ def send_digests(now: datetime | None = None) -> int:
             if not created:
                 continue
             notes = list(
-                Notification.objects.select_for_update()
+                Notification.objects.select_for_update(of=("self",))
                 .filter(recipient_user=user, emailed_at__isnull=True, created_at__lte=now)
+                .filter(
+                    sub_district_id=user.sub_district_id,
+                    recipient_unit__sub_district_id=user.sub_district_id,
+                )
                 .order_by("created_at")
             )
             if not notes:

@@ -17,7 +17,9 @@ from core.models import CalendarDay, DayKind, Role
 pytestmark = pytest.mark.django_db
 
 ALL = set(Role.values)
-CALENDAR_EDITORS = {Role.OFFICE_STAFF, Role.ADMIN}
+# The calendar is national: no role of a sub-district changes it, only installation
+# administrators (superusers; test_calendar_national.py).
+CALENDAR_EDITORS: set[str] = set()
 AUDIT_READERS = {Role.OFFICE_STAFF, Role.AUDITOR, Role.ADMIN}
 
 

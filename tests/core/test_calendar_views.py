@@ -1,4 +1,8 @@
-"""The working-day calendar pages: who reads, who edits, the xlsx import and the Office warning."""
+"""The working-day calendar pages: who reads, who edits, the xlsx import and the Office warning.
+
+The calendar is national: every member reads it, only installation administrators (superusers)
+change it (tests/core/test_calendar_national.py: the Office and sub-district admins are refused).
+"""
 
 import html
 import re
@@ -17,14 +21,10 @@ from core.models import AuditEvent, CalendarDay, CalendarYear, DayKind, Role
 pytestmark = pytest.mark.django_db
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-EDITORS = [Role.OFFICE_STAFF, Role.ADMIN]
-NON_EDITORS = [
-    Role.COMMUNITY_STAFF,
-    Role.COMMUNITY_SECRETARY,
-    Role.DEPT_ASSESSOR,
-    Role.LEADER,
-    Role.AUDITOR,
-]
+# Every role of a sub-district reads the calendar and none changes it.
+NON_EDITORS = list(Role.values)
+# Who is warned on the home page that a year's holidays are missing.
+WARNED = [Role.OFFICE_STAFF, Role.ADMIN]
 HEADER = ["日期", "类型", "名称", "备注"]
 ROWS_2027 = [
     ["2027-01-01", "放假", "元旦", ""],
@@ -82,10 +82,17 @@ def test_every_role_can_read_the_calendar_page(client, org, role):
     assert "元旦测试" in response.content.decode()
 
 
-@pytest.mark.parametrize("role", EDITORS)
-def test_the_office_and_the_admin_see_the_edit_forms(client, org, role):
-    # given the Office or the sub-district administrator
-    client.force_login(org.user(role))
+@pytest.fixture
+def root(db):
+    """An installation administrator: the only one who changes the national calendar."""
+    from core.models import User
+
+    return User.objects.create_superuser("root", password="x-Root-12345-y")
+
+
+def test_the_installation_admin_sees_the_edit_forms(client, root):
+    # given an installation administrator
+    client.force_login(root)
     # when they open the calendar page
     body = client.get(reverse("calendar")).content.decode()
     # then the forms to enter a day, a year's status and an import are there
@@ -120,13 +127,12 @@ def test_anonymous_visitor_is_sent_to_log_in(client, db):
     assert not CalendarDay.objects.exists()
 
 
-# --- Editing: the Office --------------------------------------------------------------------------
+# --- Editing: the installation administrator -----------------------------------------------------
 
 
-@pytest.mark.parametrize("role", EDITORS)
-def test_editor_enters_a_day(client, org, role):
-    # given the Office (or the admin)
-    user = org.user(role)
+def test_editor_enters_a_day(client, root):
+    # given the installation administrator
+    user = root
     client.force_login(user)
     # when they enter New Year's Day 2027 as a holiday
     response = client.post(
@@ -143,12 +149,11 @@ def test_editor_enters_a_day(client, org, role):
     assert events[0].subject_id == str(day.pk)
 
 
-def test_office_changes_an_entered_day(client, org):
+def test_keeper_changes_an_entered_day(client, root):
     # given an entered day
-    office = org.user(Role.OFFICE_STAFF)
-    client.force_login(office)
+    client.force_login(root)
     client.post(reverse("calendar_day_save"), {"date": "2027-01-09", "kind": "holiday"})
-    # when the Office saves the same date as a working day
+    # when the installation administrator saves the same date as a working day
     client.post(
         reverse("calendar_day_save"), {"date": "2027-01-09", "kind": "workday", "name": "调休"}
     )
@@ -162,9 +167,9 @@ def test_office_changes_an_entered_day(client, org):
     assert events[1].after["kind"] == "workday"
 
 
-def test_office_entry_with_an_unknown_kind_is_refused(client, org):
-    # given the Office
-    client.force_login(org.user(Role.OFFICE_STAFF))
+def test_keeper_entry_with_an_unknown_kind_is_refused(client, root):
+    # given the installation administrator
+    client.force_login(root)
     before = calendar_state()
     # when a day is posted with a kind that does not exist
     response = client.post(
@@ -175,10 +180,9 @@ def test_office_entry_with_an_unknown_kind_is_refused(client, org):
     assert alerts(response, "danger")
 
 
-def test_office_marks_a_year_complete(client, org):
-    # given the Office
-    office = org.user(Role.OFFICE_STAFF)
-    client.force_login(office)
+def test_keeper_marks_a_year_complete(client, root):
+    # given the installation administrator
+    client.force_login(root)
     # when they mark 2027 as completely entered
     response = client.post(
         reverse("calendar_year_save"),
@@ -187,13 +191,13 @@ def test_office_marks_a_year_complete(client, org):
     # then the year is complete and one audit row records it
     assert response.status_code == 302
     year = CalendarYear.objects.get(year=2027)
-    assert (year.complete, year.source, year.updated_by) == (True, "国办发明电〔2026〕", office)
+    assert (year.complete, year.source, year.updated_by) == (True, "国办发明电〔2026〕", root)
     assert AuditEvent.objects.filter(event_type="calendar.year_set").count() == 1
 
 
-def test_office_unmarks_a_year(client, org):
-    # given 2027 marked complete by the Office
-    client.force_login(org.user(Role.OFFICE_STAFF))
+def test_keeper_unmarks_a_year(client, root):
+    # given 2027 marked complete by the installation administrator
+    client.force_login(root)
     client.post(reverse("calendar_year_save"), {"year": "2027", "complete": "on"})
     # when the box is saved unticked
     client.post(reverse("calendar_year_save"), {"year": "2027"})
@@ -202,24 +206,23 @@ def test_office_unmarks_a_year(client, org):
     assert AuditEvent.objects.filter(event_type="calendar.year_set").count() == 2
 
 
-def test_office_removes_a_day(client, org):
+def test_keeper_removes_a_day(client, root):
     # given an entered day
-    office = org.user(Role.OFFICE_STAFF)
     day = CalendarDay.objects.create(date=date(2027, 1, 1), kind=DayKind.HOLIDAY, name="元旦")
-    client.force_login(office)
-    # when the Office removes it
+    client.force_login(root)
+    # when the installation administrator removes it
     response = client.post(reverse("calendar_day_delete", args=[day.pk]))
     # then it is gone and one audit row keeps what it was
     assert response.status_code == 302
     assert not CalendarDay.objects.exists()
     event = AuditEvent.objects.get(event_type="calendar.day_delete")
-    assert event.actor == office
+    assert event.actor == root
     assert event.before["name"] == "元旦"
 
 
-def test_removing_a_day_that_does_not_exist_is_404(client, org):
-    # given the Office and no entered days
-    client.force_login(org.user(Role.OFFICE_STAFF))
+def test_removing_a_day_that_does_not_exist_is_404(client, root):
+    # given the installation administrator and no entered days
+    client.force_login(root)
     before = calendar_state()
     # when a removal is posted for a missing id
     response = client.post(reverse("calendar_day_delete", args=[999999]))
@@ -228,10 +231,10 @@ def test_removing_a_day_that_does_not_exist_is_404(client, org):
     assert calendar_state() == before
 
 
-def test_calendar_writes_need_post(client, org):
-    # given the Office and an entered day
+def test_calendar_writes_need_post(client, root):
+    # given the installation administrator and an entered day
     day = CalendarDay.objects.create(date=date(2027, 1, 1), kind=DayKind.HOLIDAY)
-    client.force_login(org.user(Role.OFFICE_STAFF))
+    client.force_login(root)
     # when the write URLs are fetched with GET
     responses = [
         client.get(reverse("calendar_day_save")),
@@ -285,10 +288,9 @@ def test_other_roles_are_refused_by_the_services_too(org):
 # --- xlsx import ----------------------------------------------------------------------------------
 
 
-def test_office_imports_a_valid_workbook(client, org):
-    # given the Office and a workbook of three 2027 days
-    office = org.user(Role.OFFICE_STAFF)
-    client.force_login(office)
+def test_keeper_imports_a_valid_workbook(client, root):
+    # given the installation administrator and a workbook of three 2027 days
+    client.force_login(root)
     # when it is imported
     response = post_import(client, xlsx_file(ROWS_2027))
     # then all three are saved as written, one audit row each, and success is reported
@@ -300,7 +302,7 @@ def test_office_imports_a_valid_workbook(client, org):
         (date(2027, 2, 6), "workday", "春节", "调休上班"),
         (date(2027, 2, 8), "holiday", "春节", ""),
     ]
-    assert AuditEvent.objects.filter(event_type="calendar.day_set", actor=office).count() == 3
+    assert AuditEvent.objects.filter(event_type="calendar.day_set", actor=root).count() == 3
     assert alerts(response, "success")
     assert not alerts(response, "danger")
 
@@ -313,9 +315,11 @@ def test_office_imports_a_valid_workbook(client, org):
     ],
     ids=["bad-date", "bad-kind"],
 )
-def test_a_workbook_with_one_bad_row_imports_nothing(client, org, bad_row, row_number, shown_value):
+def test_a_workbook_with_one_bad_row_imports_nothing(
+    client, root, bad_row, row_number, shown_value
+):
     # given a workbook whose second data row (sheet row 3) is wrong
-    client.force_login(org.user(Role.OFFICE_STAFF))
+    client.force_login(root)
     rows = [ROWS_2027[0], bad_row, ROWS_2027[2]]
     before = calendar_state()
     # when it is imported
@@ -331,9 +335,9 @@ def test_a_workbook_with_one_bad_row_imports_nothing(client, org, bad_row, row_n
     assert not alerts(response, "success")
 
 
-def test_a_workbook_with_the_same_date_twice_imports_nothing(client, org):
+def test_a_workbook_with_the_same_date_twice_imports_nothing(client, root):
     # given a workbook listing 2027-01-01 twice
-    client.force_login(org.user(Role.OFFICE_STAFF))
+    client.force_login(root)
     rows = [ROWS_2027[0], ["2027-01-01", "上班", "", ""]]
     before = calendar_state()
     # when it is imported
@@ -343,9 +347,9 @@ def test_a_workbook_with_the_same_date_twice_imports_nothing(client, org):
     assert any("2027-01-01" in e for e in alerts(response, "danger"))
 
 
-def test_a_file_that_is_not_an_xlsx_workbook_is_refused(client, org):
-    # given the Office
-    client.force_login(org.user(Role.OFFICE_STAFF))
+def test_a_file_that_is_not_an_xlsx_workbook_is_refused(client, root):
+    # given the installation administrator
+    client.force_login(root)
     before = calendar_state()
     # when a CSV file and a text file renamed to .xlsx are uploaded
     csv = SimpleUploadedFile("calendar.csv", b"2027-01-01,holiday\n", content_type="text/csv")
@@ -359,9 +363,9 @@ def test_a_file_that_is_not_an_xlsx_workbook_is_refused(client, org):
         assert not alerts(response, "success")
 
 
-def test_an_empty_workbook_is_refused(client, org):
+def test_an_empty_workbook_is_refused(client, root):
     # given a workbook with only the header row
-    client.force_login(org.user(Role.OFFICE_STAFF))
+    client.force_login(root)
     before = calendar_state()
     # when it is imported
     response = post_import(client, xlsx_file([]))
@@ -370,9 +374,9 @@ def test_an_empty_workbook_is_refused(client, org):
     assert alerts(response, "danger")
 
 
-def test_reimporting_the_same_workbook_changes_nothing(client, org):
+def test_reimporting_the_same_workbook_changes_nothing(client, root):
     # given a workbook already imported once
-    client.force_login(org.user(Role.OFFICE_STAFF))
+    client.force_login(root)
     post_import(client, xlsx_file(ROWS_2027))
     before = calendar_state()
     # when the same rows are imported again
@@ -385,10 +389,9 @@ def test_reimporting_the_same_workbook_changes_nothing(client, org):
     assert not alerts(response, "danger")
 
 
-def test_reimport_counts_new_changed_and_unchanged_rows(org):
+def test_reimport_counts_new_changed_and_unchanged_rows(root):
     # given the three 2027 days imported once
-    office = org.user(Role.OFFICE_STAFF)
-    services.calendar_import_xlsx(acting_user=office, file=xlsx_file(ROWS_2027))
+    services.calendar_import_xlsx(acting_user=root, file=xlsx_file(ROWS_2027))
     audit_before = AuditEvent.objects.count()
     # when a workbook with one changed row, one new row and the rest unchanged is imported
     rows = [
@@ -397,16 +400,16 @@ def test_reimport_counts_new_changed_and_unchanged_rows(org):
         ROWS_2027[2],
         ["2027-02-20", "上班", "春节", "调休上班"],
     ]
-    result = services.calendar_import_xlsx(acting_user=office, file=xlsx_file(rows))
+    result = services.calendar_import_xlsx(acting_user=root, file=xlsx_file(rows))
     # then it reports 1 new, 1 changed, 2 unchanged and audits only the two changes
     assert (result.created, result.updated, result.unchanged) == (1, 1, 2)
     assert AuditEvent.objects.count() == audit_before + 2
     assert CalendarDay.objects.get(date=date(2027, 2, 6)).kind == DayKind.HOLIDAY
 
 
-def test_template_download_is_an_xlsx_the_importer_accepts(client, org):
-    # given the Office
-    client.force_login(org.user(Role.OFFICE_STAFF))
+def test_template_download_is_an_xlsx_the_importer_accepts(client, root):
+    # given the installation administrator
+    client.force_login(root)
     # when the template is downloaded
     response = client.get(reverse("calendar_template"))
     # then it is an xlsx attachment with a header row and an example row
@@ -435,7 +438,7 @@ def today_in_2026(monkeypatch):
     monkeypatch.setattr("core.views._today", lambda: date(2026, 11, 27))
 
 
-@pytest.mark.parametrize("role", EDITORS)
+@pytest.mark.parametrize("role", WARNED)
 def test_home_warns_the_office_that_next_year_has_no_data(client, org, today_in_2026, role):
     # given today is in 2026 and nobody has entered 2027
     client.force_login(org.user(role))
@@ -459,10 +462,11 @@ def test_home_warning_stays_while_2027_is_incomplete(client, org, today_in_2026)
     assert 'data-testid="calendar-warning"' in body
 
 
-def test_home_warning_goes_once_2027_is_complete(client, org, today_in_2026):
-    # given the Office marked 2027 complete through the calendar page
-    client.force_login(org.user(Role.OFFICE_STAFF))
+def test_home_warning_goes_once_2027_is_complete(client, org, root, today_in_2026):
+    # given the installation administrator marked 2027 complete through the calendar page
+    client.force_login(root)
     client.post(reverse("calendar_year_save"), {"year": "2027", "complete": "on"})
+    client.force_login(org.user(Role.OFFICE_STAFF))
     # when the Office opens the home page
     body = client.get(reverse("home")).content.decode()
     # then there is no warning

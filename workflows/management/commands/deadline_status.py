@@ -1,4 +1,8 @@
-"""Print the deadline engine's health; exit 1 when it is not healthy."""
+"""Print the deadline engine's health; exit 1 when it is not healthy.
+
+Installation-wide on purpose (every sub-district's backlog, every failed task): it is the
+operator's tool on the server. The /deadlines/status/ page shows a sub-district its own only.
+"""
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
