@@ -456,29 +456,32 @@ def figures_changed(year: AssessmentYear) -> bool:
     return bool(diff(current.figures, live)) or export_settings(year) != current.settings_used
 
 
-def _lock_correction(correction_id: int, acting_user) -> Correction:
+def _open_correction(year_id: int, acting_user, state: str) -> Correction:
+    """The year's correction in `state`, locked (404 for a year the user cannot see; 409 when
+    no correction is in that state: the action is stale or has nothing to act on)."""
+    year = access.get_visible_or_404(acting_user, AssessmentYear, pk=year_id)
     correction = (
-        Correction.objects.select_for_update().select_related("year").filter(pk=correction_id)
-    ).first()
-    if correction is None or not access.in_sub_district(
-        acting_user, correction.year.sub_district_id
-    ):
-        raise PermissionDenied
+        Correction.objects.select_for_update()
+        .filter(year=year, state=state)
+        .order_by("-requested_at")
+        .first()
+    )
+    if correction is None:
+        raise Conflict(_("There is no correction in the state this action needs."))
+    correction.year = year
     return correction
 
 
 @transaction.atomic
-def correction_republication_request(*, correction_id: int, acting_user) -> Correction:
-    """The Office closes an applied correction and asks the Leading Group to publish its
-    figures as a new version (Art. 16); the year is frozen again meanwhile."""
+def correction_republication_request(*, year_id: int, acting_user) -> Correction:
+    """The Office closes the year's applied correction and asks the Leading Group to publish
+    its figures as a new version (Art. 16); the year is frozen again meanwhile."""
     from .services import _ask, _audit
 
-    correction = _lock_correction(correction_id, acting_user)
+    year = access.get_visible_or_404(acting_user, AssessmentYear, pk=year_id)
     if not policies.is_office(acting_user):
         raise PermissionDenied
-    if correction.state != CorrectionState.APPROVED:
-        raise Conflict(_("Only an approved correction can be closed."))
-    year = correction.year
+    correction = _open_correction(year.pk, acting_user, CorrectionState.APPROVED)
     if not figures_changed(year):
         raise Conflict(
             _(
@@ -510,17 +513,16 @@ def correction_republication_request(*, correction_id: int, acting_user) -> Corr
 
 @transaction.atomic
 def correction_republication_decide(
-    *, correction_id: int, acting_user, approve: bool, note: str
+    *, year_id: int, acting_user, approve: bool, note: str
 ) -> Correction:
-    """The Leading Group approves the republication (a new version is written and the units
-    whose figures changed are told) or refuses it (the published version stays)."""
+    """The Leading Group approves the republication of the year's closed correction (a new
+    version is written and the units whose figures changed are told) or refuses it (the
+    published version stays)."""
     from .services import MAX_REASON, _audit, clean_text
 
-    correction = _lock_correction(correction_id, acting_user)
-    year = correction.year
+    year = access.get_visible_or_404(acting_user, AssessmentYear, pk=year_id)
     access.require_action(acting_user, year, "approve_correction")
-    if correction.state != CorrectionState.AWAITING_REPUBLICATION:
-        raise Conflict(_("This republication has been decided already."))
+    correction = _open_correction(year.pk, acting_user, CorrectionState.AWAITING_REPUBLICATION)
     note = clean_text(note, label=_("Decision note"), max_length=MAX_REASON, required=not approve)
     now = timezone.now()
     before = correction.state

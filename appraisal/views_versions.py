@@ -7,13 +7,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import versions
-from .models import Correction
 from .views_results import _year
 
 
@@ -22,27 +20,23 @@ from .views_results import _year
 def republication(request, number: int):
     """POST action=request (the Office), approve or refuse with a note (the Leading Group).
 
-    403 for anyone else, 409 for a correction not in the state the action needs (raised by the
-    services); an unknown action or a refusal without its reason is a message."""
+    403 for anyone else, 409 when no correction is in the state the action needs (a stale or
+    repeated submit; raised by the services); an unknown action or a refusal without its reason
+    is a message."""
     year = _year(request, number)
     action = request.POST.get("action")
     try:
         if action not in ("request", "approve", "refuse"):
             raise ValidationError(_("Unknown action."))
-        correction = Correction.objects.filter(year=year).order_by("-requested_at").first()
-        if correction is None:
-            raise Http404
         if action == "request":
-            versions.correction_republication_request(
-                correction_id=correction.pk, acting_user=request.user
-            )
+            versions.correction_republication_request(year_id=year.pk, acting_user=request.user)
             messages.success(
                 request,
                 _("Correction closed; the Leading Group decides on republishing the results."),
             )
         else:
             versions.correction_republication_decide(
-                correction_id=correction.pk,
+                year_id=year.pk,
                 acting_user=request.user,
                 approve=action == "approve",
                 note=request.POST.get("note", ""),
