@@ -394,3 +394,19 @@ def test_published_pages_queries_do_not_grow(
         with django_assert_num_queries(expected):
             response = client.get(target)
         assert response.status_code == 200 and response.context["shown_version"].number == 1
+
+
+def test_year_page_offers_each_step_to_its_desk_only(client, org, published):
+    _correct(org, published)
+    year_url = reverse("appraisal:year", args=[published.year])
+    client.force_login(org.user(Role.OFFICE_STAFF))
+    assert 'data-testid="republish-request"' in client.get(year_url).content.decode()
+    client.force_login(org.user(Role.LEADER))
+    assert 'data-testid="republish-request"' not in client.get(year_url).content.decode()
+    versions.correction_republication_request(
+        year_id=published.pk, acting_user=org.user(Role.OFFICE_STAFF)
+    )
+    html = client.get(year_url).content.decode()
+    assert 'data-testid="republish-decide"' in html and "?draft=1" in html
+    client.force_login(org.user(Role.AUDITOR))
+    assert 'data-testid="republish-decide"' not in client.get(year_url).content.decode()
