@@ -124,6 +124,7 @@ NOT_IN_MATRIX = {
             "inputs",
             "comprehensive_export",
             "correction",
+            "republication",
             "indicator_new",
             "indicator_edit",
         ),
