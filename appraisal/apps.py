@@ -23,6 +23,7 @@ class AppraisalConfig(AppConfig):
             WI_REPORT,
             open_report_items,
         )
+        from .versions import WI_REPUBLICATION
 
         policies.register()
         register_seeder(seed_appraisal)
@@ -39,6 +40,7 @@ class AppraisalConfig(AppConfig):
             (WI_CLAIM_DECIDE, _("Decide a bonus claim")),
             (WI_FRAUD_DECIDE, _("Decide a fraud finding")),
             (WI_CORRECTION, _("Approve a correction")),
+            (WI_REPUBLICATION, _("Approve the republication of corrected results")),
         ):
             deadlines.register(deadlines.DeadlineKind(kind=kind, label=label, remind=False))
         register_nav(

@@ -33,6 +33,7 @@ from core.notifications import notify
 from . import policies
 from .models import (
     NEXT_STATUS,
+    OPEN_CORRECTION_STATES,
     SCHEDULE_REPORTS,
     Adjustment,
     AssessedUnit,
@@ -329,7 +330,10 @@ def year_advance(*, year_id: int, acting_user, now: dt.datetime | None = None) -
         _require(policies.is_leader(acting_user) or policies.is_office(acting_user))
     else:
         access.require_action(acting_user, year, "advance")
-    if Correction.objects.filter(year=year, state=CorrectionState.APPROVED).exists():
+    if Correction.objects.filter(
+        year=year,
+        state__in=[CorrectionState.APPROVED, CorrectionState.AWAITING_REPUBLICATION],
+    ).exists():
         raise Conflict(_("Close the open correction first."))
     before = year.status
     extra: dict = {}
@@ -364,6 +368,11 @@ def year_advance(*, year_id: int, acting_user, now: dt.datetime | None = None) -
         before={"status": before},
         after={"status": target, **extra},
     )
+    if target == YearStatus.PUBLISHED:
+        # Art. 16: what is published is stored as version 1; pages outside the Office read it.
+        from .versions import version_write
+
+        version_write(year=year, acting_user=acting_user, now=now)
     return year
 
 
@@ -1194,9 +1203,7 @@ def correction_request(*, year_id, acting_user, reason) -> Correction:
     _require(policies.is_office(acting_user))
     if not year.frozen:
         raise Conflict(_("Only a published year needs a correction; this one is still open."))
-    if Correction.objects.filter(
-        year=year, state__in=[CorrectionState.REQUESTED, CorrectionState.APPROVED]
-    ).exists():
+    if Correction.objects.filter(year=year, state__in=OPEN_CORRECTION_STATES).exists():
         raise Conflict(_("A correction of this year is already open."))
     correction = Correction.objects.create(
         year=year,
@@ -1257,6 +1264,17 @@ def correction_close(*, correction_id, acting_user) -> Correction:
     _require(policies.is_office(acting_user))
     if correction.state != CorrectionState.APPROVED:
         raise Conflict(_("Only an approved correction can be closed."))
+    from .versions import current_version, figures_changed
+
+    # Art. 16: changed figures are published only as a new version (versions.py), never
+    # left to differ silently from what was published.
+    if current_version(correction.year) is not None and figures_changed(correction.year):
+        raise Conflict(
+            _(
+                "The figures differ from the published version: close the correction for "
+                "republication, or undo the changes first."
+            )
+        )
     correction.state = CorrectionState.CLOSED
     correction.closed_at = timezone.now()
     correction.save()

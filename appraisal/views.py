@@ -34,6 +34,7 @@ from rectification.forms import MultipleFileField
 from . import policies, services
 from .models import (
     NEXT_STATUS,
+    OPEN_CORRECTION_STATES,
     Adjustment,
     AssessedUnit,
     AssessmentYear,
@@ -43,7 +44,6 @@ from .models import (
     ClaimState,
     Comprehensive,
     Correction,
-    CorrectionState,
     FraudFinding,
     FraudState,
     Indicator,
@@ -154,9 +154,7 @@ def year_detail(request, number: int):
         indicators[ind.category_id].append(ind)
     scorable = {c.pk for c in categories if policies.can_score(user, c)}
     open_correction = (
-        Correction.objects.filter(
-            year=year, state__in=[CorrectionState.REQUESTED, CorrectionState.APPROVED]
-        )
+        Correction.objects.filter(year=year, state__in=OPEN_CORRECTION_STATES)
         .select_related("requested_by")
         .first()
     )

@@ -1,7 +1,12 @@
 """Results pages (scoring.md §7, issue 5 item 7): the ranking, one unit's drill-down, the Excel
 export, the Leading Group's full-marks exceptions and the Office's what-if sandbox.
 
-The results are never stored: every page calls `results.compute()` (a fixed number of queries).
+Before publication every page calls `results.compute()` (a fixed number of queries). Once the
+year is published (Art. 16), the pages show its current published version (appraisal.versions):
+what communities and departments see no longer moves when a correction changes an input. The
+Office, the Leading Group, auditors and administrators may ask for the live figures (`?draft=1`),
+labelled 未公布 and compared with the published version; every page lists the versions with what
+changed and why (a community: its own changes only).
 
 Who sees what. The year is the one of the user's own sub-district with that number (404
 otherwise); the page needs `policies.results_visible` (403 otherwise):
@@ -20,6 +25,7 @@ answers a GET and writes nothing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib import messages
@@ -34,7 +40,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core import access
 from core.downloads import xlsx_response
 
-from . import policies, services, xlsx_results
+from . import policies, services, versions, xlsx_results
 from .models import (
     AssessedUnit,
     AssessmentYear,
@@ -43,6 +49,7 @@ from .models import (
     FraudFinding,
     FraudState,
     Indicator,
+    ResultsVersion,
 )
 from .results import Computed, Overrides, compute
 
@@ -59,6 +66,54 @@ def _year(request, number: int) -> AssessmentYear:
     if not policies.results_visible(request.user, year):
         raise PermissionDenied
     return year
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The figures a page shows: live, or a published version (Art. 16)."""
+
+    computed: Computed
+    draft: bool  # live figures of a published year: not published (未公布)
+    version: ResultsVersion | None  # the version shown, or the one a draft is compared with
+    all_versions: tuple[ResultsVersion, ...]  # oldest first
+
+    @property
+    def settings(self) -> dict | None:
+        """The settings the shown figures were computed with (None: the year's own)."""
+        return None if self.draft or self.version is None else self.version.settings_used
+
+
+def _shown(request, year: AssessmentYear, *, details) -> Shown:
+    """A year not yet published: the live figures. A published one: its current version, or
+    for those who see everything and ask for it (`?draft=1`) the live figures as a draft. A
+    year published before versions were stored has none: its live figures."""
+    if not year.frozen:
+        return Shown(compute(year, details=details), False, None, ())
+    stored = tuple(versions.version_list(year))
+    if not stored:
+        return Shown(compute(year, details=details), False, None, ())
+    current = stored[-1]
+    if request.GET.get("draft") == "1" and versions.sees_draft(request.user):
+        # Every indicator of the draft, so that its changes can be named.
+        return Shown(compute(year, details=details or True), True, current, stored)
+    return Shown(versions.computed_of(current), False, current, stored)
+
+
+def _version_context(request, shown: Shown, codes) -> dict:
+    """The version list (a community: its own changes) and, for a draft, what differs from the
+    published version."""
+    draft_changes = []
+    if shown.draft:
+        draft_changes = versions.diff(shown.version.figures, versions.snapshot(shown.computed))
+        if codes is not None:
+            draft_changes = [c for c in draft_changes if c.unit in codes]
+    return {
+        "draft": shown.draft,
+        "shown_version": shown.version,
+        "version_list": versions.history(list(shown.all_versions), codes),
+        "draft_changes": draft_changes,
+        "can_draft": bool(shown.all_versions) and versions.sees_draft(request.user),
+    }
 
 
 def _own_codes(user, computed: Computed) -> frozenset[str] | None:
@@ -91,7 +146,8 @@ def _full_marks(computed: Computed, *, can_record: bool) -> list[dict]:
 def results(request, number: int):
     """Finalisable state, the full-marks checks, the ranking with every figure, the settings."""
     year = _year(request, number)
-    computed = compute(year, details=False)  # counts of exclusions, not each one's times
+    shown = _shown(request, year, details=False)  # counts of exclusions, not each one's times
+    computed = shown.computed
     codes = _own_codes(request.user, computed)
     community_view = codes is not None
     rows = xlsx_results.ranking_rows(computed, codes)
@@ -110,8 +166,9 @@ def results(request, number: int):
         "community_view": community_view,
         "checks": checks,
         "blocking": [c for c in checks if c["check"].blocks_finalisation],
-        "settings_rows": xlsx_results.settings_rows(year),
+        "settings_rows": xlsx_results.settings_rows(year, shown.settings),
         "can_whatif": policies.is_office(request.user),
+        **_version_context(request, shown, codes),
     }
     return render(request, "appraisal/results.html", context)
 
@@ -218,7 +275,8 @@ def results_unit(request, number: int, code: str):
     """One unit: every indicator with its cap and exclusions, adjustments, fraud, bonus claims
     counted and not (and why), both votes, and every figure down to the grade."""
     year = _year(request, number)
-    computed = compute(year, details=[code])
+    shown = _shown(request, year, details=[code])
+    computed = shown.computed
     codes = _own_codes(request.user, computed)
     if code not in computed.units or (codes is not None and code not in codes):
         raise Http404
@@ -231,6 +289,8 @@ def results_unit(request, number: int, code: str):
         "results": computed.results,
         "assessed": computed.units[code],
         "community_view": codes is not None,
+        "draft": shown.draft,
+        "shown_version": shown.version,
         **_unit_context(computed, code, claim_titles=sees_all or own, fraud_reasons=sees_all),
     }
     return render(request, "appraisal/results_unit.html", context)
@@ -245,13 +305,16 @@ def results_export(request, number: int):
     """The ranking with every column, the settings and every exclusion, as the page shows them
     (a community gets its own row only)."""
     year = _year(request, number)
-    computed = compute(year)
+    shown = _shown(request, year, details=True)
+    computed = shown.computed
     codes = _own_codes(request.user, computed)
     rows = xlsx_results.ranking_rows(computed, codes)
     # Claim titles: those who see every claim, and a community its own (ClaimPolicy).
     titles = policies.sees_all(request.user) or codes is not None
     return xlsx_response(
-        xlsx_results.ranking_xlsx(computed, rows, claim_titles=titles),
+        xlsx_results.ranking_xlsx(
+            computed, rows, claim_titles=titles, settings_data=shown.settings
+        ),
         ascii_name=f"results-{year.year}.xlsx",
         name=f"考核结果-{year.year}.xlsx",
     )

@@ -112,9 +112,10 @@ def local_time(value: datetime | None) -> str:
     return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
 
-def settings_rows(year: AssessmentYear) -> list[tuple[str, str]]:
-    """Every *setting* of scoring.md the results were computed with, labelled for people."""
-    data = export_settings(year)
+def settings_rows(year: AssessmentYear, data: dict | None = None) -> list[tuple[str, str]]:
+    """Every *setting* of scoring.md the results were computed with, labelled for people (`data`:
+    the settings as the bundle writes them, e.g. those stored with a published version)."""
+    data = data or export_settings(year)
 
     def label(field: str) -> str:
         return str(AssessmentYear._meta.get_field(field).verbose_name)
@@ -272,8 +273,15 @@ def claim_label(computed: Computed, claim: domain.ClaimResult, *, titles: bool) 
     return _("Claim no. %(n)s (%(level)s)") % {"n": number, "level": level}
 
 
-def ranking_xlsx(computed: Computed, rows: list[RankingRow], *, claim_titles: bool) -> bytes:
-    """Three sheets: the ranking with every column, the settings used, every exclusion."""
+def ranking_xlsx(
+    computed: Computed,
+    rows: list[RankingRow],
+    *,
+    claim_titles: bool,
+    settings_data: dict | None = None,
+) -> bytes:
+    """Three sheets: the ranking with every column, the settings used (`settings_data`: those
+    stored with a published version), every exclusion."""
     book = spreadsheets.new_workbook(streaming=True)
     ranking = book.create_sheet(_("Ranking"))
     spreadsheets.append(ranking, ranking_headers(computed))
@@ -287,7 +295,7 @@ def ranking_xlsx(computed: Computed, rows: list[RankingRow], *, claim_titles: bo
     spreadsheets.append(
         settings, [_("Can be finalised"), _("Yes") if computed.results.can_finalise else _("No")]
     )
-    for label, value in settings_rows(computed.year):
+    for label, value in settings_rows(computed.year, settings_data):
         spreadsheets.append(settings, [label, value])
 
     exclusions = book.create_sheet(_("Exclusions"))

@@ -109,6 +109,24 @@ VIEWS = [
         409,  # the year is not published: nothing to correct
         403,
     ),
+    (
+        "appraisal:republication",
+        lambda o, y: [y.year],
+        "post",
+        {"action": "request"},
+        OFFICE,
+        409,  # no approved correction to close for republication
+        403,
+    ),
+    (
+        "appraisal:republication",
+        lambda o, y: [y.year],
+        "post",
+        {"action": "approve"},
+        {Role.LEADER},
+        409,  # no republication awaiting the Leading Group
+        403,
+    ),
 ]
 IDS = [f"{v[0]}-{v[2]}-{i}" for i, v in enumerate(VIEWS)]
 

@@ -24,10 +24,11 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from appraisal import domain, xlsx_results
+from appraisal import domain, versions, xlsx_results
 from appraisal.models import (
     Adjustment,
     AssessedUnit,
@@ -235,7 +236,11 @@ def y(org):
 
 @pytest.fixture
 def published(org):
-    return make_year(org, status=YearStatus.PUBLISHED)
+    """The year as published: its figures stored as version 1 (what communities read)."""
+    y = make_year(org, status=YearStatus.PUBLISHED)
+    with transaction.atomic():
+        versions.version_write(year=y.year, acting_user=org.user(Role.OFFICE_STAFF))
+    return y
 
 
 def url(name, *args):
@@ -400,6 +405,7 @@ def test_community_after_publication_sees_only_its_own(client, org, published):
     user = org.user(Role.COMMUNITY_STAFF)
     response = get(client, user, url("results"))
     assert response.status_code == 200
+    assert response.context["shown_version"].number == 1 and not response.context["draft"]
     assert [r.code for r in response.context["rows"]] == [org.community.code]
     assert response.context["checks"] == []
     html = response.content.decode()

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from appraisal import services
+from appraisal import services, versions
 from appraisal.models import (
     AssessedUnit,
     BonusClaim,
@@ -300,7 +300,10 @@ def test_publishing_freezes_the_year_until_a_correction_is_approved(org, year):
     services.scores_save(
         year_id=year.pk, category_id=lz.pk, acting_user=org.user(Role.DEPT_ASSESSOR), cells=cell
     )
-    services.correction_close(correction_id=correction.pk, acting_user=office)
+    # a changed figure cannot be closed silently: it is closed for republication (versions.py)
+    with pytest.raises(Conflict):
+        services.correction_close(correction_id=correction.pk, acting_user=office)
+    versions.correction_republication_request(year_id=year.pk, acting_user=office)
     with pytest.raises(Conflict):
         services.scores_save(
             year_id=year.pk, category_id=lz.pk, acting_user=org.user(Role.DEPT_ASSESSOR), cells=cell

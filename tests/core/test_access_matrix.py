@@ -126,6 +126,7 @@ NOT_IN_MATRIX = {
             "inputs",
             "comprehensive_export",
             "correction",
+            "republication",
             "indicator_new",
             "indicator_edit",
         ),
