@@ -85,8 +85,8 @@ def test_account_notification_settings(client, org):
     assert_round_trip(client, page=reverse("account"), state=lambda: snapshot(user))
 
 
-def test_calendar_year(client, org):
-    admin = org.user(Role.ADMIN)
+def test_calendar_year(client, org, django_user_model):
+    admin = django_user_model.objects.create_superuser("root", password="x-Root-12345-y")
     stored = CalendarYear.objects.create(year=2027, complete=True, source="国务院办公厅通知")
     client.force_login(admin)
     data = assert_round_trip(
