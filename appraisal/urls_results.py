@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_results
+from . import converters, views_results  # noqa: F401  (registers <code:…>)
 
 urlpatterns: list = [
     path("<int:number>/results/", views_results.results, name="results"),
@@ -13,5 +13,5 @@ urlpatterns: list = [
     ),
     path("<int:number>/results/export.xlsx", views_results.results_export, name="results_export"),
     path("<int:number>/results/what-if/", views_results.results_whatif, name="results_whatif"),
-    path("<int:number>/results/<str:code>/", views_results.results_unit, name="results_unit"),
+    path("<int:number>/results/<code:code>/", views_results.results_unit, name="results_unit"),
 ]
