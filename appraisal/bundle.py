@@ -20,6 +20,8 @@ from django.utils.translation import gettext, override
 from core.audit import audit_record
 from core.models import SubDistrict, Unit, UnitKind, WorkItem
 
+from .domain import settings as settings_rules
+from .domain.model import MAX_BALLOTS
 from .models import (
     SCHEDULE_REPORTS,
     Adjustment,
@@ -175,11 +177,13 @@ def _show(value: Any) -> str:
     return repr(value) if not isinstance(value, str) else f'"{value}"'
 
 
-def _int(value: Any, path: str, *, minimum: int = 0) -> int:
+def _int(value: Any, path: str, *, minimum: int = 0, maximum: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise BundleError(path, _("%(value)s is not a whole number") % {"value": _show(value)})
     if value < minimum:
         raise BundleError(path, _("%(value)s is below %(min)s") % {"value": value, "min": minimum})
+    if maximum is not None and value > maximum:
+        raise BundleError(path, _("%(value)s is above %(max)s") % {"value": value, "max": maximum})
     return value
 
 
@@ -302,7 +306,36 @@ def _settings(raw: Any) -> dict[str, Any]:
             previous = minimum
             parsed.append({"grade": grade, "min": str(minimum)})
         out["grade_bands"] = parsed
+    _check_ranges(out)
     return out
+
+
+def _setting_path(field: str, index: int | None) -> str:
+    """The bundle path of a setting named by its model field (domain.settings.Problem)."""
+    levels = {f: k for k, f in LEVEL_FIELDS.items()}
+    votes = {f: k for k, f in VOTE_FIELDS.items()}
+    if field in levels:
+        path = f"settings.bonus_points.{levels[field]}"
+    elif field in votes:
+        path = f"settings.vote_values.{votes[field]}"
+    else:
+        path = f"settings.{field}"
+    return path if index is None else f"{path}[{index}]"
+
+
+def _check_ranges(settings: dict[str, Any]) -> None:
+    """The ranges of domain.settings, the check the settings form and service make too, on the
+    settings as the year will hold them (the defaults of scoring.md for absent keys)."""
+    fields = [*SCALAR_SETTINGS.values(), *LEVEL_FIELDS.values(), *VOTE_FIELDS.values()]
+    fields += ["rank_bonus", "bottom_penalty", "grade_bands"]
+    effective = {f: AssessmentYear._meta.get_field(f).get_default() for f in fields}
+    effective.update(settings)
+    problems = settings_rules.check_settings(effective)
+    if problems:
+        problem = problems[0]
+        raise BundleError(
+            _setting_path(problem.field, problem.index), _(problem.message) % problem.params
+        )
 
 
 def parse(raw: Any) -> Parsed:
@@ -524,7 +557,7 @@ def parse(raw: Any) -> Parsed:
                 "unit": unit["code"],
                 "kind": item["kind"],
                 **{
-                    k: _int(item[k], f"{path}.{k}")
+                    k: _int(item[k], f"{path}.{k}", maximum=MAX_BALLOTS)
                     for k in ("satisfied", "basically", "dissatisfied")
                 },
             }

@@ -31,6 +31,8 @@ from core.models import Unit, UnitKind, WorkItem
 from core.notifications import notify
 
 from . import policies
+from .domain import settings as settings_rules
+from .domain.model import MAX_BALLOTS
 from .models import (
     NEXT_STATUS,
     OPEN_CORRECTION_STATES,
@@ -216,6 +218,7 @@ def year_create(*, acting_user, number: int, copy_from: AssessmentYear | None = 
                 year.claim_declare_by = copy_from.claim_declare_by.replace(year=number)
             except ValueError:  # 29 February
                 year.claim_declare_by = copy_from.claim_declare_by.replace(year=number, day=28)
+        check_settings(year)
     year.save()
     if copy_from is not None:
         mapping = {}
@@ -287,6 +290,32 @@ SETTING_FIELDS = (
 LIST_SETTINGS = ("rank_bonus", "bottom_penalty", "grade_bands")
 
 
+def settings_messages(values: dict, *, year_number: int | None) -> dict[str, list[str]]:
+    """The problems domain.settings finds in `values` (model names), translated, by field."""
+    out: dict[str, list[str]] = {}
+    for problem in settings_rules.check_settings(values, year=year_number):
+        text = _(problem.message) % problem.params
+        if problem.index is not None:
+            text = _("Entry %(n)s: %(problem)s") % {"n": problem.index + 1, "problem": text}
+        out.setdefault(problem.field, []).append(text)
+    return out
+
+
+def check_settings(year: AssessmentYear) -> None:
+    """Every setting of the year within its range (domain.settings), or a ValidationError whose
+    messages name the setting."""
+    values = {f: getattr(year, f) for f in SETTING_FIELDS}
+    problems = settings_messages(values, year_number=year.year)
+    if problems:
+        raise ValidationError(
+            [
+                f"{AssessmentYear._meta.get_field(field).verbose_name}: {text}"
+                for field, texts in problems.items()
+                for text in texts
+            ]
+        )
+
+
 @transaction.atomic
 def year_update_settings(*, year_id: int, acting_user, values: dict) -> AssessmentYear:
     """Every setting of scoring.md, editable until the results are published."""
@@ -298,10 +327,7 @@ def year_update_settings(*, year_id: int, acting_user, values: dict) -> Assessme
         if field not in SETTING_FIELDS:
             raise ValueError(field)
         setattr(year, field, value)
-    if year.performance_weight + year.satisfaction_weight != 1:
-        raise ValidationError(_("The performance and satisfaction weights must add up to 1."))
-    if year.debriefing_weight + year.democratic_weight != 1:
-        raise ValidationError(_("The two vote weights must add up to 1."))
+    check_settings(year)
     year.save(update_fields=list(values))
     after = {f: getattr(year, f) for f in SETTING_FIELDS}
     changed = {f for f in SETTING_FIELDS if before[f] != after[f]}
@@ -1107,12 +1133,17 @@ def votes_save(*, year_id, acting_user, rows: Sequence[dict]) -> int:
             except ValueError:
                 raise ValidationError(
                     _("%(unit)s: “%(value)s” is not a whole number.")
-                    % {"unit": units[row["unit_id"]], "value": row.get(key)}
+                    % {"unit": units[row["unit_id"]], "value": str(row.get(key))[:40]}
                 ) from None
             if counts[key] < 0:
                 raise ValidationError(
                     _("%(unit)s: a vote count cannot be negative.")
                     % {"unit": units[row["unit_id"]]}
+                )
+            if counts[key] > MAX_BALLOTS:
+                raise ValidationError(
+                    _("%(unit)s: a vote count cannot exceed %(max)s.")
+                    % {"unit": units[row["unit_id"]], "max": MAX_BALLOTS}
                 )
         vote, created = Vote.objects.get_or_create(
             year=year, unit_id=row["unit_id"], kind=row["kind"], defaults=counts

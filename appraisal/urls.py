@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import urls_results, views
+from . import converters, urls_results, views  # noqa: F401  (registers <code:…>)
 
 app_name = "appraisal"
 
@@ -15,7 +15,7 @@ urlpatterns = [
     path("<int:number>/indicators/<int:pk>/", views.indicator_edit, name="indicator_edit"),
     path("<int:number>/reports/", views.report_list, name="reports"),
     path("reports/<int:pk>/", views.report_detail, name="report"),
-    path("<int:number>/scoring/<str:code>/", views.scoring, name="scoring"),
+    path("<int:number>/scoring/<code:code>/", views.scoring, name="scoring"),
     path("<int:number>/adjustments/", views.adjustments, name="adjustments"),
     path("<int:number>/fraud/", views.fraud_list, name="fraud_list"),
     path("<int:number>/fraud/<int:pk>/", views.fraud_detail, name="fraud"),

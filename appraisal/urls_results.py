@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_results, views_versions
+from . import converters, views_results, views_versions  # noqa: F401  (registers <code:…>)
 
 urlpatterns: list = [
     path("<int:number>/results/", views_results.results, name="results"),
@@ -18,5 +18,5 @@ urlpatterns: list = [
         views_versions.republication,
         name="republication",
     ),
-    path("<int:number>/results/<str:code>/", views_results.results_unit, name="results_unit"),
+    path("<int:number>/results/<code:code>/", views_results.results_unit, name="results_unit"),
 ]

@@ -21,6 +21,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -31,7 +32,7 @@ from core.forms import DateInput, DateTimeInput
 from core.models import Evidence
 from rectification.forms import MultipleFileField
 
-from . import policies, services
+from . import policies, posted, services
 from .models import (
     NEXT_STATUS,
     OPEN_CORRECTION_STATES,
@@ -217,11 +218,23 @@ class SettingsForm(forms.ModelForm):
         fields = [f for f in services.SETTING_FIELDS if f not in services.LIST_SETTINGS]
         widgets = {"claim_declare_by": DateTimeInput()}
 
+    # The lists as the model stores them; their ranges are checked with every other setting by
+    # domain.settings (clean), the one check that the service and the bundle import call too.
+    LIST_FIELDS = {
+        "rank_bonus": "rank_bonus_text",
+        "bottom_penalty": "bottom_penalty_text",
+        "grade_bands": "grade_bands_text",
+    }
+
+    def __init__(self, *args, year_number: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.year_number = year_number
+
     def _decimals(self, name: str) -> list[str]:
         raw = self.cleaned_data[name]
         out = []
         for part in [p.strip() for p in raw.replace("，", ",").split(",") if p.strip()]:
-            out.append(str(services.parse_points(part, label=self.fields[name].label, low=0)))
+            out.append(str(services.parse_points(part, label=self.fields[name].label)))
         return out
 
     def clean_rank_bonus_text(self):
@@ -232,19 +245,30 @@ class SettingsForm(forms.ModelForm):
 
     def clean_grade_bands_text(self):
         raw = self.cleaned_data["grade_bands_text"].replace("，", ",").replace("：", ":")
-        bands, previous = [], None
+        bands = []
         for part in [p.strip() for p in raw.split(",") if p.strip()]:
             grade, sep, minimum = part.partition(":")
             if not sep or not grade.strip():
                 raise ValidationError(_("Write each band as grade:minimum, e.g. 优胜:90."))
-            value = services.parse_points(minimum, label=grade.strip(), low=0, high=100)
-            if previous is not None and value >= previous:
-                raise ValidationError(_("List the bands best first, with falling minima."))
-            previous = value
-            bands.append({"grade": grade.strip()[:20], "min": str(value)})
-        if not bands:
-            raise ValidationError(_("At least one band is needed."))
+            value = services.parse_points(minimum, label=grade.strip())
+            bands.append({"grade": grade.strip(), "min": str(value)})
         return bands
+
+    def values(self) -> dict:
+        """The cleaned settings by their model names (services.SETTING_FIELDS)."""
+        values = {f: self.cleaned_data[f] for f in self.Meta.fields if f in self.cleaned_data}
+        for field, text_field in self.LIST_FIELDS.items():
+            if text_field in self.cleaned_data:
+                values[field] = self.cleaned_data[text_field]
+        return values
+
+    def clean(self):
+        cleaned = super().clean()
+        problems = services.settings_messages(self.values(), year_number=self.year_number)
+        for field, texts in problems.items():
+            for text in texts:
+                self.add_error(self.LIST_FIELDS.get(field, field), text)
+        return cleaned
 
 
 @login_required
@@ -256,12 +280,16 @@ def year_settings(request, number: int):
         "bottom_penalty_text": ", ".join(year.bottom_penalty),
         "grade_bands_text": ", ".join(f"{b['grade']}:{b['min']}" for b in year.grade_bands),
     }
-    form = SettingsForm(request.POST or None, instance=year, initial=initial)
+    form = SettingsForm(request.POST or None, instance=year, initial=initial, year_number=year.year)
+    if request.method == "POST":
+        absent = posted.missing(request.POST, posted.form_fields(form))
+        if absent:
+            posted.refuse(request, absent)
+            form = SettingsForm(instance=year, initial=initial, year_number=year.year)
+            context = {"year": year, "form": form}
+            return render(request, "appraisal/year_settings.html", context, status=400)
     if request.method == "POST" and form.is_valid():
-        values = {f: form.cleaned_data[f] for f in SettingsForm.Meta.fields}
-        values["rank_bonus"] = form.cleaned_data["rank_bonus_text"]
-        values["bottom_penalty"] = form.cleaned_data["bottom_penalty_text"]
-        values["grade_bands"] = form.cleaned_data["grade_bands_text"]
+        values = form.values()
         try:
             services.year_update_settings(year_id=year.pk, acting_user=request.user, values=values)
         except ValidationError as exc:
@@ -372,6 +400,12 @@ def indicator_edit(request, number: int, pk: int | None = None):
             services.indicator_delete(year_id=year.pk, acting_user=request.user, pk=instance.pk)
             messages.success(request, _("Indicator deleted."))
             return redirect("appraisal:year", number)
+        absent = posted.missing(request.POST, posted.form_fields(form))
+        if absent:
+            posted.refuse(request, absent)
+            form = IndicatorForm(instance=instance, initial=initial, year=year)
+            context = {"year": year, "form": form, "indicator": instance}
+            return render(request, "appraisal/indicator_form.html", context, status=400)
         if form.is_valid():
             values = {f: form.cleaned_data.get(f) for f in services.CATALOGUE_FIELDS}
             try:
@@ -562,9 +596,30 @@ def scoring(request, number: int, code: str):
         and open_
         and (year.status == YearStatus.YEAR_END or year.frozen)
     )
+    status = 200
     if request.method == "POST":
         if not (editable or verifying):
             raise PermissionDenied
+        shown: dict[str, object] = {}
+        for unit in units:
+            for ind in indicators:
+                cell = f"{unit.unit_id}-{ind.pk}"
+                if editable:
+                    shown[f"s-{cell}"] = format_lazy("{} · {}", unit.name, ind.code)
+                    shown[f"c-{cell}"] = format_lazy(
+                        "{} · {} · {}", unit.name, ind.code, gettext_lazy("comment")
+                    )
+                if verifying:
+                    shown[f"v-{cell}"] = format_lazy(
+                        "{} · {} · {}", unit.name, ind.code, gettext_lazy("verified")
+                    )
+        absent = posted.missing(request.POST, shown)
+        if absent:
+            posted.refuse(request, absent)
+            status = 400
+    if request.method == "POST" and status == 200:
+        # Every cell the grid shows is present (checked above); an empty box clears the
+        # department's score, or for the joint team keeps the department's (the page says so).
 
         def cells(prefix: str) -> list:
             return [
@@ -665,6 +720,7 @@ def scoring(request, number: int, code: str):
             "verifying": verifying,
             "due_so_far": due_so_far,
         },
+        status=status,
     )
 
 
@@ -1073,9 +1129,17 @@ def inputs(request, number: int):
         raise PermissionDenied
     units = list(AssessedUnit.objects.filter(year=year).order_by("code"))
     editable = access.can_act(request.user, year, "inputs") and services.writable(year)
+    status = 200
     if request.method == "POST":
         if not editable:
             raise PermissionDenied
+        absent = posted.missing(request.POST, _input_fields(units))
+        if absent:
+            posted.refuse(request, absent)
+            status = 400
+    if request.method == "POST" and status == 200:
+        # Every field is present (checked above). An empty count is 0 ballots, an empty
+        # comprehensive score "not yet known" (the page says so): both as before.
         vote_rows, comp_rows = [], []
         for u in units:
             for kind in VoteKind.values:
@@ -1084,7 +1148,7 @@ def inputs(request, number: int):
                         "unit_id": u.unit_id,
                         "kind": kind,
                         **{
-                            k: request.POST.get(f"{kind}-{k}-{u.unit_id}", "0")
+                            k: request.POST[f"{kind}-{k}-{u.unit_id}"]
                             for k in ("satisfied", "basically", "dissatisfied")
                         },
                     }
@@ -1092,8 +1156,8 @@ def inputs(request, number: int):
             comp_rows.append(
                 {
                     "unit_id": u.unit_id,
-                    "score": request.POST.get(f"score-{u.unit_id}", ""),
-                    "advanced": request.POST.get(f"advanced-{u.unit_id}") == "on",
+                    "score": request.POST[f"score-{u.unit_id}"],
+                    "advanced": "on" in request.POST.getlist(f"advanced-{u.unit_id}"),
                 }
             )
         try:
@@ -1122,7 +1186,31 @@ def inputs(request, number: int):
         request,
         "appraisal/inputs.html",
         {"year": year, "rows": rows, "editable": editable, "upload": UploadForm()},
+        status=status,
     )
+
+
+BALLOTS = {
+    "satisfied": gettext_lazy("satisfied"),
+    "basically": gettext_lazy("basically"),
+    "dissatisfied": gettext_lazy("dissatisfied"),
+}
+
+
+def _input_fields(units) -> dict[str, object]:
+    """name → label of every field the votes-and-comprehensive form shows, row by row."""
+    fields: dict[str, object] = {}
+    for u in units:
+        for kind in VoteKind:
+            for key, label in BALLOTS.items():
+                fields[f"{kind.value}-{key}-{u.unit_id}"] = format_lazy(
+                    "{} · {} · {}", u.name, kind.label, label
+                )
+        fields[f"score-{u.unit_id}"] = format_lazy(
+            "{} · {}", u.name, gettext_lazy("Comprehensive score")
+        )
+        fields[f"advanced-{u.unit_id}"] = format_lazy("{} · {}", u.name, gettext_lazy("Advanced"))
+    return fields
 
 
 @login_required

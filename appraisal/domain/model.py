@@ -20,6 +20,10 @@ CITY = "city"
 PROVINCE = "province"
 NATIONAL = "national"
 
+# The most ballots of one kind a vote may count (scoring.md §4): far above any community's
+# meeting, and within a 32-bit integer column.
+MAX_BALLOTS = 1_000_000
+
 # Defaults of the scalar settings (Decimal is immutable, safe as a default).
 DEFAULT_FULL_MARKS_RATIO = D("0.15")
 DEFAULT_BONUS_CAP = D("5")

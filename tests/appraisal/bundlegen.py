@@ -130,7 +130,7 @@ def _odd_settings(rng: random.Random) -> dict[str, Any]:
     return {
         "performance_weight": performance,
         "satisfaction_weight": money(100 - cents_of(performance)),
-        "full_marks_ratio": rng.choice(["0.00", "0.10", "0.15", "0.20", "0.25", "0.30", "0.50"]),
+        "full_marks_ratio": rng.choice(["0.05", "0.10", "0.15", "0.20", "0.25", "0.30", "0.50"]),
         "bonus_cap": rng.choice(["0.00", "2.50", "3.00", "5.00", "8.00", "10.00"]),
         "bonus_points": {
             level: rng.choice(["0.50", "1.00", "1.50", "2.00", "3.00", "4.00", "6.00"])

@@ -98,7 +98,8 @@ VIEWS = [
     ("appraisal:claims", lambda o, y: [y.year], "get", None, SEE_ALL | COMMUNITY, 200, 403),
     ("appraisal:claim", lambda o, y: [_claim(o, y).pk], "get", None, SEE_ALL | COMMUNITY, 200, 404),
     ("appraisal:inputs", lambda o, y: [y.year], "get", None, SEE_ALL, 200, 403),
-    ("appraisal:inputs", lambda o, y: [y.year], "post", {}, OFFICE, 302, 403),
+    # an empty POST lacks every field of the form: refused (400) for those allowed to post
+    ("appraisal:inputs", lambda o, y: [y.year], "post", {}, OFFICE, 400, 403),
     ("appraisal:comprehensive_export", lambda o, y: [y.year], "get", None, SEE_ALL, 200, 403),
     (
         "appraisal:correction",

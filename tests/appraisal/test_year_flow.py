@@ -24,6 +24,7 @@ from appraisal.models import (
 from appraisal.results import compute
 from core.errors import Conflict
 from core.models import AuditEvent, Role, WorkItem
+from tests.appraisal.pageform import post_data
 
 pytestmark = pytest.mark.django_db
 
@@ -140,21 +141,23 @@ def test_department_scores_only_its_own_category(client, org, year):
     # another department's category does not exist for it
     assert client.get(reverse("appraisal:scoring", args=[year.year, "ZZ"])).status_code == 404
     assert client.post(reverse("appraisal:scoring", args=[year.year, "ZZ"]), {}).status_code == 404
-    # it saves a grid
+    # it saves a grid (the whole grid, as the page sends it)
+    url = reverse("appraisal:scoring", args=[year.year, "LZ"])
+    grid = post_data(client.get(url).content.decode(), containing="s-")
     response = client.post(
-        reverse("appraisal:scoring", args=[year.year, "LZ"]),
-        {f"s-{org.community.pk}-{ind.pk}": "18.50", f"c-{org.community.pk}-{ind.pk}": "良好"},
+        url,
+        {
+            **grid,
+            f"s-{org.community.pk}-{ind.pk}": "18.50",
+            f"c-{org.community.pk}-{ind.pk}": "良好",
+        },
     )
     assert response.status_code == 302
     score = Score.objects.get(unit=org.community, indicator=ind)
     assert score.department_score == Decimal("18.50") and score.comment == "良好"
     assert AuditEvent.objects.filter(event_type="appraisal.scores_saved").count() == 1
     # a score above the maximum is refused with a message, nothing saved
-    response = client.post(
-        reverse("appraisal:scoring", args=[year.year, "LZ"]),
-        {f"s-{org.community.pk}-{ind.pk}": "20.01"},
-        follow=True,
-    )
+    response = client.post(url, {**grid, f"s-{org.community.pk}-{ind.pk}": "20.01"}, follow=True)
     assert "20.00" in response.content.decode()
     score.refresh_from_db()
     assert score.department_score == Decimal("18.50")
@@ -168,11 +171,10 @@ def test_department_scores_only_its_own_category(client, org, year):
 def test_garbage_scores_give_messages_not_500(client, org, year):
     client.force_login(org.user(Role.DEPT_ASSESSOR))
     ind = Indicator.objects.get(year=year, code="LZ-02")
+    url = reverse("appraisal:scoring", args=[year.year, "LZ"])
+    grid = post_data(client.get(url).content.decode(), containing="s-")
     for bad in ("abc", "1e5", "NaN", "-1", "1.234", "\x00"):
-        response = client.post(
-            reverse("appraisal:scoring", args=[year.year, "LZ"]),
-            {f"s-{org.community.pk}-{ind.pk}": bad},
-        )
+        response = client.post(url, {**grid, f"s-{org.community.pk}-{ind.pk}": bad})
         assert response.status_code == 303, bad
     assert not Score.objects.filter(indicator=ind).exists()
 
@@ -381,7 +383,9 @@ def test_new_year_copies_the_catalogue(org, planning_year):
 def test_votes_and_comprehensive_inputs(client, org, year):
     client.force_login(org.user(Role.OFFICE_STAFF))
     c1 = org.community.pk
+    page = client.get(reverse("appraisal:inputs", args=[year.year])).content.decode()
     data = {
+        **post_data(page, containing="score-"),
         f"debriefing-satisfied-{c1}": "20",
         f"debriefing-basically-{c1}": "5",
         f"debriefing-dissatisfied-{c1}": "1",
@@ -489,7 +493,8 @@ def test_joint_team_values_replace_the_departments_at_year_end(client, org, year
     url = reverse("appraisal:scoring", args=[year.year, "LZ"])
     page = client.get(url).content.decode()
     assert f'name="v-{org.community.pk}-{ind.pk}"' in page
-    assert client.post(url, {f"v-{org.community.pk}-{ind.pk}": "15.00"}).status_code == 302
+    grid = post_data(page, containing="v-")
+    assert client.post(url, {**grid, f"v-{org.community.pk}-{ind.pk}": "15.00"}).status_code == 302
     score = Score.objects.get(unit=org.community, indicator=ind)
     assert (score.department_score, score.verified_score) == (Decimal("18.00"), Decimal("15.00"))
     assert score.comment == "台账齐全"  # the department's comment stays
@@ -502,7 +507,7 @@ def test_joint_team_values_replace_the_departments_at_year_end(client, org, year
     assert (lz02.source, lz02.score) == ("joint_team", Decimal("15.00"))
     assert AuditEvent.objects.filter(event_type="appraisal.verified_scores_saved").count() == 1
     # above the maximum: refused, nothing saved
-    assert client.post(url, {f"v-{org.community.pk}-{ind.pk}": "20.01"}).status_code == 303
+    assert client.post(url, {**grid, f"v-{org.community.pk}-{ind.pk}": "20.01"}).status_code == 303
     score.refresh_from_db()
     assert score.verified_score == Decimal("15.00")
 
