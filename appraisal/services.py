@@ -19,8 +19,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_fsm import can_proceed
 
 from core import access, evidence, workdays, workitems
@@ -344,11 +345,20 @@ def year_update_settings(*, year_id: int, acting_user, values: dict) -> Assessme
 
 
 @transaction.atomic
-def year_advance(*, year_id: int, acting_user, now: dt.datetime | None = None) -> AssessmentYear:
+def year_advance(
+    *,
+    year_id: int,
+    acting_user,
+    now: dt.datetime | None = None,
+    expected_status: str | None = None,
+) -> AssessmentYear:
     """规划 → 进行中 (assessed units fixed, report tasks generated) → 年末考核 → 已决定 (results
-    as of that moment; refused while a category breaks the full-marks cap) → 已公布 → 已归档."""
+    as of that moment; refused while a category breaks the full-marks cap) → 已公布 → 已归档.
+    The button names the status it moves from: a double click moves the year on once (409)."""
     now = now or timezone.now()
     year = _lock_year(year_id, acting_user)
+    if expected_status is not None and expected_status != year.status:
+        raise _year_moved_on(year)
     target = NEXT_STATUS.get(year.status)
     if target is None:
         raise Conflict(_("The year is closed."))
@@ -400,6 +410,16 @@ def year_advance(*, year_id: int, acting_user, now: dt.datetime | None = None) -
 
         version_write(year=year, acting_user=acting_user, now=now)
     return year
+
+
+def _year_moved_on(year: AssessmentYear) -> Conflict:
+    msgid = gettext_noop(
+        "The year moved on after the page was opened: it is now “%(status)s”. Nothing was done."
+    )
+    message = _(msgid) % {"status": year.get_status_display()}
+    with translation.override("en"):
+        english = _(msgid) % {"status": year.get_status_display()}
+    return Conflict(message, url=reverse("appraisal:year", args=[year.year]), english=english)
 
 
 def _check_catalogue(year: AssessmentYear) -> None:

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_POST
 
 from core import access
 from core.downloads import xlsx_response
+from core.errors import BadInput
 from core.forms import DateInput, DateTimeInput
 from core.models import Evidence
 from rectification.forms import MultipleFileField
@@ -160,10 +161,7 @@ def year_detail(request, number: int):
         .first()
     )
     next_status = NEXT_STATUS.get(year.status)
-    can_advance = next_status is not None and (
-        policies.is_office(user)
-        or (next_status == YearStatus.PUBLISHED and policies.is_leader(user))
-    )
+    can_advance = _may_advance(user, year)
     context = {
         "year": year,
         "steps": STEPS,
@@ -184,12 +182,36 @@ def year_detail(request, number: int):
     return render(request, "appraisal/year_detail.html", context)
 
 
+def _may_advance(user, year) -> bool:
+    next_status = NEXT_STATUS.get(year.status)
+    return next_status is not None and (
+        policies.is_office(user)
+        or (next_status == YearStatus.PUBLISHED and policies.is_leader(user))
+    )
+
+
 @login_required
 @require_POST
 def year_advance(request, number: int):
     year = _year(request, number)
+    if NEXT_STATUS.get(year.status) is not None and not _may_advance(request.user, year):
+        raise PermissionDenied  # a closed year is the service's 409
+    # The button names the status it moves the year from; without it a double click could not
+    # be told from a second step (a missing field is an error, never blank).
+    if "expected_status" not in request.POST:
+        raise BadInput(
+            _(
+                "The form is incomplete: “%(field)s” is missing. Nothing was changed; reload "
+                "the page and submit the form again."
+            )
+            % {"field": "expected_status"}
+        )
     try:
-        year = services.year_advance(year_id=year.pk, acting_user=request.user)
+        year = services.year_advance(
+            year_id=year.pk,
+            acting_user=request.user,
+            expected_status=request.POST["expected_status"],
+        )
     except ValidationError as exc:
         _errors(request, exc)
         return _back("appraisal:year", number, status=303)

@@ -31,7 +31,8 @@ class RequestContextMiddleware:
 
 
 class ErrorMiddleware:
-    """Turn domain errors into clear pages: 409 for a conflict, 413/415 for a refused upload.
+    """Turn domain errors into clear pages: 400 for a malformed request, 409 for a conflict,
+    413/415 for a refused upload.
 
     Never a 500 for a user's mistake or for losing a race (django-fsm-2's TransitionNotAllowed
     and ConcurrentTransition are converted to Conflict by the services).
@@ -46,10 +47,17 @@ class ErrorMiddleware:
     def process_exception(self, request, exception):
         from django.shortcuts import render
 
-        from .errors import Conflict, UploadRejected
+        from .errors import BadInput, Conflict, UploadRejected
 
         if isinstance(exception, Conflict):
-            return render(request, "409.html", {"message": exception.message}, status=409)
+            context = {
+                "message": exception.message,
+                "english": exception.english,
+                "back_url": exception.url,
+            }
+            return render(request, "409.html", context, status=409)
+        if isinstance(exception, BadInput):
+            return render(request, "400.html", {"message": exception.message}, status=400)
         if isinstance(exception, UploadRejected):
             return render(
                 request, "413.html", {"message": exception.message}, status=exception.status

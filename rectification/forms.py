@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.errors import BadInput
 from core.forms import DateInput, FastSelect
 from core.models import Unit, UnitKind
 from core.workitems import Light
@@ -32,6 +33,44 @@ class MultipleFileField(forms.FileField):
         if not isinstance(data, list | tuple):
             data = [data]
         return [super(MultipleFileField, self).clean(item, initial) for item in data]
+
+
+# What a case-page form acts on, as the page showed it (hidden inputs, not prefixed): the notice's
+# state, the version of the reply or measures, the extension request or escalation proposal, the
+# interview record. The service refuses a stale one with 409 (services._check_expected).
+EXPECTED_FIELDS = {
+    "expected_state": forms.ChoiceField(choices=NoticeState.choices),
+    "expected_version": forms.IntegerField(min_value=0, max_value=32767),
+    "expected_extension": forms.IntegerField(min_value=1, max_value=2**31 - 1),
+    "expected_proposal": forms.IntegerField(min_value=1, max_value=2**31 - 1),
+    "expected_interview": forms.RegexField(r"^[0-9a-f]{16}\Z"),
+}
+
+
+def parse_expected(data, *names: str) -> dict:
+    """The named hidden fields of a POST, cleaned. A missing one is an error (400), never blank:
+    without it the service could not tell a stale page from a current one."""
+    values = {}
+    for name in names:
+        if name not in data:
+            raise BadInput(
+                _(
+                    "The form is incomplete: “%(field)s” is missing. Nothing was changed; reload "
+                    "the page and submit the form again."
+                )
+                % {"field": name}
+            )
+        try:
+            values[name] = EXPECTED_FIELDS[name].clean(data[name])
+        except forms.ValidationError:
+            raise BadInput(
+                _(
+                    "The form's “%(field)s” is not valid. Nothing was changed; reload the page "
+                    "and submit the form again."
+                )
+                % {"field": name}
+            ) from None
+    return values
 
 
 class NoticeForm(forms.Form):

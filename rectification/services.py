@@ -8,6 +8,7 @@ Every transition: lock the row (select_for_update), check visibility (404), the 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -16,9 +17,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_noop, pgettext
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from core import access, evidence, workdays, workitems
@@ -226,6 +227,74 @@ def _next_number(notice: Notice, issued_at: dt.datetime) -> str:
     return f"{year}-{NUMBER_MARK[notice.kind]}-{counter.last:03d}"
 
 
+# --- stale forms ------------------------------------------------------------------------------
+# Every form of the case page carries what it acts on, as the page showed it: the state of the
+# notice, the version of the reply or measures, the extension request, the interview record. When
+# the notice has moved on since (a double click, a page left open while someone else acted), the
+# submit is refused with 409 and changes nothing: a second 退回 must not return the step before.
+
+STALE_STATE = gettext_noop(
+    "This notice changed after the page was opened: it is now “%(state)s”. Nothing was done; "
+    "open the case again to see what happened."
+)
+STALE_VERSION = gettext_noop(
+    "This notice changed after the page was opened: a newer reply or newer measures were "
+    "submitted (now “%(state)s”). Nothing was done; open the case again to see them."
+)
+STALE_OTHER = gettext_noop(
+    "This notice changed after the page was opened (now “%(state)s”): what the form acted on "
+    "is no longer current. Nothing was done; open the case again to see what happened."
+)
+
+
+def _stale(notice: Notice, msgid: str = STALE_STATE) -> Conflict:
+    """The 409 of a stale form: in the user's language and in English, with a link to the case."""
+
+    def text() -> str:
+        return _(msgid) % {"state": notice.get_state_display()}
+
+    message = text()
+    with translation.override("en"):
+        english = text()
+    return Conflict(message, url=_case_url(notice), english=english)
+
+
+def latest_reply_version(notice: Notice) -> int:
+    """The version number of the notice's latest reply; 0 before the first."""
+    return notice.replies.order_by("-version").values_list("version", flat=True).first() or 0
+
+
+def latest_measures_version(notice: Notice) -> int:
+    """The version number of the notice's latest measures; 0 before the first."""
+    return notice.measure_sets.order_by("-version").values_list("version", flat=True).first() or 0
+
+
+def interview_fingerprint(notice: Notice) -> str:
+    """A short digest of the interview record as it stands (the interview form carries it)."""
+    fields = (
+        notice.interview_date.isoformat() if notice.interview_date else "",
+        notice.interview_place,
+        notice.interview_attendees,
+        notice.interview_summary,
+    )
+    return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()[:16]
+
+
+def _check_expected(
+    notice: Notice,
+    *,
+    expected_state: str | None,
+    expected_version: int | None = None,
+    version_of: Callable[[Notice], int] | None = None,
+) -> None:
+    """409 when the form's expected state or version is not the notice's (None: not checked)."""
+    if expected_state is not None and expected_state != notice.state:
+        raise _stale(notice)
+    stale_version = expected_version is not None and version_of is not None
+    if stale_version and int(expected_version) != version_of(notice):
+        raise _stale(notice, STALE_VERSION)
+
+
 def _lock(notice_id: int, acting_user) -> Notice:
     notice = Notice.objects.select_for_update().filter(pk=notice_id).first()
     if notice is None or not access.can_see(acting_user, notice):
@@ -242,12 +311,22 @@ def _transition(
     event_type: str,
     apply: Callable[[Notice], dict] | None = None,
     conflict_message: str | None = None,
+    expected_state: str | None = None,
+    expected_version: int | None = None,
+    version_of: Callable[[Notice], int] | None = None,
 ) -> Notice:
-    """The shape of every transition: lock, 404/403/409, change, save, audit (one row)."""
+    """The shape of every transition: lock, 404/403/409 (stale form or wrong state), change, save,
+    audit (one row)."""
     with evidence.removed_if_failed(), transaction.atomic():
         notice = _lock(notice_id, acting_user)
         if not access.can_act(acting_user, notice, action):
             raise PermissionDenied(_("Your role does not allow this action on this notice."))
+        _check_expected(
+            notice,
+            expected_state=expected_state,
+            expected_version=expected_version,
+            version_of=version_of,
+        )
         bound = getattr(notice, method)
         if not can_proceed(bound):
             raise Conflict(
@@ -389,7 +468,7 @@ def _issue_apply(acting_user, now: dt.datetime) -> Callable[[Notice], dict]:
     return apply
 
 
-def notice_issue(*, notice_id: int, acting_user) -> Notice:
+def notice_issue(*, notice_id: int, acting_user, expected_state: str | None = None) -> Notice:
     """签发: number the notice, fix its deadlines, put it into the community's inbox."""
     return _transition(
         notice_id=notice_id,
@@ -398,6 +477,7 @@ def notice_issue(*, notice_id: int, acting_user) -> Notice:
         method="issue",
         event_type="notice.issue",
         apply=_issue_apply(acting_user, timezone.now()),
+        expected_state=expected_state,
     )
 
 
@@ -410,14 +490,26 @@ def notice_bulk_issue(*, acting_user, data: NoticeInput, target_ids: Sequence[in
         raise ValidationError(_("At most 500 communities at once."))
     with transaction.atomic():
         notices = [notice_create(acting_user=acting_user, data=data, target_id=t) for t in targets]
-        return [notice_issue(notice_id=n.pk, acting_user=acting_user) for n in notices]
+        return [
+            notice_issue(notice_id=n.pk, acting_user=acting_user, expected_state=S.DRAFT)
+            for n in notices
+        ]
 
 
 # --- community: reply and measures ------------------------------------------------------------
 
 
-def notice_reply(*, notice_id: int, acting_user, text: str, files: Sequence = ()) -> Notice:
-    """提交答复: the community replies in writing (or explains), with attachments."""
+def notice_reply(
+    *,
+    notice_id: int,
+    acting_user,
+    text: str,
+    files: Sequence = (),
+    expected_state: str | None = None,
+    expected_version: int | None = None,
+) -> Notice:
+    """提交答复: the community replies in writing (or explains), with attachments. The form
+    names the latest reply it saw (0 before the first), so that a returned reply is read first."""
     text = clean_text(text, label=_("Reply"), max_length=MAX_TEXT)
     checked = evidence.check_uploads(files)
     now = timezone.now()
@@ -451,11 +543,19 @@ def notice_reply(*, notice_id: int, acting_user, text: str, files: Sequence = ()
         method="reply",
         event_type="notice.reply",
         apply=apply,
+        expected_state=expected_state,
+        expected_version=expected_version,
+        version_of=latest_reply_version,
     )
 
 
 def notice_submit_measures(
-    *, notice_id: int, acting_user, measures: Sequence[MeasureInput]
+    *,
+    notice_id: int,
+    acting_user,
+    measures: Sequence[MeasureInput],
+    expected_state: str | None = None,
+    expected_version: int | None = None,
 ) -> Notice:
     """提交整改措施: a list of measures, each with a responsible person, date and attachments."""
     if not measures:
@@ -520,6 +620,9 @@ def notice_submit_measures(
         method="submit_measures",
         event_type="notice.measures",
         apply=apply,
+        expected_state=expected_state,
+        expected_version=expected_version,
+        version_of=latest_measures_version,
     )
 
 
@@ -527,18 +630,27 @@ def notice_submit_measures(
 
 
 def notice_return(
-    *, notice_id: int, acting_user, reason: str, new_due: dt.date | None = None
+    *,
+    notice_id: int,
+    acting_user,
+    reason: str,
+    new_due: dt.date | None = None,
+    expected_state: str | None = None,
+    expected_version: int | None = None,
 ) -> Notice:
-    """退回: send the reply (or the measures) back for rework, with a reason."""
+    """退回: send the reply (or the measures) back for rework, with a reason. The form names
+    the state and the version it returns: sent again (a double click, a resubmitted page), it is
+    a 409, never a return of the reply behind the measures."""
     reason = clean_text(reason, label=_("Reason"), max_length=MAX_REASON)
     now = timezone.now()
     if new_due is not None and workdays.end_of_day(new_due) <= now:
         raise ValidationError(_("A new deadline must be in the future."))
+    expected = {"expected_state": expected_state, "expected_version": expected_version}
     with transaction.atomic():
         state = _lock(notice_id, acting_user).state
-        if state == S.MEASURES_SUBMITTED:
-            return _return_measures(notice_id, acting_user, reason, new_due, now)
-        return _return_reply(notice_id, acting_user, reason, new_due, now)
+        if (expected_state or state) == S.MEASURES_SUBMITTED:
+            return _return_measures(notice_id, acting_user, reason, new_due, now, **expected)
+        return _return_reply(notice_id, acting_user, reason, new_due, now, **expected)
 
 
 def _mark_returned(version, acting_user, now, reason: str) -> None:
@@ -547,7 +659,7 @@ def _mark_returned(version, acting_user, now, reason: str) -> None:
     version.save(update_fields=["returned_at", "returned_by", "return_reason"])
 
 
-def _return_reply(notice_id, acting_user, reason, new_due, now) -> Notice:
+def _return_reply(notice_id, acting_user, reason, new_due, now, **expected) -> Notice:
     def apply(notice: Notice) -> dict:
         reply = notice.replies.order_by("-version").first()
         _mark_returned(reply, acting_user, now, reason)
@@ -574,10 +686,12 @@ def _return_reply(notice_id, acting_user, reason, new_due, now) -> Notice:
         method="return_reply",
         event_type="notice.return_reply",
         apply=apply,
+        version_of=latest_reply_version,
+        **expected,
     )
 
 
-def _return_measures(notice_id, acting_user, reason, new_due, now) -> Notice:
+def _return_measures(notice_id, acting_user, reason, new_due, now, **expected) -> Notice:
     def apply(notice: Notice) -> dict:
         measure_set = notice.measure_sets.order_by("-version").first()
         _mark_returned(measure_set, acting_user, now, reason)
@@ -603,11 +717,21 @@ def _return_measures(notice_id, acting_user, reason, new_due, now) -> Notice:
         method="return_measures",
         event_type="notice.return_measures",
         apply=apply,
+        version_of=latest_measures_version,
+        **expected,
     )
 
 
-def notice_verify(*, notice_id: int, acting_user, comment: str = "") -> Notice:
-    """验收销号: the issuer accepts the measures and closes the notice."""
+def notice_verify(
+    *,
+    notice_id: int,
+    acting_user,
+    comment: str = "",
+    expected_state: str | None = None,
+    expected_version: int | None = None,
+) -> Notice:
+    """验收销号: the issuer accepts the measures (the version the form names) and closes the
+    notice."""
     comment = clean_text(comment, label=_("Comment"), max_length=MAX_REASON, required=False)
     now = timezone.now()
 
@@ -631,10 +755,15 @@ def notice_verify(*, notice_id: int, acting_user, comment: str = "") -> Notice:
         method="verify",
         event_type="notice.verify",
         apply=apply,
+        expected_state=expected_state,
+        expected_version=expected_version,
+        version_of=latest_measures_version,
     )
 
 
-def notice_withdraw(*, notice_id: int, acting_user, reason: str) -> Notice:
+def notice_withdraw(
+    *, notice_id: int, acting_user, reason: str, expected_state: str | None = None
+) -> Notice:
     """撤回: the issuer withdraws a draft or an issued notice, with a reason."""
     reason = clean_text(reason, label=_("Reason"), max_length=MAX_REASON)
     now = timezone.now()
@@ -654,10 +783,13 @@ def notice_withdraw(*, notice_id: int, acting_user, reason: str) -> Notice:
         method="withdraw",
         event_type="notice.withdraw",
         apply=apply,
+        expected_state=expected_state,
     )
 
 
-def notice_escalate(*, notice_id: int, acting_user, reason: str = "") -> Notice:
+def notice_escalate(
+    *, notice_id: int, acting_user, reason: str = "", expected_state: str | None = None
+) -> Notice:
     """升级: a contact sheet becomes a supervision sheet, a supervision sheet an opinion letter
     with an interview. Returns the new draft, prefilled and linked; the old one is 已升级."""
     reason = clean_text(reason, label=_("Reason"), max_length=MAX_REASON, required=False)
@@ -706,6 +838,7 @@ def notice_escalate(*, notice_id: int, acting_user, reason: str = "") -> Notice:
         method="escalate",
         event_type="notice.escalate",
         apply=apply,
+        expected_state=expected_state,
         conflict_message=_(
             "An opinion letter cannot be escalated further; only an issued "
             "notice, or one whose measures are overdue, can be escalated."
@@ -715,9 +848,17 @@ def notice_escalate(*, notice_id: int, acting_user, reason: str = "") -> Notice:
 
 
 def notice_record_interview(
-    *, notice_id: int, acting_user, date: dt.date, place: str, attendees: str, summary: str
+    *,
+    notice_id: int,
+    acting_user,
+    date: dt.date,
+    place: str,
+    attendees: str,
+    summary: str,
+    expected_interview: str | None = None,
 ) -> Notice:
-    """Record the interview (面谈) held about this notice."""
+    """Record the interview (面谈) held about this notice. The form carries the fingerprint of
+    the record it was opened with: it never overwrites a record someone saved since."""
     place = clean_text(place, label=_("Place"), max_length=200)
     attendees = clean_text(attendees, label=_("Attendees"), max_length=500)
     summary = clean_text(summary, label=_("Summary"), max_length=MAX_TEXT)
@@ -727,6 +868,8 @@ def notice_record_interview(
             raise PermissionDenied
         if notice.state in (S.DRAFT, S.WITHDRAWN):
             raise Conflict(_("An interview is recorded on an issued notice."))
+        if expected_interview is not None and expected_interview != interview_fingerprint(notice):
+            raise _stale(notice, STALE_OTHER)
         before = {
             "interview_date": notice.interview_date,
             "interview_place": notice.interview_place,
@@ -767,7 +910,9 @@ def notice_record_interview(
     return notice
 
 
-def proposal_dismiss(*, notice_id: int, acting_user, reason: str) -> None:
+def proposal_dismiss(
+    *, notice_id: int, acting_user, reason: str, expected_proposal: int | None = None
+) -> None:
     """The issuer dismisses the sweep's escalation proposal, with a reason."""
     reason = clean_text(reason, label=_("Reason"), max_length=MAX_REASON)
     with transaction.atomic():
@@ -781,6 +926,8 @@ def proposal_dismiss(*, notice_id: int, acting_user, reason: str) -> None:
         )
         if proposal is None:
             raise Conflict(_("There is no open escalation proposal for this notice."))
+        if expected_proposal is not None and int(expected_proposal) != proposal.pk:
+            raise _stale(notice, STALE_OTHER)
         now = timezone.now()
         proposal.state, proposal.decided_by, proposal.decided_at = "dismissed", acting_user, now
         proposal.reason = reason
@@ -807,15 +954,23 @@ EXTENSIBLE = {
 
 
 def extension_request(
-    *, notice_id: int, acting_user, new_date: dt.date, reason: str
+    *,
+    notice_id: int,
+    acting_user,
+    new_date: dt.date,
+    reason: str,
+    expected_state: str | None = None,
 ) -> DeadlineExtension:
-    """The community asks for more time for the deadline it is working to now, with a reason."""
+    """The community asks for more time for the deadline it is working to now, with a reason;
+    the form names the state it saw, so that a date asked for the reply never moves the measures
+    deadline."""
     reason = clean_text(reason, label=_("Reason"), max_length=MAX_REASON)
     now = timezone.now()
     with transaction.atomic():
         notice = _lock(notice_id, acting_user)
         if not access.can_act(acting_user, notice, "extension"):
             raise PermissionDenied(_("Your role does not allow this action on this notice."))
+        _check_expected(notice, expected_state=expected_state)
         deadline = next(
             (k for k, (state, _f, _w) in EXTENSIBLE.items() if notice.state == state), None
         )
@@ -871,9 +1026,11 @@ def extension_decide(
     grant: bool,
     reason: str = "",
     new_date: dt.date | None = None,
+    expected_extension: int | None = None,
 ) -> DeadlineExtension:
     """The issuer grants (possibly another date than asked) or refuses; both audited. A granted
-    extension moves the deadline, the inbox item and its reminders to the new due time."""
+    extension moves the deadline, the inbox item and its reminders to the new due time. The form
+    names the request it decides: a newer request is never decided from an older page."""
     reason = clean_text(reason, label=_("Reason"), max_length=MAX_REASON, required=not grant)
     now = timezone.now()
     with transaction.atomic():
@@ -887,6 +1044,8 @@ def extension_decide(
         )
         if extension is None:
             raise Conflict(_("There is no extension request waiting for this notice."))
+        if expected_extension is not None and int(expected_extension) != extension.pk:
+            raise _stale(notice, STALE_OTHER)
         state, field, item_kind = EXTENSIBLE[extension.deadline]
         before = {"extension": extension.pk, "state": "pending", field: getattr(notice, field)}
         after = {"extension": extension.pk, "reason": reason}

@@ -19,6 +19,7 @@ from django_fsm import can_proceed
 
 from core import access, workitems
 from core.downloads import xlsx_response
+from core.errors import BadInput
 from core.models import Role, Unit, UnitKind
 
 from . import selectors, services
@@ -34,6 +35,7 @@ from .forms import (
     ReplyForm,
     ReturnForm,
     VerifyForm,
+    parse_expected,
 )
 from .models import Notice, NoticeKind, NoticeState
 from .policies import COMMUNITY_ROLES, ISSUER_ROLES, SEE_ALL
@@ -305,7 +307,9 @@ def notice_edit(request, pk: int):
                 target_id=form.cleaned_data["targets"][0],
             )
             if "issue" in request.POST:
-                services.notice_issue(notice_id=pk, acting_user=request.user)
+                services.notice_issue(
+                    notice_id=pk, acting_user=request.user, expected_state=NoticeState.DRAFT
+                )
                 messages.success(request, _("Issued."))
             else:
                 messages.success(request, _("Draft saved."))
@@ -346,6 +350,10 @@ def notice_detail(request, pk: int):
     now = timezone.now()
     thresholds = workitems.light_thresholds(now)
     extensions = list(notice.extensions.select_related("requested_by").order_by("id"))
+    case = selectors.case(notice)
+    # What each form acts on (services._check_expected): the latest reply and measures versions.
+    reply_version = case["replies"][-1].version if case["replies"] else 0
+    measures_version = case["measure_sets"][-1].version if case["measure_sets"] else 0
     context = {
         "notice": notice,
         "light": workitems.light_of(notice.current_due_at, thresholds),
@@ -386,7 +394,13 @@ def notice_detail(request, pk: int):
                 "summary": notice.interview_summary,
             }
         ),
-        **selectors.case(notice),
+        "reply_version": reply_version,
+        "measures_version": measures_version,
+        "return_version": measures_version
+        if state == NoticeState.MEASURES_SUBMITTED
+        else reply_version,
+        "interview_fingerprint": services.interview_fingerprint(notice),
+        **case,
     }
     return render(request, "rectification/notice_detail.html", context)
 
@@ -394,10 +408,12 @@ def notice_detail(request, pk: int):
 # --- actions (POST only) -----------------------------------------------------------------------
 
 
-def _action(request, pk: int, run) -> HttpResponse:
-    access.get_visible_or_404(request.user, Notice, pk=pk)
+def _action(request, pk: int, run, *, action: str, expected: tuple[str, ...]) -> HttpResponse:
+    """404 for a notice out of sight, 403 for an action not the user's, 400 for a form without
+    what it acts on; then `run(expected)` calls the service (409 for a stale form)."""
+    values = _expected(request, pk, action, expected)
     try:
-        message = run()
+        message = run(values)
     except ValidationError as exc:
         _errors_to_messages(request, exc)
         response = redirect("notice_detail", pk=pk)
@@ -405,6 +421,17 @@ def _action(request, pk: int, run) -> HttpResponse:
         return response
     messages.success(request, message)
     return redirect("notice_detail", pk=pk)
+
+
+def _expected(request, pk: int, action: str, names: tuple[str, ...]) -> dict:
+    notice = access.get_visible_or_404(request.user, Notice, pk=pk)
+    if not access.can_act(request.user, notice, action):
+        raise PermissionDenied(_("Your role does not allow this action on this notice."))
+    return parse_expected(request.POST, *names)
+
+
+STATE = ("expected_state",)
+VERSION = ("expected_state", "expected_version")
 
 
 def _form_errors(form) -> ValidationError:
@@ -420,17 +447,17 @@ def _form_errors(form) -> ValidationError:
 @login_required
 @require_POST
 def notice_issue(request, pk: int):
-    def run():
-        services.notice_issue(notice_id=pk, acting_user=request.user)
+    def run(expected):
+        services.notice_issue(notice_id=pk, acting_user=request.user, **expected)
         return _("Issued.")
 
-    return _action(request, pk, run)
+    return _action(request, pk, run, action="issue", expected=STATE)
 
 
 @login_required
 @require_POST
 def notice_reply(request, pk: int):
-    def run():
+    def run(expected):
         form = ReplyForm(request.POST, request.FILES)
         if not form.is_valid():
             raise _form_errors(form)
@@ -439,16 +466,17 @@ def notice_reply(request, pk: int):
             acting_user=request.user,
             text=form.cleaned_data["text"],
             files=form.cleaned_data["files"],
+            **expected,
         )
         return _("Reply submitted.")
 
-    return _action(request, pk, run)
+    return _action(request, pk, run, action="reply", expected=VERSION)
 
 
 @login_required
 @require_POST
 def notice_measures(request, pk: int):
-    def run():
+    def run(expected):
         formset = MeasureFormSet(request.POST, request.FILES, prefix="m")
         if not formset.is_valid():
             errors = [e for f in formset.forms for e in f.non_field_errors()]
@@ -465,16 +493,18 @@ def notice_measures(request, pk: int):
             for f in formset.forms
             if f.cleaned_data and not f.cleaned_data.get("empty")
         ]
-        services.notice_submit_measures(notice_id=pk, acting_user=request.user, measures=measures)
+        services.notice_submit_measures(
+            notice_id=pk, acting_user=request.user, measures=measures, **expected
+        )
         return _("Measures submitted.")
 
-    return _action(request, pk, run)
+    return _action(request, pk, run, action="measures", expected=VERSION)
 
 
 @login_required
 @require_POST
 def notice_return(request, pk: int):
-    def run():
+    def run(expected):
         form = ReturnForm(request.POST)
         if not form.is_valid():
             raise _form_errors(form)
@@ -483,53 +513,54 @@ def notice_return(request, pk: int):
             acting_user=request.user,
             reason=form.cleaned_data["reason"],
             new_due=form.cleaned_data["new_due"],
+            **expected,
         )
         return _("Returned for rework.")
 
-    return _action(request, pk, run)
+    return _action(request, pk, run, action="return", expected=VERSION)
 
 
 @login_required
 @require_POST
 def notice_verify(request, pk: int):
-    def run():
+    def run(expected):
         form = VerifyForm(request.POST)
         if not form.is_valid():
             raise _form_errors(form)
         services.notice_verify(
-            notice_id=pk, acting_user=request.user, comment=form.cleaned_data["comment"]
+            notice_id=pk, acting_user=request.user, comment=form.cleaned_data["comment"], **expected
         )
         return _("Verified and closed.")
 
-    return _action(request, pk, run)
+    return _action(request, pk, run, action="verify", expected=VERSION)
 
 
 @login_required
 @require_POST
 def notice_withdraw(request, pk: int):
-    def run():
+    def run(expected):
         form = ReasonForm(request.POST, prefix="withdraw")
         if not form.is_valid():
             raise _form_errors(form)
         services.notice_withdraw(
-            notice_id=pk, acting_user=request.user, reason=form.cleaned_data["reason"]
+            notice_id=pk, acting_user=request.user, reason=form.cleaned_data["reason"], **expected
         )
         return _("Withdrawn.")
 
-    return _action(request, pk, run)
+    return _action(request, pk, run, action="withdraw", expected=STATE)
 
 
 @login_required
 @require_POST
 def notice_escalate(request, pk: int):
-    access.get_visible_or_404(request.user, Notice, pk=pk)
+    expected = _expected(request, pk, "escalate", STATE)
     form = EscalateForm(request.POST)
     if not form.is_valid():
         _errors_to_messages(request, _form_errors(form))
         return redirect("notice_detail", pk=pk)
     try:
         new = services.notice_escalate(
-            notice_id=pk, acting_user=request.user, reason=form.cleaned_data["reason"]
+            notice_id=pk, acting_user=request.user, reason=form.cleaned_data["reason"], **expected
         )
     except ValidationError as exc:
         _errors_to_messages(request, exc)
@@ -541,37 +572,37 @@ def notice_escalate(request, pk: int):
 @login_required
 @require_POST
 def notice_interview(request, pk: int):
-    def run():
+    def run(expected):
         form = InterviewForm(request.POST)
         if not form.is_valid():
             raise _form_errors(form)
         services.notice_record_interview(
-            notice_id=pk, acting_user=request.user, **form.cleaned_data
+            notice_id=pk, acting_user=request.user, **form.cleaned_data, **expected
         )
         return _("Interview recorded.")
 
-    return _action(request, pk, run)
+    return _action(request, pk, run, action="interview", expected=("expected_interview",))
 
 
 @login_required
 @require_POST
 def notice_dismiss_proposal(request, pk: int):
-    def run():
+    def run(expected):
         form = ReasonForm(request.POST, prefix="dismiss")
         if not form.is_valid():
             raise _form_errors(form)
         services.proposal_dismiss(
-            notice_id=pk, acting_user=request.user, reason=form.cleaned_data["reason"]
+            notice_id=pk, acting_user=request.user, reason=form.cleaned_data["reason"], **expected
         )
         return _("Escalation proposal dismissed.")
 
-    return _action(request, pk, run)
+    return _action(request, pk, run, action="escalate", expected=("expected_proposal",))
 
 
 @login_required
 @require_POST
 def notice_extension_request(request, pk: int):
-    def run():
+    def run(expected):
         form = ExtensionRequestForm(request.POST, prefix="ext")
         if not form.is_valid():
             raise _form_errors(form)
@@ -580,19 +611,23 @@ def notice_extension_request(request, pk: int):
             acting_user=request.user,
             new_date=form.cleaned_data["new_date"],
             reason=form.cleaned_data["reason"],
+            **expected,
         )
         return _("Extension requested.")
 
-    return _action(request, pk, run)
+    return _action(request, pk, run, action="extension", expected=STATE)
 
 
 @login_required
 @require_POST
 def notice_extension_decide(request, pk: int):
-    def run():
+    def run(expected):
         form = ExtensionDecisionForm(request.POST, prefix="dec")
         if not form.is_valid():
             raise _form_errors(form)
+        if ("grant" in request.POST) == ("refuse" in request.POST):
+            # The page's two buttons send one of the two names: neither is not a refusal.
+            raise BadInput(_("Choose to grant or to refuse the extension."))
         grant = "grant" in request.POST
         services.extension_decide(
             notice_id=pk,
@@ -600,7 +635,9 @@ def notice_extension_decide(request, pk: int):
             grant=grant,
             reason=form.cleaned_data["reason"],
             new_date=form.cleaned_data["new_date"],
+            **expected,
         )
         return _("Extension granted.") if grant else _("Extension refused.")
 
-    return _action(request, pk, run)
+    expected = ("expected_extension",)
+    return _action(request, pk, run, action="decide_extension", expected=expected)

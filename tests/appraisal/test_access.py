@@ -44,7 +44,15 @@ VIEWS = [
     ("appraisal:years", lambda o, y: [], "get", None, ALL, 200, 403),
     ("appraisal:year", lambda o, y: [y.year], "get", None, ALL, 200, 403),
     ("appraisal:year_settings", lambda o, y: [y.year], "get", None, OFFICE, 200, 403),
-    ("appraisal:year_advance", lambda o, y: [y.year], "post", {}, OFFICE, 302, 403),
+    (
+        "appraisal:year_advance",
+        lambda o, y: [y.year],
+        "post",
+        {"expected_status": "in_progress"},
+        OFFICE,
+        302,
+        403,
+    ),
     ("appraisal:indicator_new", lambda o, y: [y.year], "get", None, OFFICE, 200, 403),
     (
         "appraisal:indicator_edit",

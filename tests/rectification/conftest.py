@@ -52,3 +52,37 @@ def fixed_today(monkeypatch):
     moment = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
     monkeypatch.setattr(timezone, "now", lambda: moment)
     return moment
+
+
+# What each case-page form acts on (rectification/views.py, services._check_expected).
+_VERSION_OF = {
+    "notice_reply": "reply",
+    "notice_measures": "measures",
+    "notice_verify": "measures",
+}
+
+
+def page_fields(notice, url_name: str) -> dict:
+    """The hidden fields the case page's form for `url_name` sends for the notice as it is now,
+    as a browser would post them (tests posting an action directly add these)."""
+    from django.db.models import Max
+
+    from rectification.models import Notice, NoticeState
+
+    notice = Notice.objects.get(pk=notice.pk)
+    fields = {"expected_state": notice.state}
+    kind = _VERSION_OF.get(url_name)
+    if url_name == "notice_return":
+        kind = "measures" if notice.state == NoticeState.MEASURES_SUBMITTED else "reply"
+    if kind:
+        versions = notice.replies if kind == "reply" else notice.measure_sets
+        fields["expected_version"] = versions.aggregate(v=Max("version"))["v"] or 0
+    if url_name == "notice_interview":
+        fields = {"expected_interview": services.interview_fingerprint(notice)}
+    elif url_name == "notice_extension_decide":
+        pending = notice.extensions.filter(state="pending").first()
+        fields = {"expected_extension": pending.pk if pending else 1}
+    elif url_name == "notice_dismiss_proposal":
+        proposal = notice.proposals.filter(state="open").first()
+        fields = {"expected_proposal": proposal.pk if proposal else 1}
+    return fields

@@ -19,7 +19,7 @@ from core.models import AuditEvent, Evidence, Role
 from rectification import services
 from rectification.models import Notice, Reply
 from tests.factories import make_member
-from tests.rectification.conftest import notice_input, pdf
+from tests.rectification.conftest import notice_input, page_fields, pdf
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_today")]
 
@@ -185,7 +185,10 @@ def _call(client, org, notice, name, method, data):
     if method == "get":
         response = client.get(url)
     else:
-        response = client.post(url, data(org, notice) if callable(data) else data)
+        data = data(org, notice) if callable(data) else data
+        if name != "notice_edit":
+            data = {**page_fields(notice, name), **data}
+        response = client.post(url, data)
     if response.streaming:
         response.close()
     return response
@@ -326,7 +329,10 @@ def test_office_cannot_act_on_a_department_notice_it_sees(client, org):
     notice = make_notice(org, "dept", "issued")
     # when office staff (who see every notice) try to withdraw it
     client.force_login(org.user(OFFICE))
-    response = client.post(reverse("notice_withdraw", args=[notice.pk]), {"withdraw-reason": "x"})
+    response = client.post(
+        reverse("notice_withdraw", args=[notice.pk]),
+        {"withdraw-reason": "x", **page_fields(notice, "notice_withdraw")},
+    )
     # then only the issuing unit may act on its notice
     assert response.status_code == 403
     assert Notice.objects.get(pk=notice.pk).state == "issued"
@@ -410,7 +416,8 @@ def test_draft_withdrawn_before_issue_never_shows_to_the_community(client, org):
     notice = make_notice(org, "office", "draft")
     client.force_login(org.user(OFFICE))
     response = client.post(
-        reverse("notice_withdraw", args=[notice.pk]), {"withdraw-reason": "重复起草"}
+        reverse("notice_withdraw", args=[notice.pk]),
+        {"withdraw-reason": "重复起草", **page_fields(notice, "notice_withdraw")},
     )
     assert response.status_code == 302
     assert Notice.objects.get(pk=notice.pk).state == "withdrawn"

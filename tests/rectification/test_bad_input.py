@@ -19,7 +19,7 @@ from core.models import AuditEvent, Evidence, Role
 from rectification import services
 from rectification.models import Measure, MeasureSet, Notice, NoticeCounter, NoticeKind, Reply
 from tests.factories import make_member
-from tests.rectification.conftest import PDF_BYTES, notice_input, pdf
+from tests.rectification.conftest import PDF_BYTES, notice_input, page_fields, pdf
 from tests.rectification.test_access import MEASURES
 from tests.rectification.test_access import make_notice as _make_notice
 
@@ -84,8 +84,8 @@ def login(client, org, role):
     client.force_login(org.user(role))
 
 
-def reply_data(*files, text="已整改。"):
-    return {"text": text, "files": list(files)}
+def reply_data(notice, *files, text="已整改。"):
+    return {"text": text, "files": list(files), **page_fields(notice, "notice_reply")}
 
 
 # --- uploads -----------------------------------------------------------------------------------
@@ -99,7 +99,7 @@ def test_file_over_the_limit_is_refused_with_413(client, org, settings):
     before = saved_state()
     big = pdf("big-report.pdf", PDF_BYTES + b"0" * (1024 * 1024))
     # when the community replies with a file one byte over the limit
-    response = client.post(reverse("notice_reply", args=[notice.pk]), reply_data(big))
+    response = client.post(reverse("notice_reply", args=[notice.pk]), reply_data(notice, big))
     # then the file is refused as too large, in Chinese, naming the file and the limit
     assert response.status_code == 413
     (message,) = alerts(response.content.decode())
@@ -117,7 +117,7 @@ def test_small_limit_is_stated_as_it_is(client, org, settings):
     before = saved_state()
     # when the community attaches a 150 KB file
     big = pdf("scan.pdf", PDF_BYTES + b"0" * (150 * 1024))
-    response = client.post(reverse("notice_reply", args=[notice.pk]), reply_data(big))
+    response = client.post(reverse("notice_reply", args=[notice.pk]), reply_data(notice, big))
     # then the message states the real limit, not "0 MB"
     assert response.status_code == 413
     (message,) = alerts(response.content.decode())
@@ -133,7 +133,7 @@ def test_executable_renamed_pdf_is_refused_with_415(client, org, content):
     before = saved_state()
     # when the community attaches a program renamed to .pdf
     fake = SimpleUploadedFile("report.pdf", content, content_type="application/pdf")
-    response = client.post(reverse("notice_reply", args=[notice.pk]), reply_data(fake))
+    response = client.post(reverse("notice_reply", args=[notice.pk]), reply_data(notice, fake))
     # then the file is refused by its content, in Chinese, with the accepted types listed
     assert response.status_code == 415
     (message,) = alerts(response.content.decode())
@@ -151,7 +151,7 @@ def test_reply_with_a_good_and_a_bad_file_stores_neither(client, org):
     # when the community replies with a valid PDF followed by a program
     bad = SimpleUploadedFile("附件二.pdf", EXE, content_type="application/pdf")
     response = client.post(
-        reverse("notice_reply", args=[notice.pk]), reply_data(pdf("附件一.pdf"), bad)
+        reverse("notice_reply", args=[notice.pk]), reply_data(notice, pdf("附件一.pdf"), bad)
     )
     # then the reply is refused and not even the valid file is kept
     assert response.status_code == 415
@@ -166,6 +166,7 @@ def test_measures_with_a_good_and_a_bad_file_store_neither(client, org):
     before = saved_state()
     data = {
         **MEASURES,
+        **page_fields(notice, "notice_measures"),
         "m-TOTAL_FORMS": "2",
         "m-0-files": [pdf("措施一.pdf")],
         "m-1-description": "建立台账",
@@ -291,6 +292,8 @@ def test_bad_text_is_refused_clearly_and_nothing_is_saved(
     login(client, org, role)
     before = saved_state()
     data = valid(org, notice) if callable(valid) else dict(valid)
+    if notice and url_name != "notice_edit":
+        data.update(page_fields(notice, url_name))
     data[field] = bad
     url = reverse(url_name, args=[notice.pk] if notice else [])
     # when the form is posted with a NUL character or 100,000 characters in the field
@@ -325,7 +328,9 @@ def test_script_in_subject_and_reply_is_shown_escaped(client, org):
     # and the community replies with a script tag
     staff = Client()
     staff.force_login(org.user(STAFF))
-    response = staff.post(reverse("notice_reply", args=[notice.pk]), {"text": SCRIPT})
+    response = staff.post(
+        reverse("notice_reply", args=[notice.pk]), reply_data(notice, text=SCRIPT)
+    )
     assert response.status_code == 302
     assert Reply.objects.get(notice=notice).text == SCRIPT
     # when the case page, the ledger and the inbox are shown
@@ -363,7 +368,9 @@ def test_issuing_with_a_reply_deadline_in_the_past_is_refused_and_stays_a_draft(
     notice = Notice.objects.get()
     before = saved_state()
     # when the Office issues it
-    response = client.post(reverse("notice_issue", args=[notice.pk]))
+    response = client.post(
+        reverse("notice_issue", args=[notice.pk]), page_fields(notice, "notice_issue")
+    )
     # then it is refused with a clear message and the notice is still an unnumbered draft
     errors = shown_errors(client, response)
     assert errors and all(CJK.search(e) for e in errors), errors
@@ -408,7 +415,9 @@ def test_measures_deadline_before_the_reply_deadline_is_refused_at_issue(client,
     notice = Notice.objects.get()
     before = saved_state()
     # when the Office issues it
-    response = client.post(reverse("notice_issue", args=[notice.pk]))
+    response = client.post(
+        reverse("notice_issue", args=[notice.pk]), page_fields(notice, "notice_issue")
+    )
     # then it is refused clearly and stays a draft
     errors = shown_errors(client, response)
     assert errors and all(CJK.search(e) for e in errors), errors
@@ -474,7 +483,8 @@ def test_action_in_the_wrong_state_is_409_with_a_chinese_message(
     notice = _opinion_letter(org) if state == "opinion" else make_notice(org, "office", state)
     login(client, org, role)
     before = saved_state()
-    # when the action is posted
+    # when the action is posted (from a page showing the notice as it is)
+    data = {**page_fields(notice, url_name), **data}
     response = client.post(reverse(url_name, args=[notice.pk]), data)
     # then it is a conflict, explained in Chinese, and nothing changed
     assert response.status_code == 409
@@ -492,7 +502,7 @@ def test_post_without_csrf_token_is_403(org):
     client.force_login(org.user(STAFF))
     before = saved_state()
     # when the reply is posted without the token
-    response = client.post(reverse("notice_reply", args=[notice.pk]), {"text": "已整改。"})
+    response = client.post(reverse("notice_reply", args=[notice.pk]), reply_data(notice))
     # then it is refused and nothing is saved
     assert response.status_code == 403
     assert saved_state() == before
@@ -501,7 +511,7 @@ def test_post_without_csrf_token_is_403(org):
     token = client.cookies[settings.CSRF_COOKIE_NAME].value
     response = client.post(
         reverse("notice_reply", args=[notice.pk]),
-        {"text": "已整改。", "csrfmiddlewaretoken": token},
+        {**reply_data(notice), "csrfmiddlewaretoken": token},
     )
     assert response.status_code == 302
     assert Notice.objects.get(pk=notice.pk).state == "replied"
@@ -515,7 +525,11 @@ def test_return_with_a_new_deadline_in_the_past_is_refused(client, org):
     # when the Office returns the reply with a new deadline in the past
     response = client.post(
         reverse("notice_return", args=[notice.pk]),
-        {"reason": "请补充", "new_due": dt.date(2026, 3, 1).isoformat()},
+        {
+            "reason": "请补充",
+            "new_due": dt.date(2026, 3, 1).isoformat(),
+            **page_fields(notice, "notice_return"),
+        },
     )
     # then it is told the deadline must be in the future and nothing changed
     errors = shown_errors(client, response)

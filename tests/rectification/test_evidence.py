@@ -20,7 +20,7 @@ from core import evidence as evidence_files
 from core.models import Evidence, Role
 from rectification.models import Reply
 from tests.factories import make_member
-from tests.rectification.conftest import PDF_BYTES
+from tests.rectification.conftest import PDF_BYTES, page_fields
 from tests.rectification.test_access import make_notice
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_today")]
@@ -73,7 +73,8 @@ def reply_with(client, org, name: str, content: bytes):
     client.force_login(org.user(STAFF))
     upload = SimpleUploadedFile(name, content, content_type="application/octet-stream")
     response = client.post(
-        reverse("notice_reply", args=[notice.pk]), {"text": "见附件。", "files": [upload]}
+        reverse("notice_reply", args=[notice.pk]),
+        {"text": "见附件。", "files": [upload], **page_fields(notice, "notice_reply")},
     )
     return notice, response
 

@@ -11,6 +11,7 @@ from core.models import AuditEvent, ReminderSent, Role, WorkItem
 from rectification import services
 from rectification.models import DeadlineExtension
 from tests.factories import make_member
+from tests.rectification.conftest import page_fields
 from workflows.sweep import run_sweep
 
 pytestmark = pytest.mark.django_db
@@ -165,7 +166,11 @@ def test_request_and_grant_through_the_pages(client, org, issued):
     new_date = (issued.reply_due_at.astimezone(SH) + dt.timedelta(days=5)).date()
     response = client.post(
         reverse("notice_extension_request", args=[issued.pk]),
-        {"ext-new_date": new_date.isoformat(), "ext-reason": "人员调整"},
+        {
+            "ext-new_date": new_date.isoformat(),
+            "ext-reason": "人员调整",
+            **page_fields(issued, "notice_extension_request"),
+        },
     )
     assert response.status_code == 302
     client.force_login(org.user(Role.OFFICE_STAFF))
@@ -173,7 +178,12 @@ def test_request_and_grant_through_the_pages(client, org, issued):
     assert 'data-testid="extension"' in page and "人员调整" in page
     response = client.post(
         reverse("notice_extension_decide", args=[issued.pk]),
-        {"grant": "1", "dec-new_date": "", "dec-reason": ""},
+        {
+            "grant": "1",
+            "dec-new_date": "",
+            "dec-reason": "",
+            **page_fields(issued, "notice_extension_decide"),
+        },
     )
     assert response.status_code == 302
     assert DeadlineExtension.objects.get().state == "granted"

@@ -6,6 +6,7 @@ from django.urls import reverse
 from core.models import AuditEvent, Role, WorkItem
 from rectification.models import EscalationProposal, NoticeState
 from tests.factories import make_member
+from tests.rectification.conftest import page_fields
 from workflows.sweep import run_sweep
 
 pytestmark = pytest.mark.django_db
@@ -63,18 +64,25 @@ def test_office_dismisses_with_a_reason_then_it_is_gone(client, org, overdue):
     page = client.get(reverse("notice_detail", args=[overdue.pk])).content.decode()
     assert 'data-testid="proposal"' in page
     url = reverse("notice_dismiss_proposal", args=[overdue.pk])
-    assert client.post(url, {"dismiss-reason": "已电话督促，社区承诺明日答复"}).status_code == 302
+    data = {
+        "dismiss-reason": "已电话督促，社区承诺明日答复",
+        **page_fields(overdue, "notice_dismiss_proposal"),
+    }
+    assert client.post(url, data).status_code == 302
     proposal = EscalationProposal.objects.get(notice=overdue)
     assert proposal.state == "dismissed" and "明日答复" in proposal.reason
     assert not WorkItem.objects.filter(kind="notice.escalation_proposal", state="open").exists()
     assert AuditEvent.objects.filter(event_type="notice.escalation_dismissed").count() == 1
-    # a second dismissal is a conflict
-    assert client.post(url, {"dismiss-reason": "again"}).status_code == 409
+    # a second dismissal (the same form sent again) is a conflict
+    assert client.post(url, {**data, "dismiss-reason": "again"}).status_code == 409
 
 
 def test_office_accepts_by_escalating(client, org, overdue):
     client.force_login(org.user(Role.OFFICE_STAFF))
-    response = client.post(reverse("notice_escalate", args=[overdue.pk]), {"reason": "逾期"})
+    response = client.post(
+        reverse("notice_escalate", args=[overdue.pk]),
+        {"reason": "逾期", **page_fields(overdue, "notice_escalate")},
+    )
     assert response.status_code == 302
     overdue.refresh_from_db()
     assert overdue.state == NoticeState.ESCALATED
