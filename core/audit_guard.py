@@ -148,14 +148,28 @@ def _pg_trigger_problems(connection) -> list[str]:
                 problems.append(f"trigger {name} was redefined: it no longer fires on every row")
             if not calls_function:
                 problems.append(f"trigger {name} no longer calls {function}")
+        cursor.execute("SELECT current_schema()")
+        (schema,) = cursor.fetchone()
+        pinned = f"search_path=pg_catalog, {schema}, pg_temp"
         for function, body in PG_FUNCTIONS.items():
-            cursor.execute("SELECT prosrc FROM pg_proc WHERE oid = to_regprocedure(%s)", [function])
+            cursor.execute(
+                "SELECT prosrc, coalesce(proconfig, '{}') FROM pg_proc "
+                "WHERE oid = to_regprocedure(%s)",
+                [function],
+            )
             row = cursor.fetchone()
             if row is None:
                 problems.append(f"trigger function {function} is missing")
             elif _squash(row[0]) != _squash(body):
                 problems.append(
                     f"trigger function {function} was replaced: it may no longer refuse changes"
+                )
+            elif pinned not in row[1]:
+                # Migration 0008: without a fixed search path, a session's own table (or a
+                # temporary one) named core_audit_flush_permit could let changes through.
+                problems.append(
+                    f"trigger function {function} no longer has its fixed search path "
+                    f"({pinned}): a session could defuse it with a table of its own"
                 )
     return problems
 

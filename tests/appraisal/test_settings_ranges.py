@@ -143,7 +143,7 @@ def test_form_refuses_a_deadline_in_year_9999(client, org, planning_year):
     before = _stored(planning_year)
     response = client.post(url, data)
     assert response.status_code == 200
-    assert "declaration deadline must lie between" in response.content.decode()
+    assert "申报截止时间须在" in response.content.decode()  # the declaration deadline must lie …
     assert _stored(planning_year) == before
     # a deadline in the year is taken
     data["claim_declare_by"] = [f"{planning_year.year}-06-30T23:59"]

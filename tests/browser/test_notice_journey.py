@@ -81,8 +81,9 @@ def small_pdf() -> bytes:
 
 
 def ensure_calendar_covers(days: int) -> None:
-    """Near the year's end the deadlines may fall into a year the holiday package lacks; then the
-    Office would have entered it on the calendar page. Do the same, so the test runs any day."""
+    """Near the year's end the deadlines may fall into a year the holiday package lacks; then an
+    installation administrator would have entered it on the calendar page. Do the same, so the
+    test runs any day."""
     today = workdays.local_date(timezone.now())
     for year in {today.year, (today + timedelta(days=days)).year}:
         if not workdays.coverage([year])[0].known:

@@ -20,7 +20,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from core.audit import GENESIS_HASH, audit_record, compute_hash, verify_chain
 from core.models import AuditChainHead, AuditEvent
@@ -231,6 +231,40 @@ def test_a_trigger_function_replaced_to_let_changes_through_is_reported(attacker
     # then audit_verify names the function
     message = _refused()
     assert "core_auditevent_refuse_row" in message
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("schema", ["pg_temp", "own"])
+def test_a_permit_table_of_the_sessions_own_does_not_open_the_audit_table(attacker, schema):
+    # given a table named like the flush permit, holding a row, earlier on the session's path:
+    # a temporary table (pg_temp is searched first) or one in a schema of the attacker's own
+    event = _record(1)[0]
+    if schema == "pg_temp":
+        _sql("CREATE TEMP TABLE core_audit_flush_permit (id integer)")
+        _sql("INSERT INTO pg_temp.core_audit_flush_permit VALUES (1)")
+    else:
+        # (an application role that owns its database may create schemas)
+        _sql("RESET ROLE")
+        _sql(f'CREATE SCHEMA tamper AUTHORIZATION "{attacker.role}"')
+        _sql(f'SET ROLE "{attacker.role}"')
+        _sql("CREATE TABLE tamper.core_audit_flush_permit (id integer)")
+        _sql("INSERT INTO tamper.core_audit_flush_permit VALUES (1)")
+        _sql("SET LOCAL search_path = tamper, public")
+
+    # when the attacker rewrites a row, then the trigger still refuses it
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        _sql("UPDATE public.core_auditevent SET actor_label = 'x' WHERE id = %s", [event.pk])
+
+
+@pytest.mark.postgres
+def test_a_trigger_function_without_its_fixed_search_path_is_reported(attacker):
+    # given the owner resets the search path pinned on the row trigger's function
+    _record(2)
+    _sql("ALTER FUNCTION core_auditevent_refuse_row() RESET search_path")
+
+    # then audit_verify names the function and what it lost
+    message = _refused()
+    assert "core_auditevent_refuse_row" in message and "search path" in message
 
 
 @pytest.mark.postgres

@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from core import spreadsheets
 from core.models import AuditEvent, CalendarDay
@@ -89,7 +90,7 @@ def test_the_bomb_is_a_real_workbook_that_inflates_to_hundreds_of_megabytes():
     ids=["bomb", "cells", "far-row", "rows", "shared-strings", "parts"],
 )
 def test_oversized_files_are_refused_before_openpyxl_opens_them(no_parsing, data, fragment):
-    with pytest.raises(spreadsheets.SpreadsheetTooLarge) as caught:
+    with translation.override("en"), pytest.raises(spreadsheets.SpreadsheetTooLarge) as caught:
         read_all(data)
     assert caught.value.status == 413
     assert fragment in str(caught.value.message)
