@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -635,3 +636,23 @@ class Evidence(OnSubject):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class FormSubmission(models.Model):
+    """A one-time token of a form that creates something (a new notice, a bulk issue): claimed
+    in the transaction of the creation, so a double click or a resubmitted page creates nothing
+    twice (the second claim meets the primary key and gets 409). A failed creation rolls the
+    claim back with it, so the same page can be corrected and sent again."""
+
+    token = models.UUIDField(_("token"), primary_key=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    created_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("form submission")
+        verbose_name_plural = _("form submissions")
+
+    def __str__(self) -> str:
+        return str(self.token)

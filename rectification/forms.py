@@ -44,6 +44,7 @@ EXPECTED_FIELDS = {
     "expected_extension": forms.IntegerField(min_value=1, max_value=2**31 - 1),
     "expected_proposal": forms.IntegerField(min_value=1, max_value=2**31 - 1),
     "expected_interview": forms.RegexField(r"^[0-9a-f]{16}\Z"),
+    "expected_draft": forms.RegexField(r"^[0-9a-f]{16}\Z"),
 }
 
 

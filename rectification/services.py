@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -280,6 +281,13 @@ def interview_fingerprint(notice: Notice) -> str:
     return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()[:16]
 
 
+def draft_fingerprint(notice: Notice) -> str:
+    """A short digest of a draft as it stands (its edit form carries it): a draft saved by
+    someone else since the page was opened is never overwritten."""
+    content = json.dumps(_draft_content(notice), sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(content.encode()).hexdigest()[:16]
+
+
 def _check_expected(
     notice: Notice,
     *,
@@ -414,9 +422,14 @@ def _draft_content(notice: Notice) -> dict:
 
 
 def notice_update_draft(
-    *, notice_id: int, acting_user, data: NoticeInput, target_id: int
+    *,
+    notice_id: int,
+    acting_user,
+    data: NoticeInput,
+    target_id: int,
+    expected_draft: str | None = None,
 ) -> Notice:
-    """Change a draft before it is issued."""
+    """Change a draft before it is issued (never over a version saved since `expected_draft`)."""
     data = _validate_input(data)
     with transaction.atomic():
         notice = _lock(notice_id, acting_user)
@@ -424,6 +437,8 @@ def notice_update_draft(
             raise PermissionDenied
         if notice.state != S.DRAFT:
             raise Conflict(_("Only a draft can be edited."))
+        if expected_draft is not None and expected_draft != draft_fingerprint(notice):
+            raise _stale(notice, STALE_OTHER)
         before = _draft_content(notice)
         notice.kind = data.kind
         notice.issuing_unit = _check_issuing_unit(acting_user, data.issuing_unit_id)

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_fsm import can_proceed
 
-from core import access, workitems
+from core import access, submissions, workitems
 from core.downloads import xlsx_response
 from core.errors import BadInput
 from core.models import Role, Unit, UnitKind
@@ -243,37 +244,50 @@ def notice_new(request):
             initial[key] = request.GET[key][:5000]
     if request.GET.get("target", "").isdigit():
         initial["targets"] = [int(request.GET["target"])]
+    # A one-time token: a double click or a resent page creates nothing twice (409).
+    token = submissions.new_token()
+    if request.method == "POST":
+        token = str(submissions.token_from(request.POST))
     form = _notice_form(request, request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         targets = form.cleaned_data["targets"]
         issue_now = "issue" in request.POST
         try:
-            if issue_now:
-                notices = services.notice_bulk_issue(
-                    acting_user=request.user, data=_input(form), target_ids=targets
+            with transaction.atomic():
+                submissions.submission_claim(
+                    token=token, acting_user=request.user, url=reverse("ledger")
                 )
-                messages.success(request, _("Issued %(n)s notice(s).") % {"n": len(notices)})
-            else:
-                if len(targets) != 1:
-                    raise ValidationError(
-                        _(
-                            "A draft is for one community; to issue to several "
-                            "communities at once, use 签发."
-                        )
-                    )
-                notices = [
-                    services.notice_create(
-                        acting_user=request.user, data=_input(form), target_id=targets[0]
-                    )
-                ]
-                messages.success(request, _("Draft saved."))
+                notices = _create_notices(request, form, targets, issue_now=issue_now)
         except ValidationError as exc:
             _errors_to_messages(request, exc)
         else:
             if len(notices) == 1:
                 return redirect("notice_detail", pk=notices[0].pk)
             return redirect("ledger")
-    return render(request, "rectification/notice_form.html", {"form": form, "notice": None})
+    return render(
+        request,
+        "rectification/notice_form.html",
+        {"form": form, "notice": None, "submission_token": token},
+    )
+
+
+def _create_notices(request, form, targets, *, issue_now: bool) -> list[Notice]:
+    """签发 to one or many communities, or save one draft (in the caller's transaction)."""
+    if issue_now:
+        notices = services.notice_bulk_issue(
+            acting_user=request.user, data=_input(form), target_ids=targets
+        )
+        messages.success(request, _("Issued %(n)s notice(s).") % {"n": len(notices)})
+        return notices
+    if len(targets) != 1:
+        raise ValidationError(
+            _("A draft is for one community; to issue to several communities at once, use 签发.")
+        )
+    notice = services.notice_create(
+        acting_user=request.user, data=_input(form), target_id=targets[0]
+    )
+    messages.success(request, _("Draft saved."))
+    return [notice]
 
 
 @login_required
@@ -296,27 +310,38 @@ def notice_edit(request, pk: int):
         "measures_due_date": notice.measures_due_date,
         "interview_required": notice.interview_required,
     }
+    # The draft as this page shows it: saving never overwrites a version saved since (409).
+    expected_draft = services.draft_fingerprint(notice)
+    if request.method == "POST":
+        expected_draft = parse_expected(request.POST, "expected_draft")["expected_draft"]
     form = _notice_form(request, request.POST or None, initial=initial)
     form.allow_bulk = False
     if request.method == "POST" and form.is_valid():
         try:
-            services.notice_update_draft(
-                notice_id=pk,
-                acting_user=request.user,
-                data=_input(form),
-                target_id=form.cleaned_data["targets"][0],
-            )
-            if "issue" in request.POST:
-                services.notice_issue(
-                    notice_id=pk, acting_user=request.user, expected_state=NoticeState.DRAFT
+            # Saving and 签发 from this page are one write: both happen or neither.
+            with transaction.atomic():
+                services.notice_update_draft(
+                    notice_id=pk,
+                    acting_user=request.user,
+                    data=_input(form),
+                    target_id=form.cleaned_data["targets"][0],
+                    expected_draft=expected_draft,
                 )
-                messages.success(request, _("Issued."))
-            else:
-                messages.success(request, _("Draft saved."))
+                if "issue" in request.POST:
+                    services.notice_issue(
+                        notice_id=pk, acting_user=request.user, expected_state=NoticeState.DRAFT
+                    )
+            messages.success(
+                request, _("Issued.") if "issue" in request.POST else _("Draft saved.")
+            )
             return redirect("notice_detail", pk=pk)
         except ValidationError as exc:
             _errors_to_messages(request, exc)
-    return render(request, "rectification/notice_form.html", {"form": form, "notice": notice})
+    return render(
+        request,
+        "rectification/notice_form.html",
+        {"form": form, "notice": notice, "expected_draft": expected_draft},
+    )
 
 
 # --- the case page -----------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import datetime as dt
+import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -69,7 +70,11 @@ def page_fields(notice, url_name: str) -> dict:
 
     from rectification.models import Notice, NoticeState
 
+    if url_name == "notice_new":  # a fresh page: a fresh one-time token
+        return {"submission_token": str(uuid.uuid4())}
     notice = Notice.objects.get(pk=notice.pk)
+    if url_name == "notice_edit":
+        return {"expected_draft": services.draft_fingerprint(notice)}
     fields = {"expected_state": notice.state}
     kind = _VERSION_OF.get(url_name)
     if url_name == "notice_return":

@@ -10,6 +10,7 @@
 """
 
 import datetime as dt
+import uuid
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -186,8 +187,7 @@ def _call(client, org, notice, name, method, data):
         response = client.get(url)
     else:
         data = data(org, notice) if callable(data) else data
-        if name != "notice_edit":
-            data = {**page_fields(notice, name), **data}
+        data = {**page_fields(notice, name), **data}
         response = client.post(url, data)
     if response.streaming:
         response.close()
@@ -245,6 +245,7 @@ def test_role_against_list_view(client, org, role, name, method, allowed, ok):
     else:
         unit = org.dept_lz if role == DEPT else org.office
         data = {
+            "submission_token": str(uuid.uuid4()),
             "kind": "contact",
             "issuing_unit": unit.pk,
             "targets": [org.community.pk],
@@ -345,6 +346,7 @@ def test_new_notice_for_a_unit_the_user_does_not_issue_for_is_refused(client, or
     response = client.post(
         reverse("notice_new"),
         {
+            "submission_token": str(uuid.uuid4()),
             "kind": "contact",
             "issuing_unit": org.office.pk,
             "targets": [org.community.pk],

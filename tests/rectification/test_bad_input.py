@@ -217,6 +217,7 @@ LONG = "长" * 100_000
 
 def _new_form(org, notice):
     return {
+        **page_fields(notice, "notice_edit" if notice else "notice_new"),
         "kind": "contact",
         "issuing_unit": org.office.pk,
         "targets": [org.community.pk],
@@ -292,8 +293,7 @@ def test_bad_text_is_refused_clearly_and_nothing_is_saved(
     login(client, org, role)
     before = saved_state()
     data = valid(org, notice) if callable(valid) else dict(valid)
-    if notice and url_name != "notice_edit":
-        data.update(page_fields(notice, url_name))
+    data.update(page_fields(notice, url_name))
     data[field] = bad
     url = reverse(url_name, args=[notice.pk] if notice else [])
     # when the form is posted with a NUL character or 100,000 characters in the field
@@ -399,6 +399,8 @@ def test_editing_and_issuing_with_a_past_deadline_leaves_a_draft(client, org):
     login(client, org, OFFICE)
     # when the Office changes the reply deadline to a past date and issues
     data = {**_dated_form(org, "2026-02-27"), "issue": "1"}
+    del data["submission_token"]
+    data.update(page_fields(notice, "notice_edit"))
     response = client.post(reverse("notice_edit", args=[notice.pk]), data)
     # then it is told why, and the notice is not issued
     errors = shown_errors(client, response)

@@ -1,6 +1,7 @@
 """Escalation, bulk issue, withdrawal, lights, the ledger and its export, the state diagram."""
 
 import datetime as dt
+import uuid
 from io import BytesIO
 
 import pytest
@@ -108,6 +109,7 @@ def test_only_the_office_may_issue_to_several_communities_in_the_form(client, or
     response = client.post(
         reverse("notice_new"),
         {
+            "submission_token": str(uuid.uuid4()),
             "kind": "contact",
             "issuing_unit": org.dept_lz.pk,
             "targets": [org.community.pk, org.community2.pk],

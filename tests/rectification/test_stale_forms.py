@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from html.parser import HTMLParser
 
 import pytest
@@ -512,6 +513,7 @@ def test_bulk_issue_issues_drafts_it_has_just_written(org):
     # 签发 to several communities: each new draft is issued as the draft it is, one number each
     client = login(org, OFFICE)
     data = {
+        "submission_token": str(uuid.uuid4()),
         "kind": "contact",
         "issuing_unit": org.office.pk,
         "targets": [org.community.pk, org.community2.pk],
