@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -371,8 +371,14 @@ def with_overrides(computed: Computed, **changes) -> Computed:
 
 
 def dec(value: Decimal | None) -> str | None:
-    """A decimal as the bundle writes it: a string with exactly 2 decimal places."""
-    return None if value is None else str(domain.q(value))
+    """A decimal as the bundle writes it: a string with exactly 2 decimal places. Enough precision
+    for any stored value: a setting saved before the settings had ranges (1e26) still prints, and
+    the year page names it as out of range, instead of every page failing."""
+    if value is None:
+        return None
+    with localcontext() as context:
+        context.prec = 80
+        return str(domain.q(value))
 
 
 def iso(value: datetime | None) -> str | None:

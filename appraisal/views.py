@@ -178,6 +178,14 @@ def year_detail(request, number: int):
         "writable": services.writable(year),
         "open_correction": open_correction,
         "units_count": AssessedUnit.objects.filter(year=year).count(),
+        # Settings stored before they had ranges (domain.settings) are named, not computed on.
+        "settings_problems": [
+            f"{AssessmentYear._meta.get_field(field).verbose_name}: {text}"
+            for field, texts in services.settings_messages(
+                {f: getattr(year, f) for f in services.SETTING_FIELDS}, year_number=year.year
+            ).items()
+            for text in texts
+        ],
     }
     return render(request, "appraisal/year_detail.html", context)
 
