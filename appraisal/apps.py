@@ -9,6 +9,8 @@ class AppraisalConfig(AppConfig):
     verbose_name = _("Appraisal")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from core import access, deadlines
         from core.context_processors import register_nav
         from core.demo import register_seeder
@@ -23,8 +25,12 @@ class AppraisalConfig(AppConfig):
             WI_REPORT,
             open_report_items,
         )
-        from .versions import WI_REPUBLICATION
+        from .versions import WI_REPUBLICATION, backfill_missing_versions
 
+        # A year published before result versions existed gets its version 1 on upgrade.
+        post_migrate.connect(
+            backfill_missing_versions, sender=self, dispatch_uid="results_backfill"
+        )
         policies.register()
         register_seeder(seed_appraisal)
         # Art. 7, 12: report tasks open when their period begins and get reminders; a late

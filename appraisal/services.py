@@ -148,10 +148,11 @@ def parse_points(value, *, label: str, low=None, high=None) -> Decimal:
     return number
 
 
-def _audit(event_type, *, actor, subject, year, before=None, after=None):
+def _audit(event_type, *, actor, subject, year, before=None, after=None, job: str = ""):
     audit_record(
         event_type=event_type,
         actor=actor,
+        job=job,
         subject=subject,
         sub_district=year.sub_district_id,
         before=before,

@@ -38,7 +38,7 @@ from core.models import UnitKind
 from core.notifications import Message, notify_many
 
 from . import domain, policies
-from .models import AssessmentYear, Correction, CorrectionState, ResultsVersion
+from .models import FROZEN, AssessmentYear, Correction, CorrectionState, ResultsVersion
 from .results import Computed
 
 WI_REPUBLICATION = "correction.republish"  # the Leading Group approves a republication
@@ -400,6 +400,7 @@ def version_write(
     now: datetime | None = None,
     reason: str = "",
     correction: Correction | None = None,
+    job: str = "",
 ) -> ResultsVersion:
     """Store the next version of the year's results with its audit row; call inside the
     transaction of the publication or republication (Art. 16)."""
@@ -429,6 +430,7 @@ def version_write(
     _audit(
         "appraisal.results_version_written",
         actor=acting_user,
+        job=job,
         subject=version,
         year=year,
         after={
@@ -441,6 +443,36 @@ def version_write(
         },
     )
     return version
+
+
+BACKFILL_JOB = "results-version-backfill"
+
+
+def backfill_missing_versions(**kwargs) -> int:
+    """After every migrate: a year published before versions were stored gets its version 1
+    (the figures as they stand at the upgrade, audited as the backfill job), so communities read a
+    stored version and a later correction cannot change it unseen. Idempotent; no-op on a fresh
+    database."""
+    from django.db import connection
+
+    if ResultsVersion._meta.db_table not in connection.introspection.table_names():
+        return 0  # a partial migrate: the table comes later
+    years = AssessmentYear.objects.filter(status__in=FROZEN, versions__isnull=True)
+    written = 0
+    for year in years:
+        with transaction.atomic():
+            version_write(
+                year=year,
+                acting_user=None,
+                now=year.published_at,
+                reason=_(
+                    "Published before result versions were stored: the figures as they stood "
+                    "at the upgrade."
+                ),
+                job=BACKFILL_JOB,
+            )
+        written += 1
+    return written
 
 
 def figures_changed(year: AssessmentYear) -> bool:
