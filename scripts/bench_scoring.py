@@ -99,13 +99,14 @@ FROM appraisal_report WHERE year_id = %s GROUP BY 1, 2
 # Shanghai time; x decides never submitted / late / on time, y how late or how early.
 REPORTS_SQL = """
 INSERT INTO appraisal_report
-    (year_id, unit_id, indicator_id, period, due_at, submitted_at, text, submitted_by_id)
+    (year_id, unit_id, indicator_id, period, due_at, submitted_at, text, submitted_by_id,
+     task_opened)
 SELECT year_id, unit_id, indicator_id, period, due_at,
        CASE WHEN x < %(missing)s THEN NULL
             WHEN x < %(missing)s + %(late)s THEN due_at + (1 + floor(y * 480)) * interval '1 hour'
             ELSE due_at - floor(y * 20 * 1440) * interval '1 minute'
        END,
-       '', NULL
+       '', NULL, TRUE
 FROM (
     SELECT au.year_id, au.unit_id, i.id AS indicator_id, p AS period,
            (make_date(%(year)s, p, 1) + interval '1 month - 1 day' + time '17:00')
