@@ -212,7 +212,7 @@ def year_advance(request, number: int):
                 "The form is incomplete: “%(field)s” is missing. Nothing was changed; reload "
                 "the page and submit the form again."
             )
-            % {"field": "expected_status"}
+            % {"field": _("the year's status as the page showed it")}
         )
     try:
         year = services.year_advance(

@@ -39,7 +39,7 @@ def token_from(data) -> uuid.UUID:
                 "The form is incomplete: “%(field)s” is missing. Nothing was changed; reload "
                 "the page and submit the form again."
             )
-            % {"field": FIELD}
+            % {"field": _("the form's one-time token")}
         )
     try:
         return forms.UUIDField().clean(data[FIELD])
@@ -49,7 +49,7 @@ def token_from(data) -> uuid.UUID:
                 "The form's “%(field)s” is not valid. Nothing was changed; reload the page "
                 "and submit the form again."
             )
-            % {"field": FIELD}
+            % {"field": _("the form's one-time token")}
         ) from None
 
 

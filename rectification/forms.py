@@ -48,6 +48,17 @@ EXPECTED_FIELDS = {
 }
 
 
+# What each hidden field is, as the 400 page names it (users see labels, never field codes).
+EXPECTED_LABELS = {
+    "expected_state": _("the notice's state as the page showed it"),
+    "expected_version": _("the version of the reply or measures the page showed"),
+    "expected_extension": _("the extension request the page showed"),
+    "expected_proposal": _("the escalation proposal the page showed"),
+    "expected_interview": _("the interview record as the page showed it"),
+    "expected_draft": _("the draft as the page showed it"),
+}
+
+
 def parse_expected(data, *names: str) -> dict:
     """The named hidden fields of a POST, cleaned. A missing one is an error (400), never blank:
     without it the service could not tell a stale page from a current one."""
@@ -59,7 +70,7 @@ def parse_expected(data, *names: str) -> dict:
                     "The form is incomplete: “%(field)s” is missing. Nothing was changed; reload "
                     "the page and submit the form again."
                 )
-                % {"field": name}
+                % {"field": EXPECTED_LABELS[name]}
             )
         try:
             values[name] = EXPECTED_FIELDS[name].clean(data[name])
@@ -69,7 +80,7 @@ def parse_expected(data, *names: str) -> dict:
                     "The form's “%(field)s” is not valid. Nothing was changed; reload the page "
                     "and submit the form again."
                 )
-                % {"field": name}
+                % {"field": EXPECTED_LABELS[name]}
             ) from None
     return values
 

@@ -83,7 +83,8 @@ def test_a_new_notice_without_its_token_is_400_and_creates_nothing(client, org):
     del data["submission_token"]
     response = client.post(reverse("notice_new"), data)
     assert response.status_code == 400
-    assert "submission_token" in response.content.decode()
+    body = response.content.decode()
+    assert "表单的一次性令牌" in body and "submission_token" not in body  # a label, no code
     assert not Notice.objects.exists()
     data["submission_token"] = "not-a-token"
     assert client.post(reverse("notice_new"), data).status_code == 400

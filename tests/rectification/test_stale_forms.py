@@ -20,6 +20,7 @@ from django.utils import translation
 from core.errors import Conflict
 from core.models import AuditEvent, Role
 from rectification import services
+from rectification.forms import EXPECTED_LABELS
 from rectification.models import DeadlineExtension, EscalationProposal, Notice, NoticeState
 from tests.factories import make_member
 from tests.rectification.test_access import INTERVIEW, MEASURES
@@ -482,9 +483,11 @@ def test_form_without_its_hidden_field_is_400_and_changes_nothing(
     before = saved_state()
     # when it is posted
     response = client.post(reverse(url_name, args=[notice.pk]), {**fields, **data})
-    # then the request is refused as incomplete, naming the field, and nothing changed
+    # then the request is refused as incomplete, naming the field by its label (not its code),
+    # and nothing changed
     assert response.status_code == 400
-    assert left_out in alert(response)
+    message = alert(response)
+    assert str(EXPECTED_LABELS[left_out]) in message and left_out not in message
     assert saved_state() == before
 
 
