@@ -1166,9 +1166,12 @@ def votes_save(*, year_id, acting_user, rows: Sequence[dict]) -> int:
                     _("%(unit)s: a vote count cannot exceed %(max)s.")
                     % {"unit": units[row["unit_id"]], "max": MAX_BALLOTS}
                 )
-        vote, created = Vote.objects.get_or_create(
-            year=year, unit_id=row["unit_id"], kind=row["kind"], defaults=counts
-        )
+        vote = Vote.objects.filter(year=year, unit_id=row["unit_id"], kind=row["kind"]).first()
+        if vote is None and not any(counts.values()):
+            continue  # no ballots yet and none entered: the page saved as it was (无选票)
+        created = vote is None
+        if created:
+            vote = Vote(year=year, unit_id=row["unit_id"], kind=row["kind"])
         before = {k: getattr(vote, k) for k in counts}
         if created or before != counts:
             for k, v in counts.items():
