@@ -28,8 +28,7 @@ from django.views.decorators.http import require_POST
 
 from core import access
 from core.downloads import xlsx_response
-from core.errors import BadInput
-from core.forms import DateInput, DateTimeInput
+from core.forms import DateInput, DateTimeInput, hidden_value
 from core.models import Evidence
 from rectification.forms import MultipleFileField
 
@@ -206,19 +205,12 @@ def year_advance(request, number: int):
         raise PermissionDenied  # a closed year is the service's 409
     # The button names the status it moves the year from; without it a double click could not
     # be told from a second step (a missing field is an error, never blank).
-    if "expected_status" not in request.POST:
-        raise BadInput(
-            _(
-                "The form is incomplete: “%(field)s” is missing. Nothing was changed; reload "
-                "the page and submit the form again."
-            )
-            % {"field": _("the year's status as the page showed it")}
-        )
+    expected = hidden_value(
+        request.POST, "expected_status", label=_("the year's status as the page showed it")
+    )
     try:
         year = services.year_advance(
-            year_id=year.pk,
-            acting_user=request.user,
-            expected_status=request.POST["expected_status"],
+            year_id=year.pk, acting_user=request.user, expected_status=expected
         )
     except ValidationError as exc:
         _errors(request, exc)

@@ -33,6 +33,34 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__({"step": "1", **(attrs or {})}, format=format or "%Y-%m-%dT%H:%M:%S")
 
 
+def hidden_value(data, name: str, *, label, field: forms.Field | None = None):
+    """The value of a hidden field every page of a form sends (what the form acts on, a one-time
+    token), cleaned by `field`. Missing or unreadable is a 400 naming it by `label`, never read
+    as blank: the request changes nothing."""
+    from .errors import BadInput
+
+    if name not in data:
+        raise BadInput(
+            _(
+                "The form is incomplete: “%(field)s” is missing. Nothing was changed; reload "
+                "the page and submit the form again."
+            )
+            % {"field": label}
+        )
+    if field is None:
+        return data[name]
+    try:
+        return field.clean(data[name])
+    except forms.ValidationError:
+        raise BadInput(
+            _(
+                "The form's “%(field)s” is not valid. Nothing was changed; reload the page "
+                "and submit the form again."
+            )
+            % {"field": label}
+        ) from None
+
+
 class CalendarDayForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=DateInput)
     kind = forms.ChoiceField(label=_("Kind"), choices=DayKind.choices)

@@ -16,7 +16,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from .errors import BadInput, Conflict
+from .errors import Conflict
+from .forms import hidden_value
 from .models import FormSubmission
 
 FIELD = "submission_token"
@@ -33,24 +34,7 @@ def new_token() -> str:
 
 def token_from(data) -> uuid.UUID:
     """The token of a posted form; missing or malformed is a 400, never a silent pass."""
-    if FIELD not in data:
-        raise BadInput(
-            _(
-                "The form is incomplete: “%(field)s” is missing. Nothing was changed; reload "
-                "the page and submit the form again."
-            )
-            % {"field": _("the form's one-time token")}
-        )
-    try:
-        return forms.UUIDField().clean(data[FIELD])
-    except forms.ValidationError:
-        raise BadInput(
-            _(
-                "The form's “%(field)s” is not valid. Nothing was changed; reload the page "
-                "and submit the form again."
-            )
-            % {"field": _("the form's one-time token")}
-        ) from None
+    return hidden_value(data, FIELD, label=_("the form's one-time token"), field=forms.UUIDField())
 
 
 def submission_claim(*, token: uuid.UUID, acting_user, url: str | None = None) -> None:

@@ -6,8 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.errors import BadInput
-from core.forms import DateInput, FastSelect
+from core.forms import DateInput, FastSelect, hidden_value
 from core.models import Unit, UnitKind
 from core.workitems import Light
 
@@ -62,27 +61,10 @@ EXPECTED_LABELS = {
 def parse_expected(data, *names: str) -> dict:
     """The named hidden fields of a POST, cleaned. A missing one is an error (400), never blank:
     without it the service could not tell a stale page from a current one."""
-    values = {}
-    for name in names:
-        if name not in data:
-            raise BadInput(
-                _(
-                    "The form is incomplete: “%(field)s” is missing. Nothing was changed; reload "
-                    "the page and submit the form again."
-                )
-                % {"field": EXPECTED_LABELS[name]}
-            )
-        try:
-            values[name] = EXPECTED_FIELDS[name].clean(data[name])
-        except forms.ValidationError:
-            raise BadInput(
-                _(
-                    "The form's “%(field)s” is not valid. Nothing was changed; reload the page "
-                    "and submit the form again."
-                )
-                % {"field": EXPECTED_LABELS[name]}
-            ) from None
-    return values
+    return {
+        name: hidden_value(data, name, label=EXPECTED_LABELS[name], field=EXPECTED_FIELDS[name])
+        for name in names
+    }
 
 
 class NoticeForm(forms.Form):
