@@ -30,6 +30,7 @@ from core.errors import Conflict
 from core.middleware import current_ip
 from core.models import Unit, UnitKind, WorkItem
 from core.notifications import notify
+from core.validation import clean_text as _clean_text
 
 from . import policies
 from .domain import settings as settings_rules
@@ -119,15 +120,8 @@ def _require(cond: bool) -> None:
 
 
 def clean_text(value: str, *, label: str, max_length: int = MAX_TEXT, required=True) -> str:
-    value = (value or "").replace("\x00", "").strip()
-    if required and not value:
-        raise ValidationError(_("%(field)s is required.") % {"field": label})
-    if len(value) > max_length:
-        raise ValidationError(
-            _("%(field)s is too long (at most %(n)s characters).")
-            % {"field": label, "n": max_length}
-        )
-    return value
+    """Typed text under the product's one policy (core.validation): NUL refused, length capped."""
+    return _clean_text(value, label=label, max_length=max_length, required=required)
 
 
 def parse_points(value, *, label: str, low=None, high=None) -> Decimal:

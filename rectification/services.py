@@ -29,6 +29,7 @@ from core.errors import Conflict
 from core.middleware import current_ip
 from core.models import Unit, UnitKind, WorkItem, WorkItemState
 from core.notifications import notify
+from core.validation import clean_text
 
 from .models import (
     ESCALATES_TO,
@@ -100,21 +101,6 @@ class MeasureInput:
     responsible_person: str
     planned_date: dt.date
     files: Sequence = field(default_factory=list)
-
-
-def clean_text(value: str, *, label: str, max_length: int, required: bool = True) -> str:
-    """Refuse NUL bytes (PostgreSQL cannot store them) and overlong text, with a clear message."""
-    value = (value or "").strip()
-    if "\x00" in value:
-        raise ValidationError(_("%(field)s contains a NUL character.") % {"field": label})
-    if len(value) > max_length:
-        raise ValidationError(
-            _("%(field)s is too long: at most %(max)s characters.")
-            % {"field": label, "max": max_length}
-        )
-    if required and not value:
-        raise ValidationError(_("%(field)s is required.") % {"field": label})
-    return value
 
 
 def _validate_input(data: NoticeInput) -> NoticeInput:

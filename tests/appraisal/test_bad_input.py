@@ -128,8 +128,8 @@ def test_every_form_survives_garbage(client, org, year, value):
         if response.status_code == 200:
             body = response.content.decode()
             assert "<script>x</script>" not in body
-    # nothing of the garbage was stored. (The report form takes any short text — NUL
-    # characters are stripped — so filing it is allowed; empty or blank inputs are a plain save.)
+    # nothing of the garbage was stored. (The report form takes any short text, so filing it is
+    # allowed; a NUL character is refused as everywhere else; blank inputs are a plain save.)
     if value in STRICT:
         assert _counts() == before
         written = set(
