@@ -22,6 +22,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.utils import timezone
 
+from . import audit_events
 from .models import AuditChainHead, AuditEvent, SubDistrict
 
 GENESIS_HASH = "0" * 64
@@ -129,7 +130,9 @@ def audit_record(
     """Append one audit row. Must run inside the transaction of the change it records.
 
     installation_level: an event of the whole installation (the national calendar), recorded
-    with no sub-district whatever the actor's."""
+    with no sub-district whatever the actor's. event_type must be registered
+    (core.audit_events), so every row has a label."""
+    audit_events.events.require(event_type)
     if not connection.in_atomic_block:
         raise AuditOutsideTransaction(
             "audit_record() must be called inside transaction.atomic() with the change it records"
@@ -213,6 +216,8 @@ def audit_record_many(events: list[PendingEvent]) -> int:
     insert (the deadline sweep records thousands of overdue events per batch)."""
     if not events:
         return 0
+    for event_type in {e.event_type for e in events}:
+        audit_events.events.require(event_type)
     if not connection.in_atomic_block:
         raise AuditOutsideTransaction(
             "audit_record_many() must be called inside transaction.atomic() with its change"

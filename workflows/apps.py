@@ -13,6 +13,9 @@ class WorkflowsConfig(AppConfig):
         from core.context_processors import register_nav
         from core.models import Role
 
+        from . import audit_events
+
+        audit_events.register()
         register_nav(
             position=90,
             label=_("Deadline engine"),
