@@ -14,6 +14,11 @@ from core.audit_events import Field
 APP = "appraisal"
 
 
+def _catalogue_source(value) -> str:
+    # The built-in catalogue (Art. 4's categories) is named by its module, an upload by its file.
+    return str(_("Built-in catalogue")) if value == "appraisal.catalogue_data" else str(value)
+
+
 def register() -> None:
     for key, label in (
         ("appraisal.year_created", _("Year created")),
@@ -81,6 +86,10 @@ def register() -> None:
             "figures_sha256": Field(_("Figures SHA-256")),
             "bundle_sha256": Field(_("Year bundle SHA-256")),
         }
+    )
+    audit_events.register_fields(
+        {"source": Field(_("Source"), values=_catalogue_source)},
+        event_type="appraisal.catalogue_imported",
     )
     # The top level of these payloads is a list of rows (key "").
     for event_type, model in (

@@ -223,7 +223,7 @@ def register_core() -> None:
         {
             "user": Field(_("User"), refers_to="core.user"),
             "unit": Field(_("Unit"), refers_to="core.unit"),
-            "role": Field(_("Role")),
+            "role": Field(_("Role"), choices="core.roleassignment.role"),
             "username": Field(_("Username")),
             "email": Field(_("E-mail")),
             "email_notifications": Field(_("E-mail notifications")),

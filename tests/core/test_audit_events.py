@@ -1,0 +1,294 @@
+"""The catalogue of audit event types and notification kinds (core.audit_events)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib import admin
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.template import Context, Template
+from django.utils import translation
+
+from core import audit_events
+from core.audit import PendingEvent, audit_record, audit_record_many
+from core.audit_events import Catalogue, UnknownEventType
+from core.models import AuditEvent, Notification
+from core.notifications import Message, notify_items, notify_many
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = ["core", "rectification", "appraisal", "workflows", "scripts", "config"]
+
+# --- the registry -------------------------------------------------------------------------------
+
+
+def test_a_registered_key_has_its_label_and_app():
+    # given a catalogue with one key
+    catalogue = Catalogue("event", "Other")
+    catalogue.register("case.opened", "Case opened", "cases")
+    # then it is registered with its label and app
+    assert catalogue.is_registered("case.opened")
+    assert catalogue.label("case.opened") == "Case opened"
+    assert catalogue.registered()["case.opened"].app == "cases"
+    # and an unknown key gets the neutral label, never itself
+    assert not catalogue.is_registered("case.closed")
+    assert catalogue.label("case.closed") == "Other"
+
+
+def test_an_unknown_key_is_refused_with_a_clear_message():
+    catalogue = Catalogue("audit event type", "Other")
+    with pytest.raises(UnknownEventType, match=r"Unregistered audit event type 'case\.lost'"):
+        catalogue.require("case.lost")
+    assert issubclass(UnknownEventType, ValueError)
+
+
+def test_two_apps_cannot_claim_one_key_and_malformed_keys_are_refused():
+    catalogue = Catalogue("event", "Other")
+    catalogue.register("case.opened", "Case opened", "cases")
+    catalogue.register("case.opened", "Case opened again", "cases")  # the same app: replaced
+    assert catalogue.label("case.opened") == "Case opened again"
+    with pytest.raises(ImproperlyConfigured, match="registered by 'cases'"):
+        catalogue.register("case.opened", "Mine", "others")
+    for bad in ("Case.Opened", "case opened", "case.{x}", "case.{n}.{n}", ""):
+        with pytest.raises(ImproperlyConfigured):
+            catalogue.register(bad, "x", "cases")
+
+
+def test_a_pattern_kind_takes_its_number_and_an_exact_kind_wins():
+    catalogue = Catalogue("kind", "Other")
+    catalogue.register("due.in_{n}", "Due in %(n)s days", "cases")
+    catalogue.register("due.in_1", "Due tomorrow", "cases")
+    assert catalogue.label("due.in_5") == "Due in 5 days"
+    assert catalogue.label("due.in_1") == "Due tomorrow"
+    assert not catalogue.is_registered("due.in_x")
+    assert set(catalogue.registered()) == {"due.in_{n}", "due.in_1"}
+
+
+def test_the_product_registers_the_year_state_machine_and_old_keys():
+    # The year's transitions, and the key older rows hold.
+    for key in (
+        "appraisal.year_started",
+        "appraisal.year_end_opened",
+        "appraisal.year_decided",
+        "appraisal.year_published",
+        "appraisal.year_closed",
+        "appraisal.year_override",
+        "appraisal.year_advanced",
+    ):
+        assert audit_events.registered()[key].app == "appraisal"
+    with translation.override("en"):
+        assert audit_events.label("appraisal.year_end_opened") == "Year-end appraisal opened"
+        assert audit_events.label("appraisal.year_override") == "Checklist overridden"
+
+
+def test_labels_are_translated_when_shown():
+    with translation.override("en"):
+        assert audit_events.label("notice.verify") == "Verified and closed"
+        assert audit_events.label("admin.unit.add") == "Unit added (administration)"
+        assert audit_events.notification_label("deadline.reminder_7") == "Due in 7 working days"
+    with translation.override("zh-hans"):
+        assert audit_events.label("notice.verify") == "验收销号"
+
+
+# --- the template filters -----------------------------------------------------------------------
+
+
+def _render(source: str, **context) -> str:
+    return Template("{% load audit %}" + source).render(Context(context)).strip()
+
+
+def test_the_filters_render_labels_and_a_neutral_label_for_unknown_keys():
+    with translation.override("en"):
+        assert _render("{{ k|event_label }}", k="notice.escalate") == "Escalated"
+        assert _render("{{ k|event_label }}", k="gone.since_long") == "Other event"
+        assert _render("{{ k|event_label }}", k=None) == "Other event"
+        assert _render("{{ k|notification_label }}", k="claim_approved") == "Bonus claim approved"
+        assert _render("{{ k|notification_label }}", k="gone.kind") == "Notification"
+
+
+# --- refusal ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_audit_record_refuses_an_unregistered_key_and_writes_nothing():
+    with pytest.raises(UnknownEventType), transaction.atomic():
+        audit_record(event_type="notice.verified_twice", job="t")
+    with pytest.raises(UnknownEventType), transaction.atomic():
+        audit_record_many(
+            [
+                PendingEvent("deadline.overdue", "t", None, None, "1", ""),
+                PendingEvent("deadline.very_overdue", "t", None, None, "2", ""),
+            ]
+        )
+    assert not AuditEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_notifications_refuse_an_unregistered_kind(org):
+    message = Message(sub_district_id=org.sd.pk, unit_id=org.community.pk, verb="x.y", title="t")
+    with pytest.raises(UnknownEventType), transaction.atomic():
+        notify_many([message])
+    with pytest.raises(UnknownEventType), transaction.atomic():
+        notify_items("deadline.reminder_x", [(1, org.community.pk)])
+    assert not Notification.objects.exists()
+
+
+# --- every key the code writes is registered ----------------------------------------------------
+
+# Calls that write an audit row (the key: the keyword event_type, or the first argument of
+# appraisal's _audit) and calls that write a notification (verb=, or the argument after the case).
+AUDIT_CALLS = {"audit_record": None, "audit_in_transaction": None, "PendingEvent": 0, "_audit": 0}
+AUDIT_CALLS["_transition"] = None
+NOTIFY_CALLS = {"notify": None, "Message": None, "notify_items": 0, "_notify_target": 1}
+NOTIFY_CALLS.update({"_notify_issuer": 1, "_notify_claim": 1})
+
+
+def _dynamic_keys() -> dict[str, list[str]]:
+    """Keys built at run time, by the f-string that builds them: what each can become."""
+    admin_keys = [
+        f"admin.{model._meta.model_name}.{verb}"
+        for model, model_admin in admin.site._registry.items()
+        if hasattr(model_admin, "_event")
+        for verb in ("add", "change", "delete")
+    ]
+    return {
+        r"admin\..+\..+": admin_keys,
+        r"admin\.roleassignment\..+": ["admin.roleassignment.add", "admin.roleassignment.change"],
+        r"notice\.extension_.+": ["notice.extension_granted", "notice.extension_refused"],
+        r"deadline\.reminder_.+": [
+            f"deadline.reminder_{d}" for d in settings.DEADLINE_REMINDER_DAYS
+        ],
+    }
+
+
+def _name(func: ast.expr) -> str:
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
+def _key_expression(call: ast.Call, position: int | None, keyword: str) -> ast.expr | None:
+    for kw in call.keywords:
+        if kw.arg == keyword:
+            return kw.value
+    if position is not None and len(call.args) > position:
+        return call.args[position]
+    return None
+
+
+def _values(expr: ast.expr, scope: ast.AST, tree: ast.AST) -> tuple[set[str], set[str], list[str]]:
+    """(literal keys, f-string patterns, names we could not follow) of a key expression."""
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+        return {expr.value}, set(), []
+    if isinstance(expr, ast.IfExp):
+        a, b = _values(expr.body, scope, tree), _values(expr.orelse, scope, tree)
+        return a[0] | b[0], a[1] | b[1], a[2] + b[2]
+    if isinstance(expr, ast.JoinedStr):
+        parts = [re.escape(v.value) if isinstance(v, ast.Constant) else ".+" for v in expr.values]
+        return set(), {"".join(parts)}, []
+    if isinstance(expr, ast.Name):
+        # A parameter of a wrapper (its callers are scanned) or a local assigned in the function.
+        args = scope.args if isinstance(scope, ast.FunctionDef) else None
+        if args and expr.id in {a.arg for a in args.args + args.kwonlyargs}:
+            return set(), set(), []
+        keys, patterns, unknown = set(), set(), []
+        for node in ast.walk(scope):
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == expr.id for t in node.targets
+            ):
+                k, p, u = _values(node.value, scope, tree)
+                keys, patterns, unknown = keys | k, patterns | p, unknown + u
+        return keys, patterns, unknown if (keys or patterns) else [expr.id]
+    if isinstance(expr, ast.Call):
+        # A helper of the same module that builds the key (core.admin's _event): what it returns.
+        helpers = [
+            node
+            for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef) and node.name == _name(expr.func)
+        ]
+        returns = [r.value for h in helpers for r in ast.walk(h) if isinstance(r, ast.Return)]
+        if returns:
+            results = [_values(r, helpers[0], tree) for r in returns if r is not None]
+            return (
+                set().union(*(r[0] for r in results)),
+                set().union(*(r[1] for r in results)),
+                [u for r in results for u in r[2]],
+            )
+    return set(), set(), [ast.unparse(expr)]
+
+
+def _scan(calls: dict[str, int | None], keyword: str):
+    """Every key the calls write, where; a script registering its own key (scripts/bench.py,
+    in its throwaway database) is left out."""
+    keys: dict[str, str] = {}
+    patterns: dict[str, str] = {}
+    unknown: list[str] = []
+    for top in SOURCES:
+        for path in sorted((ROOT / top).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            own = {
+                node.args[0].value
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Call)
+                and _name(node.func) == "register_event_type"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            }
+            scopes = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)] or [tree]
+            for scope in scopes:
+                for call in ast.walk(scope):
+                    if not isinstance(call, ast.Call) or _name(call.func) not in calls:
+                        continue
+                    expr = _key_expression(call, calls[_name(call.func)], keyword)
+                    if expr is None:
+                        continue
+                    where = f"{path.relative_to(ROOT)}:{call.lineno}"
+                    found, shapes, lost = _values(expr, scope, tree)
+                    keys.update(dict.fromkeys(found - own, where))
+                    patterns.update(dict.fromkeys(shapes, where))
+                    unknown += [f"{where}: {name}" for name in lost]
+    return keys, patterns, unknown
+
+
+def _check(catalogue: Catalogue, calls, keyword: str) -> set[str]:
+    keys, patterns, unknown = _scan(calls, keyword)
+    assert not unknown, f"keys the scan cannot follow (give them a literal): {unknown}"
+    dynamic = _dynamic_keys()
+    for pattern, where in patterns.items():
+        assert pattern in dynamic, f"{where}: key built at run time ({pattern}): list its values"
+        keys.update(dict.fromkeys(dynamic[pattern], where))
+    registered = catalogue.registered()
+    missing = {
+        k: w
+        for k, w in keys.items()
+        if not catalogue.is_registered(k) or getattr(registered.get(k), "app", "") == "tests"
+    }
+    assert not missing, f"written but not registered by an app: {missing}"
+    return set(keys)
+
+
+def test_every_audit_event_type_the_code_writes_is_registered():
+    keys = _check(audit_events.events, AUDIT_CALLS, "event_type")
+    # the scan does find the writers (it would pass vacuously otherwise)
+    assert {"notice.verify", "appraisal.claim_rejected", "deadline.overdue", "auth.login"} <= keys
+    assert {"admin.user.change", "notice.extension_refused", "calendar.day_set"} <= keys
+
+
+def test_every_notification_kind_the_code_writes_is_registered():
+    kinds = _check(audit_events.notification_kinds, NOTIFY_CALLS, "verb")
+    assert {"notice.issued", "claim_approved", "results.republished", "deadline.overdue"} <= kinds
+    assert {"deadline.due_today", "deadline.reminder_1", "notice.extension_granted"} <= kinds
+
+
+def test_every_registered_label_is_a_translatable_string_not_the_key():
+    with translation.override("en"):
+        for catalogue in (audit_events.events, audit_events.notification_kinds):
+            for key, entry in catalogue.registered().items():
+                if entry.app == "tests":
+                    continue
+                shown = str(entry.label)
+                assert shown and shown != key and "." not in shown.split()[0], key
