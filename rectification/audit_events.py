@@ -70,3 +70,22 @@ def register() -> None:
             "deadline": Field(_("Deadline")),
         }
     )
+    # These rows' `state` is the request's or the proposal's, not the notice's.
+    for event_type in (
+        "notice.extension_requested",
+        "notice.extension_granted",
+        "notice.extension_refused",
+    ):
+        audit_events.register_fields(
+            {
+                "state": Field(_("State"), choices="rectification.deadlineextension.state"),
+                "deadline": Field(
+                    _("Deadline"), choices="rectification.deadlineextension.deadline"
+                ),
+            },
+            event_type=event_type,
+        )
+    audit_events.register_fields(
+        {"state": Field(_("State"), choices="rectification.escalationproposal.state")},
+        event_type="notice.escalation_dismissed",
+    )

@@ -24,3 +24,33 @@ def test_the_timeline_shows_labels(client, org, issued, role):
     # the steps stay addressable by their code for tests and scripts, in an attribute only
     assert 'data-event="notice.issue"' in page
     assert not raw_codes(text)
+
+
+def test_an_extensions_audit_detail_names_the_requests_state_not_the_notices(client, org, issued):
+    # given the community asks for more time and the Office grants it
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.models import AuditEvent
+    from rectification import services
+
+    asked = timezone.localtime(issued.current_due_at + timedelta(days=7)).date()
+    services.extension_request(
+        notice_id=issued.pk,
+        acting_user=org.user(Role.COMMUNITY_STAFF),
+        new_date=asked,
+        reason="需要补充材料",
+    )
+    services.extension_decide(
+        notice_id=issued.pk, acting_user=org.user(Role.OFFICE_STAFF), grant=True
+    )
+    event = AuditEvent.objects.get(event_type="notice.extension_granted")
+    # when the auditor opens its detail (in English)
+    client.force_login(org.user(Role.AUDITOR))
+    response = client.get(reverse("audit_detail", args=[event.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    rows = {row.label: row for row in response.context["rows"]}
+    # then the state is the request's, by its label; the deadline in local time
+    assert (rows["State"].before.text, rows["State"].after.text) == ("Pending", "Granted")
+    assert rows["Reply due"].after.text == f"{asked:%Y-%m-%d} 23:59:59"
+    assert not raw_codes(visible_text(response.content.decode()))
