@@ -219,3 +219,16 @@ def test_a_notification_e_mail_names_its_kind(org, settings):
     (message,) = mail.outbox
     assert message.body.startswith("Extension granted：联系单 2026-联-001")
     assert "notice.extension_granted" not in message.body + message.subject
+
+
+def test_the_trail_is_filtered_by_an_event_chosen_by_its_label(client, org):
+    _record(org, "notice.verify")
+    _record(org, "calendar.day_set")
+    client.force_login(org.user(Role.AUDITOR))
+    response = client.get(reverse("audit_list"), {"event_type": "notice.verify"})
+    assert [e.event_type for e in response.context["page_obj"]] == ["notice.verify"]
+    page = response.content.decode()
+    # the choice reads as its label; the code is only the option's value
+    label = zh(audit_events.label, "notice.verify")
+    assert f'<option value="notice.verify" selected>{label}</option>' in page
+    assert not raw_codes(visible_text(page))
