@@ -247,7 +247,7 @@ def register_core() -> None:
 
 
 class _AdminLabel:
-    """ "%(model)s added (administration)" with the model's name, both translated when shown."""
+    """The label "<model> added (administration)": template and model name translated when shown."""
 
     def __init__(self, template, noun) -> None:
         self.template, self.noun = template, noun
