@@ -24,6 +24,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from . import access, audit_events
+from .models import SubDistrict
 
 _ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 EMPTY = "—"
@@ -216,6 +217,8 @@ def _scoped(viewer, model: type[models.Model], queryset: models.QuerySet):
     """Only what the viewer's own sub-district holds (or what its access policy shows)."""
     if getattr(viewer, "is_superuser", False):
         return queryset
+    if model is SubDistrict:
+        return queryset.filter(pk=getattr(viewer, "sub_district_id", None))
     names = {f.name for f in model._meta.get_fields()}
     if "sub_district" in names:
         return queryset.filter(sub_district_id=getattr(viewer, "sub_district_id", None))

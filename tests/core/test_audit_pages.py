@@ -117,6 +117,7 @@ def test_the_audit_detail_is_a_table_of_labelled_fields_with_names(client, org, 
                 {"unit": other_org.community.pk, "indicator": "LZ-01", "after": "3.00"},
             ],
             "made_up_key": 3,
+            "sub_district_id": org.sd.pk,
         },
     )
     client.force_login(org.user(Role.AUDITOR))
@@ -128,9 +129,19 @@ def test_the_audit_detail_is_a_table_of_labelled_fields_with_names(client, org, 
     rows = {row.label: row for row in response.context["rows"]}
     english = client.get(reverse("audit_detail", args=[event.pk]), HTTP_ACCEPT_LANGUAGE="en")
     english_labels = [row.label for row in english.context["rows"]]
-    assert english_labels == ["State", "Reply due at", "Late", "Files", "Changes", "Made up key"]
+    assert english_labels == [
+        "State",
+        "Reply due at",
+        "Late",
+        "Files",
+        "Changes",
+        "Made up key",
+        "Sub-district",
+    ]
     # ids of units of the sub-district become their names; another sub-district's stays unnamed
     assert org.community2.name in text
+    sub_district = next(r for r in english.context["rows"] if r.label == "Sub-district")
+    assert sub_district.after.text == org.sd.name
     assert other_org.community.name not in text
     assert f"#{other_org.community.pk}" in text
     # times in Asia/Shanghai, booleans as 是/否, lists joined
