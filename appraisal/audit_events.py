@@ -61,6 +61,8 @@ def register() -> None:
     ):
         audit_events.register(key, label, APP)
 
+    audit_events.register_job("import_year", _("Year import (command)"))
+    audit_events.register_job("results-version-backfill", _("Results version backfill"))
     for kind, label in (
         ("claim_approved", _("Bonus claim approved")),
         ("claim_rejected", _("Bonus claim rejected")),

@@ -134,6 +134,21 @@ def registered() -> dict[str, EventType]:
     return events.registered()
 
 
+# Scheduled jobs and commands write rows with no actor and their name instead (audit_record's
+# `job`); pages show the job's label. Any other actor label (the name typed at a failed log-in)
+# is shown as it was typed.
+_jobs: dict[str, Any] = {}
+
+
+def register_job(name: str, label) -> None:
+    _jobs[name] = label
+
+
+def job_label(name: str) -> str:
+    label = _jobs.get(name)
+    return str(label) if label is not None else name
+
+
 def register_notification(kind: str, label, app: str) -> None:
     """Register a notification kind (Notification.verb) with what the person reads."""
     notification_kinds.register(kind, label, app)
@@ -204,6 +219,7 @@ def register_core() -> None:
         ("demo.seed_user", _("Demo account created")),
     ):
         register(key, text, "core")
+    register_job("seed_demo", _("Demo data loader"))
     # The administration site (core.admin.ScopedAdminMixin) writes admin.<model>.<action> for
     # each model it registers (today only role assignments can be deleted there).
     admin_models = (

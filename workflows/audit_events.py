@@ -17,6 +17,8 @@ def _deadline_kind(value) -> str:
 
 def register() -> None:
     audit_events.register("deadline.overdue", _("Deadline missed"), APP)
+    # workflows.sweep.JOB, also the actor of the escalations the sweep makes.
+    audit_events.register_job("deadline-sweep", _("Deadline engine"))
     audit_events.register_fields(
         {
             "kind": Field(_("Deadline"), values=_deadline_kind),

@@ -1,6 +1,7 @@
 """Labels of audit event types and notification kinds (core.audit_events), for every page:
 
     {% load audit %}{{ event.event_type|event_label }} · {{ note.verb|notification_label }}
+    {{ event.actor_label|job_label }}  (a scheduled job's name → its label)
 
 A key nobody registered (a row older than its registration) renders a neutral label, never the
 key: the code stays in the row and, for auditors, in the audit detail's raw record.
@@ -21,3 +22,8 @@ def event_label(key) -> str:
 @register.filter
 def notification_label(kind) -> str:
     return audit_events.notification_label(str(kind or ""))
+
+
+@register.filter
+def job_label(name) -> str:
+    return audit_events.job_label(str(name or ""))

@@ -108,6 +108,10 @@ def test_the_filters_render_labels_and_a_neutral_label_for_unknown_keys():
         assert _render("{{ k|event_label }}", k=None) == "Other event"
         assert _render("{{ k|notification_label }}", k="claim_approved") == "Bonus claim approved"
         assert _render("{{ k|notification_label }}", k="gone.kind") == "Notification"
+        # a job's name reads as its label; a name typed at a failed log-in stays as typed
+        assert _render("{{ k|job_label }}", k="deadline-sweep") == "Deadline engine"
+        assert _render("{{ k|job_label }}", k="ghost-user") == "ghost-user"
+        assert _render("{{ k|job_label|default:'system' }}", k="") == "system"
 
 
 # --- refusal ------------------------------------------------------------------------------------

@@ -54,3 +54,25 @@ def test_an_extensions_audit_detail_names_the_requests_state_not_the_notices(cli
     assert (rows["State"].before.text, rows["State"].after.text) == ("Pending", "Granted")
     assert rows["Reply due"].after.text == f"{asked:%Y-%m-%d} 23:59:59"
     assert not raw_codes(visible_text(response.content.decode()))
+
+
+def test_a_step_of_the_deadline_engine_names_the_engine_not_its_job_code(client, org, issued):
+    from django.db import transaction
+
+    from core.audit import audit_record
+
+    with transaction.atomic():
+        audit_record(
+            event_type="deadline.overdue",
+            job="deadline-sweep",
+            subject=issued,
+            after={"kind": "notice.reply", "due_at": "2026-03-09T15:59:59Z", "work_item": 1},
+        )
+    client.force_login(org.user(Role.COMMUNITY_STAFF))
+    page = client.get(reverse("notice_detail", args=[issued.pk])).content.decode()
+    text = visible_text(page)
+    with translation.override("zh-hans"):
+        assert audit_events.job_label("deadline-sweep") in text
+        assert audit_events.label("deadline.overdue") in text
+    assert "deadline-sweep" not in text
+    assert not raw_codes(text)
