@@ -100,6 +100,7 @@ def test_no_raw_event_code_is_visible_to_office_community_or_auditor(
     assert page.locator('[data-verb="notice.extension_granted"]').count() >= 1
     assert page.locator('[data-verb="deadline.reminder_3"]').count() >= 1
     assert_no_codes(page, pattern)
+    page.screenshot(path=screenshot_dir / "notifications-community.png")
     page.goto(f"{demo}/notices/{notice.pk}/")
     expect(page.locator('[data-event="notice.extension_granted"]')).to_be_visible()
     assert_no_codes(page, pattern)
@@ -111,6 +112,7 @@ def test_no_raw_event_code_is_visible_to_office_community_or_auditor(
     assert_no_codes(page, pattern)
     page.goto(f"{demo}/audit/")
     assert_no_codes(page, pattern)
+    page.screenshot(path=screenshot_dir / "audit-list.png")
     for pk in events.values():
         page.goto(f"{demo}/audit/{pk}/")
         raw = page.get_by_test_id("raw-record")
