@@ -105,21 +105,24 @@ def year_checklist(
         )
     )
 
-    # Reports filed on time whose community has no department score for the indicator yet.
+    # Indicators of a community with reports filed on time and no department score yet (the
+    # department scores the indicator once for all its periods, scoring.md §1).
     scored = Score.objects.filter(
         year=year,
         unit_id=OuterRef("unit_id"),
         indicator_id=OuterRef("indicator_id"),
         department_score__isnull=False,
     )
-    unscored = dict(
+    pairs = (
         Report.objects.filter(year=year, submitted_at__lte=F("due_at"))
         .annotate(scored=Exists(scored))
         .filter(scored=False)
-        .values("indicator__category_id")
-        .annotate(n=Count("id"))
-        .values_list("indicator__category_id", "n")
+        .values_list("indicator__category_id", "unit_id", "indicator_id")
+        .distinct()
     )
+    unscored: dict[int, int] = {}
+    for category_id, _unit, _indicator in pairs:
+        unscored[category_id] = unscored.get(category_id, 0) + 1
     links = [
         (f"{c.code} {c.name} · {unscored[c.pk]}", reverse("appraisal:scoring", args=[n, c.code]))
         for c in categories
@@ -128,7 +131,7 @@ def year_checklist(
     items.append(
         CheckItem(
             "unscored",
-            _("Reports filed on time and not yet scored"),
+            _("Indicators with reports filed on time and no score yet (community × indicator)"),
             sum(unscored.values()),
             f"{reports_url}?state=on_time",
             links=links,
