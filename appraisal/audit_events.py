@@ -23,14 +23,15 @@ def register() -> None:
     for key, label in (
         ("appraisal.year_created", _("Year created")),
         ("appraisal.settings_changed", _("Year settings changed")),
+        # Written by year_advance before the year became a state machine: old rows only.
         ("appraisal.year_advanced", _("Year moved to its next stage")),
-        # The year's state machine (Art. 4-19: start, year-end appraisal, decision, publication).
-        ("appraisal.year_started", _("Year started")),
-        ("appraisal.year_end_opened", _("Year-end appraisal opened")),
-        ("appraisal.year_decided", _("Results decided")),
-        ("appraisal.year_published", _("Results published")),
-        ("appraisal.year_closed", _("Year closed")),
-        ("appraisal.year_override", _("Checklist overridden")),
+        # The year's state machine (services.YEAR_EVENTS); a decision against the checklist
+        # keeps its override (reason, periods not yet due) inside the year.decided row.
+        ("year.started", _("Year started")),
+        ("year.year_end_opened", _("Year-end appraisal opened")),
+        ("year.decided", _("Results decided")),
+        ("year.published", _("Results published")),
+        ("year.closed", _("Year closed")),
         ("appraisal.year_imported", _("Year imported from a bundle")),
         ("appraisal.catalogue_imported", _("Catalogue imported")),
         ("appraisal.indicator_saved", _("Indicator saved")),
@@ -86,6 +87,8 @@ def register() -> None:
             "replaced": Field(_("Replaced")),
             "correction": Field(_("Correction"), refers_to="appraisal.correction"),
             "figures_sha256": Field(_("Figures SHA-256")),
+            "override": Field(_("Checklist overridden")),
+            "periods_not_yet_due": Field(_("Report periods not yet due")),
             "bundle_sha256": Field(_("Year bundle SHA-256")),
         }
     )

@@ -71,18 +71,17 @@ def test_a_pattern_kind_takes_its_number_and_an_exact_kind_wins():
 def test_the_product_registers_the_year_state_machine_and_old_keys():
     # The year's transitions, and the key older rows hold.
     for key in (
-        "appraisal.year_started",
-        "appraisal.year_end_opened",
-        "appraisal.year_decided",
-        "appraisal.year_published",
-        "appraisal.year_closed",
-        "appraisal.year_override",
+        "year.started",
+        "year.year_end_opened",
+        "year.decided",
+        "year.published",
+        "year.closed",
         "appraisal.year_advanced",
     ):
         assert audit_events.registered()[key].app == "appraisal"
     with translation.override("en"):
-        assert audit_events.label("appraisal.year_end_opened") == "Year-end appraisal opened"
-        assert audit_events.label("appraisal.year_override") == "Checklist overridden"
+        assert audit_events.label("year.year_end_opened") == "Year-end appraisal opened"
+        assert audit_events.label("year.decided") == "Results decided"
 
 
 def test_labels_are_translated_when_shown():
@@ -205,6 +204,25 @@ def _values(expr: ast.expr, scope: ast.AST, tree: ast.AST) -> tuple[set[str], se
                 k, p, u = _values(node.value, scope, tree)
                 keys, patterns, unknown = keys | k, patterns | p, unknown + u
         return keys, patterns, unknown if (keys or patterns) else [expr.id]
+    if isinstance(expr, ast.Subscript) and isinstance(expr.value, ast.Name):
+        # A module-level table of keys (appraisal's YEAR_EVENTS): every value in it.
+        tables = [
+            node.value
+            for node in tree.body
+            if isinstance(node, ast.Assign | ast.AnnAssign)
+            and isinstance(node.value, ast.Dict)
+            and any(
+                isinstance(t, ast.Name) and t.id == expr.value.id
+                for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
+            )
+        ]
+        if tables:
+            results = [_values(v, scope, tree) for table in tables for v in table.values]
+            return (
+                set().union(*(r[0] for r in results)),
+                set().union(*(r[1] for r in results)),
+                [u for r in results for u in r[2]],
+            )
     if isinstance(expr, ast.Call):
         # A helper of the same module that builds the key (core.admin's _event): what it returns.
         helpers = [
@@ -279,6 +297,7 @@ def test_every_audit_event_type_the_code_writes_is_registered():
     keys = _check(audit_events.events, AUDIT_CALLS, "event_type")
     # the scan does find the writers (it would pass vacuously otherwise)
     assert {"notice.verify", "appraisal.claim_rejected", "deadline.overdue", "auth.login"} <= keys
+    assert {"year.started", "year.decided", "year.closed"} <= keys
     assert {"admin.user.change", "notice.extension_refused", "calendar.day_set"} <= keys
 
 
