@@ -1,10 +1,8 @@
 """The audit trail: one append-only, hash-chained table written only through `audit_record`.
 
-Every state change writes exactly one row in the same transaction as the change (the house style,
-../shared/style/house-style.md, "Where things live"). Appends are serialized on the chain head row,
-so two concurrent writers neither fork the chain (the unique constraint on prev_hash would refuse
-it) nor fail: the second waits. Each row's event type is one of core.audit_events' catalogue, so
-every page can name it.
+Every state change writes exactly one row in the same transaction as the change (README.md, "Design
+notes"). Appends are serialized on the chain head row, so two concurrent writers neither fork
+the chain (the unique constraint on prev_hash would refuse it) nor fail: the second waits.
 """
 
 from __future__ import annotations

@@ -13,9 +13,6 @@ class WorkflowsConfig(AppConfig):
         from core.context_processors import register_nav
         from core.models import Role
 
-        from . import audit_events
-
-        audit_events.register()
         register_nav(
             position=90,
             label=_("Deadline engine"),
@@ -26,3 +23,6 @@ class WorkflowsConfig(AppConfig):
                 or access.is_installation_admin(user)
             ),
         )
+        from . import audit_events
+
+        audit_events.register()
