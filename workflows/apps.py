@@ -9,6 +9,9 @@ class WorkflowsConfig(AppConfig):
     verbose_name = _("Workflows")
 
     def ready(self) -> None:
+        from . import audit_events
+
+        audit_events.register()
         from core import access
         from core.context_processors import register_nav
         from core.models import Role
@@ -23,6 +26,3 @@ class WorkflowsConfig(AppConfig):
                 or access.is_installation_admin(user)
             ),
         )
-        from . import audit_events
-
-        audit_events.register()
