@@ -154,6 +154,7 @@ def audit_detail(request, pk: int):
     if not access.can_read_audit(request.user):
         raise PermissionDenied
     from . import audit_display
+    from .models import Role
 
     event = access.get_visible_or_404(
         request.user, AuditEvent.objects.select_related("actor", "subject_type"), pk=pk
