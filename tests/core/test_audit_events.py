@@ -142,12 +142,15 @@ def test_notifications_refuse_an_unregistered_kind(org):
 
 # --- every key the code writes is registered ----------------------------------------------------
 
-# Calls that write an audit row (the key: the keyword event_type, or the first argument of
-# appraisal's _audit) and calls that write a notification (verb=, or the argument after the case).
-AUDIT_CALLS = {"audit_record": None, "audit_in_transaction": None, "PendingEvent": 0, "_audit": 0}
-AUDIT_CALLS["_transition"] = None
-NOTIFY_CALLS = {"notify": None, "Message": None, "notify_items": 0, "_notify_target": 1}
-NOTIFY_CALLS.update({"_notify_issuer": 1, "_notify_claim": 1})
+# The calls that write an audit row or a notification: name → (position, keyword) of the key.
+# Wrappers (appraisal's audit helper, rectification's _transition and _notify_target …) are
+# found by the scan itself: a function passing one of its parameters on as the key.
+AUDIT_CALLS = {
+    "audit_record": (None, "event_type"),
+    "audit_in_transaction": (None, "event_type"),
+    "PendingEvent": (0, "event_type"),
+}
+NOTIFY_CALLS = {"notify": (None, "verb"), "Message": (2, "verb"), "notify_items": (0, "verb")}
 
 
 def _dynamic_keys() -> dict[str, list[str]]:
@@ -170,6 +173,39 @@ def _dynamic_keys() -> dict[str, list[str]]:
 
 def _name(func: ast.expr) -> str:
     return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
+def _trees() -> list[tuple[Path, ast.Module]]:
+    return [
+        (path, ast.parse(path.read_text(encoding="utf-8")))
+        for top in SOURCES
+        for path in sorted((ROOT / top).rglob("*.py"))
+        if "migrations" not in path.parts
+    ]
+
+
+def _with_wrappers(calls: dict, trees) -> dict:
+    """The calls plus every function that hands one of its parameters on as their key."""
+    calls = dict(calls)
+    while True:
+        found = {}
+        for _path, tree in trees:
+            for func in ast.walk(tree):
+                if not isinstance(func, ast.FunctionDef) or func.name in calls:
+                    continue
+                positional = [a.arg for a in func.args.posonlyargs + func.args.args]
+                if positional[:1] in (["self"], ["cls"]):
+                    positional = positional[1:]
+                params = set(positional) | {a.arg for a in func.args.kwonlyargs}
+                for call in ast.walk(func):
+                    if isinstance(call, ast.Call) and _name(call.func) in calls:
+                        expr = _key_expression(call, *calls[_name(call.func)])
+                        if isinstance(expr, ast.Name) and expr.id in params:
+                            index = positional.index(expr.id) if expr.id in positional else None
+                            found[func.name] = (index, expr.id)
+        if not found:
+            return calls
+        calls.update(found)
 
 
 def _key_expression(call: ast.Call, position: int | None, keyword: str) -> ast.expr | None:
@@ -241,43 +277,43 @@ def _values(expr: ast.expr, scope: ast.AST, tree: ast.AST) -> tuple[set[str], se
     return set(), set(), [ast.unparse(expr)]
 
 
-def _scan(calls: dict[str, int | None], keyword: str):
+def _scan(calls: dict[str, tuple[int | None, str]]):
     """Every key the calls write, where; a script registering its own key (scripts/bench.py,
     in its throwaway database) is left out."""
     keys: dict[str, str] = {}
     patterns: dict[str, str] = {}
     unknown: list[str] = []
-    for top in SOURCES:
-        for path in sorted((ROOT / top).rglob("*.py")):
-            if "migrations" in path.parts:
-                continue
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-            own = {
-                node.args[0].value
-                for node in ast.walk(tree)
-                if isinstance(node, ast.Call)
-                and _name(node.func) == "register_event_type"
-                and node.args
-                and isinstance(node.args[0], ast.Constant)
-            }
-            scopes = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)] or [tree]
-            for scope in scopes:
-                for call in ast.walk(scope):
-                    if not isinstance(call, ast.Call) or _name(call.func) not in calls:
-                        continue
-                    expr = _key_expression(call, calls[_name(call.func)], keyword)
-                    if expr is None:
-                        continue
-                    where = f"{path.relative_to(ROOT)}:{call.lineno}"
-                    found, shapes, lost = _values(expr, scope, tree)
-                    keys.update(dict.fromkeys(found - own, where))
-                    patterns.update(dict.fromkeys(shapes, where))
-                    unknown += [f"{where}: {name}" for name in lost]
+    trees = _trees()
+    calls = _with_wrappers(calls, trees)
+    for path, tree in trees:
+        own = {
+            node.args[0].value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and _name(node.func) == "register_event_type"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        }
+        functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]
+        # each function with its own scope, and the module's statements outside any
+        module_level = [n for n in tree.body if not isinstance(n, ast.FunctionDef | ast.ClassDef)]
+        for scope, nodes in [(f, [f]) for f in functions] + [(tree, module_level)]:
+            for call in (c for node in nodes for c in ast.walk(node)):
+                if not isinstance(call, ast.Call) or _name(call.func) not in calls:
+                    continue
+                expr = _key_expression(call, *calls[_name(call.func)])
+                if expr is None:
+                    continue
+                where = f"{path.relative_to(ROOT)}:{call.lineno}"
+                found, shapes, lost = _values(expr, scope, tree)
+                keys.update(dict.fromkeys(found - own, where))
+                patterns.update(dict.fromkeys(shapes, where))
+                unknown += [f"{where}: {name}" for name in lost]
     return keys, patterns, unknown
 
 
-def _check(catalogue: Catalogue, calls, keyword: str) -> set[str]:
-    keys, patterns, unknown = _scan(calls, keyword)
+def _check(catalogue: Catalogue, calls) -> set[str]:
+    keys, patterns, unknown = _scan(calls)
     assert not unknown, f"keys the scan cannot follow (give them a literal): {unknown}"
     dynamic = _dynamic_keys()
     for pattern, where in patterns.items():
@@ -294,7 +330,7 @@ def _check(catalogue: Catalogue, calls, keyword: str) -> set[str]:
 
 
 def test_every_audit_event_type_the_code_writes_is_registered():
-    keys = _check(audit_events.events, AUDIT_CALLS, "event_type")
+    keys = _check(audit_events.events, AUDIT_CALLS)
     # the scan does find the writers (it would pass vacuously otherwise)
     assert {"notice.verify", "appraisal.claim_rejected", "deadline.overdue", "auth.login"} <= keys
     assert {"year.started", "year.decided", "year.closed"} <= keys
@@ -302,7 +338,7 @@ def test_every_audit_event_type_the_code_writes_is_registered():
 
 
 def test_every_notification_kind_the_code_writes_is_registered():
-    kinds = _check(audit_events.notification_kinds, NOTIFY_CALLS, "verb")
+    kinds = _check(audit_events.notification_kinds, NOTIFY_CALLS)
     assert {"notice.issued", "claim_approved", "results.republished", "deadline.overdue"} <= kinds
     assert {"deadline.due_today", "deadline.reminder_1", "notice.extension_granted"} <= kinds
 
