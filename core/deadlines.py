@@ -68,3 +68,10 @@ def get(kind: str) -> DeadlineKind | None:
 
 def registered() -> dict[str, DeadlineKind]:
     return dict(_kinds)
+
+
+def label(kind: str) -> str:
+    """What an item of this kind is called wherever it is listed (inbox, home page): the label the
+    kind registered; its code only if nothing registered it."""
+    spec = _kinds.get(kind)
+    return str(spec.label) if spec is not None else kind
