@@ -43,6 +43,8 @@ class OverdueRow:
 @dataclass(frozen=True)
 class DeadlineKind:
     kind: str
+    # What an item of this kind is called wherever it is listed (the inbox, the home pages): the
+    # one label of the kind, translatable (gettext_lazy).
     label: str
     # Extra units to notify when an item is overdue: rows -> {item id: [unit ids]} (one query).
     also_notify: Callable[[list[OverdueRow]], dict[int, list[int]]] | None = None

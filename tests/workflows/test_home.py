@@ -18,7 +18,7 @@ from django.utils import timezone
 from appraisal import services as appraisal_services
 from appraisal.models import AssessmentYear, Category, Report
 from core import deadlines
-from core.models import Role
+from core.models import Role, WorkItem, WorkItemState
 from tests.appraisal import conftest as appraisal_fixtures
 from tests.factories import make_member
 from tests.rectification.conftest import pdf
@@ -87,6 +87,10 @@ def test_the_leaders_home_lists_the_decisions_waiting_with_links(client, org, ye
         assert f"{inbox}?kind={kind}" in _links(section)
     # undated decisions carry the "no deadline" light
     assert 'data-light="none"' in section
+    # the decisions themselves are listed, each linked to its page (the claim, the finding …)
+    waiting = WorkItem.objects.filter(owner_unit=org.leading_group, state=WorkItemState.OPEN)
+    assert {item.url for item in waiting} <= _links(section)
+    assert section.count('data-testid="next-item"') == 3
     # and the live pages of the year are linked
     for name in ("appraisal:claims", "appraisal:fraud_list", "appraisal:results"):
         assert reverse(name, args=[year.year]) in _links(section)
@@ -182,14 +186,14 @@ def test_the_auditors_home_has_no_work_and_no_inbox(client, org, year):
 
 # --- cost --------------------------------------------------------------------------------------
 
-# The page's own queries: the user's units, the latest year, and for those who receive work the
-# grouped open-work counts; for scorers the categories to score; for the Office the calendar's
-# coverage (2).
+# The page's own queries: the user's units, the latest year; for those who receive work the
+# grouped open-work counts and the next items; for scorers the categories to score; for the
+# Office the calendar's coverage (2).
 HOME_QUERIES = {
-    Role.OFFICE_STAFF: 8 + 3 + 1 + 2,
-    Role.DEPT_ASSESSOR: 8 + 3 + 1,
-    Role.LEADER: 8 + 3,
-    Role.COMMUNITY_SECRETARY: 8 + 3,
+    Role.OFFICE_STAFF: 8 + 4 + 1 + 2,
+    Role.DEPT_ASSESSOR: 8 + 4 + 1,
+    Role.LEADER: 8 + 4,
+    Role.COMMUNITY_SECRETARY: 8 + 4,
     Role.AUDITOR: 8 + 2,
 }
 
@@ -204,3 +208,8 @@ def test_home_queries(client, org, year, role, rows, django_assert_num_queries):
     with django_assert_num_queries(HOME_QUERIES[role]):
         response = client.get(reverse("home"))
     assert response.status_code == 200
+    # and each section that receives work lists its next items, at most five
+    for section in response.context["sections"]:
+        if "next" in section:
+            assert section["total"] >= rows
+            assert len(section["next"]) == min(section["total"], 5), section["role"]

@@ -21,10 +21,20 @@ def _today():
     return timezone.localdate()
 
 
-def _section(role: str, grouped, units: set[int]) -> dict:
+# How many of a section's next items the home page lists (the inbox has them all).
+NEXT_ITEMS = 5
+
+
+def _section(role: str, grouped, upcoming: list[dict], units: set[int]) -> dict:
     kinds = selectors.kinds_of(grouped, units)
     totals = {light: sum(k.counts[light] for k in kinds) for light in workitems.Light.values}
-    return {"role": role, "kinds": kinds, "totals": totals, "total": sum(totals.values())}
+    return {
+        "role": role,
+        "kinds": kinds,
+        "totals": totals,
+        "total": sum(totals.values()),
+        "next": [item for item in upcoming if item["owner_unit_id"] in units][:NEXT_ITEMS],
+    }
 
 
 def _latest_year(user):
@@ -47,10 +57,15 @@ def home(request):
     thresholds = workitems.light_thresholds()
     work_units = selectors.work_units(user)
     grouped = selectors.work_by_unit_and_kind(work_units, thresholds)
+    upcoming = selectors.next_items(work_units, thresholds, per_unit=NEXT_ITEMS)
     sections = []
     for role in roles:
         units = access.units_for(user, role)
-        section = _section(role, grouped, units) if role in selectors.WORK_ROLES else {"role": role}
+        section = (
+            _section(role, grouped, upcoming, units)
+            if role in selectors.WORK_ROLES
+            else {"role": role}
+        )
         sections.append(section)
     context = {
         "sections": sections,
