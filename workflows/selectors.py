@@ -8,7 +8,6 @@ appears in the inbox, its lights and its counts by registering its kind.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import models
@@ -29,9 +28,9 @@ WORK_ROLES = (
 )
 
 
-def work_units(user, roles: Iterable[str] = WORK_ROLES) -> set[int]:
+def work_units(user) -> set[int]:
     """The units whose open work the user receives."""
-    return access.units_for(user, *(r for r in roles if r in WORK_ROLES))
+    return access.units_for(user, *WORK_ROLES)
 
 
 def _open(unit_ids, kind: str | None) -> models.QuerySet:

@@ -2,7 +2,8 @@
 and light, from core.WorkItem) and links to the pages where that work is done.
 
 It lives in workflows, the top app, because it links to every app's pages; its queries do not
-grow with the number of items (one grouped count for all sections).
+grow with the number of items (one grouped count and one query of the next items for all
+sections).
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def home(request):
         ),
         "year": _latest_year(user) if access.memberships(user) else None,
     }
-    # Scoring (Art. 12): the lead departments, and the Office for the category it leads.
+    # Reports to score: the lead departments' categories, and the one the Office leads (其他任务).
     scorers = access.units_for(user, Role.DEPT_ASSESSOR, Role.OFFICE_STAFF)
     if scorers:
         categories = selectors.categories_to_score(user, scorers)
