@@ -308,8 +308,10 @@ def test_inbox_queries_with_notices(client, org, rows, django_assert_num_queries
     for i in range(rows):
         _issue(org, subject=f"问题{i}")
     _warm(client, org.user(Role.COMMUNITY_STAFF))
+    # light counts, page of items with owner unit (the lights' due-soon limit is cached after the
+    # warm-up; the total comes from the light counts)
     with django_assert_num_queries(10):
-        response = client.get(reverse("inbox"), {"light": "green"})
+        response = client.get(reverse("inbox"))
     assert response.status_code == 200
     assert len(response.context["page_obj"]) == rows
     assert WorkItem.objects.filter(owner_unit=org.community, state=WorkItemState.OPEN).count() == (
