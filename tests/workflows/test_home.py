@@ -175,6 +175,29 @@ def test_the_communitys_home_lists_its_notices_and_reports_due(client, org, year
     assert reverse("appraisal:reports", args=[year.year]) in _links(section)
 
 
+def test_someone_with_two_roles_sees_each_roles_work_in_its_own_section(client, org, year):
+    # given an Office member who also sits in the Leading Group, with work waiting on both
+    from core.models import RoleAssignment
+
+    office = org.user(Role.OFFICE_STAFF)
+    RoleAssignment.objects.create(user=office, unit=org.leading_group, role=Role.LEADER)
+    _decisions(org, year)
+    _reply_and_submit_measures(org, _issue(org))
+    # when they open the home page
+    body = _home(client, office)
+    # then the Office's section has the Office's work and the Leading Group's its decisions
+    assert _kind_rows(_section(body, Role.OFFICE_STAFF)) == {"notice.verify": 1}
+    assert set(_kind_rows(_section(body, Role.LEADER))) == {
+        "claim.decide",
+        "fraud.decide",
+        "correction.approve",
+    }
+    # and the inbox has both
+    client.force_login(office)
+    kinds = {i["kind"] for i in client.get(reverse("inbox")).context["page_obj"]}
+    assert kinds == {"notice.verify", "claim.decide", "fraud.decide", "correction.approve"}
+
+
 def test_the_auditors_home_has_no_work_and_no_inbox(client, org, year):
     _decisions(org, year)
     body = _home(client, org.user(Role.AUDITOR))
