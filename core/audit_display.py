@@ -16,7 +16,6 @@ from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -268,11 +267,26 @@ def change_rows(event, viewer) -> list[Row]:
     return build()
 
 
-def raw_record(event) -> str:
-    """The row's content as stored (and hashed), for a complaint file."""
-    return json.dumps(
-        {"event_type": event.event_type, "before": event.before, "after": event.after},
-        ensure_ascii=False,
-        indent=2,
-        cls=DjangoJSONEncoder,
+def raw_record(event) -> dict[str, str]:
+    """The row exactly as its hash covers it, for a complaint file: readable, and as the one line
+    of canonical JSON whose SHA-256 is the row's hash (anyone can recompute it)."""
+    from .audit import _canonical, _content_type_key, hash_payload
+
+    payload = hash_payload(
+        prev_hash=event.prev_hash,
+        event_type=event.event_type,
+        sub_district_id=event.sub_district_id,
+        actor_id=event.actor_id,
+        actor_label=event.actor_label,
+        subject_type=_content_type_key(event.subject_type),
+        subject_id=event.subject_id,
+        subject_repr=event.subject_repr,
+        created_at=event.created_at,
+        before=event.before,
+        after=event.after,
+        ip=event.ip,
     )
+    return {
+        "readable": json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True),
+        "canonical": _canonical(payload),
+    }

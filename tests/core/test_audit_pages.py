@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from contextlib import contextmanager
@@ -162,6 +163,10 @@ def test_only_auditors_get_the_raw_record_collapsed(client, org):
     raw = re.search(r'<details[^>]*data-testid="raw-record".*?</details>', page, re.S)
     assert raw and "notice.verify" in raw.group(0) and "<details" in raw.group(0)
     assert " open" not in raw.group(0).split(">")[0]
+    # its canonical line hashes to the row's hash: a complaint file can prove the row
+    line = re.search(r'data-testid="canonical">(.*?)</pre>', raw.group(0), re.S).group(1)
+    digest = hashlib.sha256(html.unescape(line).encode("utf-8")).hexdigest()
+    assert digest == event.hash
     client.force_login(org.user(Role.OFFICE_STAFF))
     page = client.get(reverse("audit_detail", args=[event.pk])).content.decode()
     assert 'data-testid="raw-record"' not in page
