@@ -29,7 +29,8 @@ from django.utils import timezone
 from core import evidence, workdays
 from core.models import Evidence, Role, RoleAssignment, Unit, UnitKind
 
-from . import catalogue_data, services, xlsx
+from . import catalogue_data, services
+from .files import catalogue as catalogue_file
 from .models import (
     Adjustment,
     AssessedUnit,
@@ -263,13 +264,15 @@ class _Seeder:
                 "name": i.name,
                 "description": i.description,
                 "max_points": i.max_points,
-                "evidence_required": xlsx.YES if i.evidence_required else xlsx.NO,
-                "schedule": xlsx.SCHEDULE_LABELS[i.schedule],
+                "evidence_required": catalogue_file.YES
+                if i.evidence_required
+                else catalogue_file.NO,
+                "schedule": catalogue_file.SCHEDULE_LABELS[i.schedule],
                 "due_date": dt.date(self.number, *i.due) if i.due else None,
             }
             for i in catalogue_data.INDICATORS
         ]
-        xlsx.import_catalogue_rows(
+        catalogue_file.import_catalogue_rows(
             self.year,
             categories=categories,
             indicators=indicators,

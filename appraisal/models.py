@@ -598,10 +598,10 @@ class ResultsVersion(models.Model):
     Office sees, frozen as they were published. Version 1 is written when the year is published;
     each later one when the Leading Group approves the republication of a closed correction.
 
-    `figures` is appraisal.versions.snapshot() of the results (Decimals as strings), `settings_used`
+    `figures` is results.versions.snapshot() of the results (Decimals as strings), `settings_used`
     the scoring settings as the year bundle writes them, `bundle_sha256` the SHA-256 of the
     canonical bytes of the year bundle the figures were computed from (versions.bundle_sha256).
-    Written once by versions.version_write, with its audit row; never updated or deleted."""
+    Written once by results.publication.version_write, with its audit row; never changed."""
 
     year = models.ForeignKey(AssessmentYear, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField(_("version"))

@@ -33,8 +33,17 @@ from core.notifications import notify
 from core.validation import clean_text as _clean_text
 
 from . import policies
+from .domain import catalogue as catalogue_rules
 from .domain import settings as settings_rules
 from .domain.model import MAX_BALLOTS
+from .kinds import (  # noqa: F401  (appraisal.services names them for its callers)
+    WI_CLAIM_DECIDE,
+    WI_CLAIM_REVIEW,
+    WI_CORRECTION,
+    WI_FRAUD_DECIDE,
+    WI_REPORT,
+    WI_REPUBLICATION,
+)
 from .models import (
     NEXT_STATUS,
     OPEN_CORRECTION_STATES,
@@ -60,11 +69,6 @@ from .models import (
     YearStatus,
 )
 
-WI_REPORT = "report.submit"  # a community must file a periodic report (Art. 7, 8)
-WI_CLAIM_REVIEW = "claim.review"  # the Office reviews a bonus claim (Art. 6)
-WI_CLAIM_DECIDE = "claim.decide"  # the Leading Group decides a bonus claim
-WI_FRAUD_DECIDE = "fraud.decide"  # the Leading Group decides a fraud finding (Art. 19)
-WI_CORRECTION = "correction.approve"  # the Leading Group approves a correction
 MAX_TEXT = 20000
 MAX_REASON = 5000
 
@@ -185,12 +189,6 @@ def _store_files(checked, *, subject, year: AssessmentYear, user) -> list[dict]:
 
 
 # ---------------------------------------------------------------- the year
-
-
-def settings_snapshot(year: AssessmentYear) -> dict:
-    from .bundle import export_settings
-
-    return export_settings(year)
 
 
 @transaction.atomic
@@ -401,7 +399,7 @@ def year_advance(
     )
     if target == YearStatus.PUBLISHED:
         # Art. 16: what is published is stored as version 1; pages outside the Office read it.
-        from .versions import version_write
+        from .results.publication import version_write
 
         version_write(year=year, acting_user=acting_user, now=now)
     return year
@@ -421,13 +419,17 @@ def _check_catalogue(year: AssessmentYear) -> None:
     cats = list(Category.objects.filter(year=year))
     if not cats:
         raise ValidationError(_("The catalogue has no categories."))
-    total = sum((c.max_points for c in cats), Decimal(0))
-    if total != 100:
+    _check_maxima(c.max_points for c in cats)
+    if not Indicator.objects.filter(year=year).exists():
+        raise ValidationError(_("The catalogue has no indicators."))
+
+
+def _check_maxima(maxima) -> None:
+    total = catalogue_rules.maxima_total(maxima)
+    if total is not None:
         raise ValidationError(
             _("The category maxima add up to %(total)s, not 100 (Art. 4).") % {"total": total}
         )
-    if not Indicator.objects.filter(year=year).exists():
-        raise ValidationError(_("The catalogue has no indicators."))
 
 
 CATALOGUE_FIELDS = (
@@ -458,12 +460,10 @@ def _check_indicator(year: AssessmentYear, values: dict, pk: int | None) -> dict
     schedule = values.get("schedule") or Schedule.NONE
     if schedule not in Schedule.values or schedule == Schedule.CUSTOM:
         raise ValidationError(_("Choose a reporting schedule."))
-    due_date = values.get("due_date")
-    if schedule == Schedule.ONCE:
-        if due_date is None or due_date.year != year.year:
-            raise ValidationError(_("A one-off report needs a due date within the year."))
-    else:
-        due_date = None
+    # Art. 7: a periodic report is due at the end of its period, whatever the form sent.
+    due_date = values.get("due_date") if schedule == Schedule.ONCE else None
+    if catalogue_rules.due_date_problem(schedule, due_date, year.year):
+        raise ValidationError(_("A one-off report needs a due date within the year."))
     return {
         "category": category,
         "code": code,
@@ -537,10 +537,75 @@ def indicator_delete(*, year_id: int, acting_user, pk: int) -> None:
     indicator.delete()
 
 
-def period_due_dates(indicator: Indicator, number: int) -> list[dt.date]:
-    """The due date of each period: the last day of the month / quarter / year, or the
-    indicator's own date for a one-off report (Art. 7)."""
-    return [due for _opens, due in periods(indicator, number)]
+def _catalogue_open(year_id: int, acting_user) -> AssessmentYear:
+    year = _lock_year(year_id, acting_user)
+    access.require_action(acting_user, year, "edit_catalogue")
+    guard_open(year)
+    if year.status != YearStatus.PLANNING:
+        # Its report tasks exist already (the same message as indicator_save).
+        raise Conflict(_("The catalogue is fixed once the year has started."))
+    return year
+
+
+@transaction.atomic
+def catalogue_import_check(*, year_id: int, acting_user) -> AssessmentYear:
+    """Whether the user may replace the year's catalogue now (404, 403, 409), before a file is
+    read; catalogue_replace checks again under the lock."""
+    return _catalogue_open(year_id, acting_user)
+
+
+@transaction.atomic
+def catalogue_replace(
+    *, year_id: int, acting_user, categories: Sequence[dict], indicators: Sequence[dict], source=""
+) -> dict[str, int]:
+    """Replace the year's categories and indicators (Art. 4, 5) with checked rows (files.catalogue):
+    categories {code, name, department, lead_unit, max_points}, indicators {code, category (its
+    code), name, description, max_points, evidence_required, schedule, due_date}."""
+    year = _catalogue_open(year_id, acting_user)
+    _check_maxima(c["max_points"] for c in categories)
+    maxima = {c["code"]: c["max_points"] for c in categories}
+    for item in indicators:
+        if item["category"] not in maxima or catalogue_rules.over_category(
+            item["max_points"], maxima[item["category"]]
+        ):
+            raise ValidationError(
+                _("%(points)s is more than the maximum of category %(code)s (%(max)s).")
+                % {
+                    "points": item["max_points"],
+                    "code": item["category"],
+                    "max": maxima.get(item["category"]),
+                }
+            )
+        if catalogue_rules.due_date_problem(item["schedule"], item["due_date"], year.year):
+            raise ValidationError(_("A one-off report needs a due date within the year."))
+    before = {
+        "categories": Category.objects.filter(year=year).count(),
+        "indicators": Indicator.objects.filter(year=year).count(),
+    }
+    Indicator.objects.filter(year=year).delete()
+    Category.objects.filter(year=year).delete()
+    created: dict[str, Category] = {}
+    for order, item in enumerate(categories):
+        created[item["code"]] = Category.objects.create(year=year, sort_order=order, **item)
+    Indicator.objects.bulk_create(
+        Indicator(
+            year=year,
+            sort_order=order,
+            required_reports=SCHEDULE_REPORTS[item["schedule"]],
+            **{**item, "category": created[item["category"]]},
+        )
+        for order, item in enumerate(indicators)
+    )
+    counts = {"categories": len(categories), "indicators": len(indicators)}
+    _audit(
+        "appraisal.catalogue_imported",
+        actor=acting_user,
+        subject=year,
+        year=year,
+        before=before,
+        after={**counts, "source": source},
+    )
+    return counts
 
 
 def periods(indicator: Indicator, number: int) -> list[tuple[dt.date, dt.date]]:
@@ -1178,6 +1243,22 @@ def votes_save(*, year_id, acting_user, rows: Sequence[dict]) -> int:
 
 
 @transaction.atomic
+def comprehensive_import_check(*, year_id, acting_user) -> tuple[AssessmentYear, list]:
+    """Whether the user may import the comprehensive evaluation now (404, 403, 409), before a
+    file is read: the year and its assessed communities, to match the file's codes against."""
+    year = _lock_year(year_id, acting_user)
+    access.require_action(acting_user, year, "inputs")
+    guard_open(year)
+    assessed = list(AssessedUnit.objects.filter(year=year).select_related("unit"))
+    if not assessed:
+        raise Conflict(
+            _("%(year)s has no assessed communities yet: they are fixed when the year starts.")
+            % {"year": year.year}
+        )
+    return year, assessed
+
+
+@transaction.atomic
 def comprehensive_save(*, year_id, acting_user, rows: Sequence[dict]) -> int:
     """rows: {unit_id, score ("" = none), advanced} — the comprehensive evaluation (Art. 17)."""
     year = _lock_year(year_id, acting_user)
@@ -1313,9 +1394,10 @@ def correction_close(*, correction_id, acting_user) -> Correction:
     _require(policies.is_office(acting_user))
     if correction.state != CorrectionState.APPROVED:
         raise Conflict(_("Only an approved correction can be closed."))
-    from .versions import current_version, figures_changed
+    from .results.publication import figures_changed
+    from .results.versions import current_version
 
-    # Art. 16: changed figures are published only as a new version (versions.py), never
+    # Art. 16: changed figures are published only as a new version (results.publication), never
     # left to differ silently from what was published.
     if current_version(correction.year) is not None and figures_changed(correction.year):
         raise Conflict(

@@ -55,7 +55,7 @@ from .models import (
     VoteKind,
     YearStatus,
 )
-from .xlsx_results import settings_rows
+from .results.rows import settings_rows
 
 PAGE_SIZE = 50
 
@@ -328,7 +328,7 @@ def year_settings(request, number: int):
 @login_required
 def catalogue_export(request, number: int):
     year = _year(request, number)
-    from .xlsx import catalogue_workbook
+    from .files.catalogue import catalogue_workbook
 
     return xlsx_response(
         catalogue_workbook(year),
@@ -344,7 +344,7 @@ class UploadForm(forms.Form):
 @login_required
 @require_POST
 def catalogue_import(request, number: int):
-    from .xlsx import import_catalogue
+    from .files.catalogue import import_catalogue
 
     def done(counts) -> str:
         return _("Catalogue imported: %(c)s categories, %(i)s indicators.") % {
@@ -1240,7 +1240,7 @@ def comprehensive_export(request, number: int):
     year = _year(request, number)
     if not policies.sees_all(request.user):
         raise PermissionDenied
-    from .xlsx import comprehensive_workbook
+    from .files.inputs import comprehensive_workbook
 
     return xlsx_response(
         comprehensive_workbook(year),
@@ -1252,7 +1252,7 @@ def comprehensive_export(request, number: int):
 @login_required
 @require_POST
 def comprehensive_import(request, number: int):
-    from .xlsx import import_comprehensive
+    from .files.inputs import import_comprehensive
 
     return _upload(
         request,

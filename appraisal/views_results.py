@@ -40,7 +40,8 @@ from django.views.decorators.http import require_GET, require_POST
 from core import access
 from core.downloads import xlsx_response
 
-from . import policies, services, versions, xlsx_results
+from . import policies, services
+from .files.results import ranking_xlsx
 from .models import (
     AssessedUnit,
     AssessmentYear,
@@ -51,7 +52,8 @@ from .models import (
     Indicator,
     ResultsVersion,
 )
-from .results import Computed, Overrides, compute
+from .results import Computed, Overrides, compute, versions
+from .results import rows as result_rows
 
 RANKING_PAGE_SIZE = 100
 WHATIF_ROWS = 5  # score overrides offered on the what-if form
@@ -150,7 +152,7 @@ def results(request, number: int):
     computed = shown.computed
     codes = _own_codes(request.user, computed)
     community_view = codes is not None
-    rows = xlsx_results.ranking_rows(computed, codes)
+    rows = result_rows.ranking_rows(computed, codes)
     page = Paginator(rows, RANKING_PAGE_SIZE).get_page(request.GET.get("page"))
     checks = []
     if not community_view:
@@ -166,7 +168,7 @@ def results(request, number: int):
         "community_view": community_view,
         "checks": checks,
         "blocking": [c for c in checks if c["check"].blocks_finalisation],
-        "settings_rows": xlsx_results.settings_rows(year, shown.settings),
+        "settings_rows": result_rows.settings_rows(year, shown.settings),
         "can_whatif": policies.is_office(request.user),
         **_version_context(request, shown, codes),
     }
@@ -213,15 +215,15 @@ def _unit_context(computed: Computed, code: str, *, claim_titles: bool, fraud_re
         indicators = [
             {
                 "result": ind,
-                "source": xlsx_results.source_label(ind.source),
+                "source": result_rows.source_label(ind.source),
                 "capped": ind.score < ind.raw_score,
                 "exclusions": [
                     {
                         "period": ex.period,
-                        "reason": xlsx_results.report_reason_label(ex.reason),
+                        "reason": result_rows.report_reason_label(ex.reason),
                         "late": ex.reason == "late",
-                        "due": xlsx_results.local_time(ex.due),
-                        "submitted": xlsx_results.local_time(ex.submitted),
+                        "due": result_rows.local_time(ex.due),
+                        "submitted": result_rows.local_time(ex.submitted),
                         # Results are year-end results (scoring.md §1): a period not yet due
                         # counts as missing; say so, so that nobody reads it as a lapse.
                         "not_yet_due": ex.submitted is None
@@ -245,12 +247,12 @@ def _unit_context(computed: Computed, code: str, *, claim_titles: bool, fraud_re
         return [
             {
                 "result": c,
-                "label": xlsx_results.claim_label(computed, c, titles=claim_titles),
-                "level": xlsx_results.level_label(c.claim.level),
-                "declared": xlsx_results.local_time(c.claim.declared_at),
-                "deadline": xlsx_results.local_time(c.claim.deadline),
-                "publicity": xlsx_results.local_time(c.claim.publicity_ends_at),
-                "reasons": [xlsx_results.claim_reason_label(r) for r in c.reasons],
+                "label": result_rows.claim_label(computed, c, titles=claim_titles),
+                "level": result_rows.level_label(c.claim.level),
+                "declared": result_rows.local_time(c.claim.declared_at),
+                "deadline": result_rows.local_time(c.claim.deadline),
+                "publicity": result_rows.local_time(c.claim.publicity_ends_at),
+                "reasons": [result_rows.claim_reason_label(r) for r in c.reasons],
             }
             for c in items
         ]
@@ -261,7 +263,7 @@ def _unit_context(computed: Computed, code: str, *, claim_titles: bool, fraud_re
     ]
     return {
         "unit": unit,
-        "row": xlsx_results.ranking_rows(computed, [code])[0],
+        "row": result_rows.ranking_rows(computed, [code])[0],
         "unit_categories": categories,
         "claims_counted": claims(unit.claims_counted),
         "claims_not_counted": claims(unit.claims_not_counted),
@@ -308,13 +310,11 @@ def results_export(request, number: int):
     shown = _shown(request, year, details=True)
     computed = shown.computed
     codes = _own_codes(request.user, computed)
-    rows = xlsx_results.ranking_rows(computed, codes)
+    rows = result_rows.ranking_rows(computed, codes)
     # Claim titles: those who see every claim, and a community its own (ClaimPolicy).
     titles = policies.sees_all(request.user) or codes is not None
     return xlsx_response(
-        xlsx_results.ranking_xlsx(
-            computed, rows, claim_titles=titles, settings_data=shown.settings
-        ),
+        ranking_xlsx(computed, rows, claim_titles=titles, settings_data=shown.settings),
         ascii_name=f"results-{year.year}.xlsx",
         name=f"考核结果-{year.year}.xlsx",
     )

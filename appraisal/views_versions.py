@@ -11,7 +11,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import versions
+from .results import publication
 from .views_results import _year
 
 
@@ -29,13 +29,13 @@ def republication(request, number: int):
         if action not in ("request", "approve", "refuse"):
             raise ValidationError(_("Unknown action."))
         if action == "request":
-            versions.correction_republication_request(year_id=year.pk, acting_user=request.user)
+            publication.correction_republication_request(year_id=year.pk, acting_user=request.user)
             messages.success(
                 request,
                 _("Correction closed; the Leading Group decides on republishing the results."),
             )
         else:
-            versions.correction_republication_decide(
+            publication.correction_republication_decide(
                 year_id=year.pk,
                 acting_user=request.user,
                 approve=action == "approve",
