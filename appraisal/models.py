@@ -543,8 +543,9 @@ OPEN_CORRECTION_STATES = (
 
 
 class Correction(models.Model):
-    """A correction of a published year (issue 5 item 1): requested by the Office with a reason,
-    approved by the Leading Group; while approved and not closed, the year's inputs may change
+    """A correction of a published year (Art. 16: the published results are the Leading Group's
+    decision, so only it reopens them): requested by the Office with a reason, approved by the
+    Leading Group; while approved and not closed, the year's inputs may change
     (each change audited as usual); closing it freezes the year again."""
 
     year = models.ForeignKey(AssessmentYear, on_delete=models.CASCADE, related_name="corrections")

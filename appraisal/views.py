@@ -32,7 +32,7 @@ from core.forms import DateInput, DateTimeInput, hidden_value
 from core.models import Evidence
 from rectification.forms import MultipleFileField
 
-from . import policies, posted, services
+from . import domain, policies, posted, services
 from .models import (
     NEXT_STATUS,
     OPEN_CORRECTION_STATES,
@@ -55,6 +55,7 @@ from .models import (
     VoteKind,
     YearStatus,
 )
+from .results import claim_result
 from .results.rows import settings_rows
 
 PAGE_SIZE = 50
@@ -702,19 +703,13 @@ def scoring(request, number: int, code: str):
         .annotate(n=Count("unit_id", distinct=True))
         .order_by()
     }
-    from .domain.scoring import q as round2
-
     rows = []
     for unit in units:
         cells = []
         for ind in indicators:
             stat = stats.get((unit.unit_id, ind.pk), {"n": 0, "on_time": 0, "late": 0})
             required = ind.required_reports
-            cap = (
-                ind.max_points
-                if required == 0
-                else round2(ind.max_points * stat["on_time"] / required)
-            )
+            cap = domain.report_cap(ind.max_points, stat["on_time"], required)
             score = scores.get((unit.unit_id, ind.pk))
             cells.append(
                 {
@@ -1009,16 +1004,19 @@ class ClaimForm(forms.Form):
     files = MultipleFileField(label=gettext_lazy("Evidence"))
 
 
-def claim_counts(claim: BonusClaim, now) -> tuple[bool, list[str]]:
-    """Whether the claim counts now, and why not (scoring.md §3, Art. 12)."""
-    reasons = []
-    if claim.late:
-        reasons.append(_("declared after the deadline"))
-    if claim.status != ClaimState.APPROVED:
-        reasons.append(_("not approved by the Leading Group"))
-    if claim.publicity_ends_at is None or claim.publicity_ends_at > now:
-        reasons.append(_("publicity period not over"))
-    return not reasons, reasons
+CLAIM_REASONS = {
+    domain.CLAIM_NOT_DECLARED: gettext_lazy("declared after the deadline"),
+    domain.CLAIM_LATE: gettext_lazy("declared after the deadline"),
+    domain.CLAIM_NOT_APPROVED: gettext_lazy("not approved by the Leading Group"),
+    domain.CLAIM_PUBLICITY_OPEN: gettext_lazy("publicity period not over"),
+}
+
+
+def claim_counts(claim: BonusClaim, year: AssessmentYear) -> tuple[bool, list[str]]:
+    """Whether the claim counts, and why not (scoring.md §3, Art. 6, 12): the results' own
+    verdict, at the moment the results are computed at (the year's as_of once decided)."""
+    verdict = claim_result(claim, year)
+    return verdict.counted, [str(CLAIM_REASONS[r]) for r in verdict.reasons]
 
 
 @login_required
@@ -1062,11 +1060,10 @@ def claim_list(request, number: int):
                 return redirect("appraisal:claim", claim.pk)
     elif request.method == "POST":
         raise PermissionDenied
-    now = timezone.now()
     claims = access.visible(
         user, BonusClaim.objects.filter(year=year).select_related("unit").order_by("-declared_at")
     )
-    rows = [(c, *claim_counts(c, now)) for c in claims]
+    rows = [(c, *claim_counts(c, year)) for c in claims]
     return render(
         request,
         "appraisal/claim_list.html",
@@ -1124,7 +1121,7 @@ def claim_detail(request, pk: int):
             else:
                 messages.success(request, _("Decision recorded."))
                 return redirect("appraisal:claim", pk)
-    counted, reasons = claim_counts(claim, timezone.now())
+    counted, reasons = claim_counts(claim, year)
     return render(
         request,
         "appraisal/claim_detail.html",

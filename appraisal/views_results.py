@@ -1,8 +1,8 @@
-"""Results pages (scoring.md §7, issue 5 item 7): the ranking, one unit's drill-down, the Excel
+"""Results pages (scoring.md §7, Art. 16): the ranking, one unit's drill-down, the Excel
 export, the Leading Group's full-marks exceptions and the Office's what-if sandbox.
 
 Before publication every page calls `results.compute()` (a fixed number of queries). Once the
-year is published (Art. 16), the pages show its current published version (appraisal.versions):
+year is published (Art. 16), the pages show its current published version (results.versions):
 what communities and departments see no longer moves when a correction changes an input. The
 Office, the Leading Group, auditors and administrators may ask for the live figures (`?draft=1`),
 labelled 未公布 and compared with the published version; every page lists the versions with what
