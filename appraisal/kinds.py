@@ -16,7 +16,7 @@ WI_REPUBLICATION = "correction.republish"  # the Leading Group approves a republ
 def register() -> None:
     from core import deadlines
 
-    from .services import open_report_items
+    from .services.reports import open_report_items
 
     # Art. 7, 12: report tasks open when their period begins and get reminders; a late
     # report is simply excluded from scoring (no on_overdue).

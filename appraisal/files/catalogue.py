@@ -11,7 +11,7 @@ strings (not translated: a file exported in one language must import in the othe
 Bytes → typed rows → a service: the one reader (core.spreadsheets) finds the columns by header
 and refuses formulas; `parse_catalogue` checks every row with the catalogue's rules
 (domain.catalogue) and reports every problem at once, naming the sheet, the row and the column
-(`指标 row 7 “满分”: “abc” is not a number.`); services.catalogue_replace checks the user's
+(`指标 row 7 “满分”: “abc” is not a number.`); catalogue_replace checks the user's
 right and the year's state, writes and audits. Nothing is written when any row is wrong.
 """
 
@@ -28,9 +28,9 @@ from core import spreadsheets as ss
 from core.models import Unit, UnitKind
 from core.spreadsheets import INVALID, Column, Messages, SheetErrors, SheetRow, by_key, get
 
-from .. import services
 from ..domain import catalogue as catalogue_rules
 from ..models import AssessmentYear, Category, Indicator, Schedule
+from ..services.catalogue import catalogue_import_check, catalogue_replace
 
 MAX_ROWS = 5000  # data rows per sheet; a catalogue has a few dozen
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -172,7 +172,7 @@ def _schedule(value: Any) -> str:
 def import_catalogue(year: AssessmentYear, fileobj, acting_user) -> dict[str, int]:
     """Replace the year's categories and indicators with those of the workbook, all or nothing."""
     # The user's right and the year's state first: a file is read only for whom may import it.
-    year = services.catalogue_import_check(year_id=year.pk, acting_user=acting_user)
+    year = catalogue_import_check(year_id=year.pk, acting_user=acting_user)
     sheets = spreadsheets.read_sheets(
         fileobj,
         {SHEET_CATEGORIES: CATEGORY_COLUMNS, SHEET_INDICATORS: INDICATOR_COLUMNS},
@@ -199,7 +199,7 @@ def import_catalogue_rows(
     source: str = "",
 ) -> dict[str, int]:
     """The same import from rows given as {column key: cell value} (row 2 is the first)."""
-    year = services.catalogue_import_check(year_id=year.pk, acting_user=acting_user)
+    year = catalogue_import_check(year_id=year.pk, acting_user=acting_user)
     return _replace(
         year,
         [SheetRow(n, dict(r)) for n, r in enumerate(categories, start=2)],
@@ -211,7 +211,7 @@ def import_catalogue_rows(
 
 def _replace(year, category_rows, indicator_rows, acting_user, *, source: str) -> dict[str, int]:
     categories, indicators = parse_catalogue(year, category_rows, indicator_rows)
-    return services.catalogue_replace(
+    return catalogue_replace(
         year_id=year.pk,
         acting_user=acting_user,
         categories=categories,

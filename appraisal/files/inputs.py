@@ -6,7 +6,7 @@ score and “advanced”, exported, filled in and imported back.
 
 Bytes → typed rows → a service: the one reader (core.spreadsheets) finds the columns by header
 and refuses formulas; every row is checked and every problem reported at once, naming the sheet,
-the row and the column; services.comprehensive_save checks the user's right and the year's
+the row and the column; comprehensive_save checks the user's right and the year's
 state, writes and audits. Nothing is written when any row is wrong.
 """
 
@@ -21,8 +21,8 @@ from core import spreadsheets
 from core import spreadsheets as ss
 from core.spreadsheets import INVALID, Column, Messages, SheetErrors, by_key, get
 
-from .. import services
 from ..models import AssessedUnit, AssessmentYear, Comprehensive
+from ..services.inputs import comprehensive_import_check, comprehensive_save
 
 MAX_ROWS = 5000  # data rows per sheet; a sub-district has a few dozen communities
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -71,11 +71,11 @@ class ComprehensiveErrors(SheetErrors):
 
 
 def import_comprehensive(year: AssessmentYear, fileobj, acting_user) -> dict[str, int]:
-    """Read the comprehensive evaluation workbook and save it (services.comprehensive_save), all or
+    """Read the comprehensive evaluation workbook and save it (comprehensive_save), all or
     nothing. A blank score removes the community's score; communities not in the file keep theirs.
     """
     # The user's right and the year's state first: a file is read only for whom may import it.
-    year, assessed = services.comprehensive_import_check(year_id=year.pk, acting_user=acting_user)
+    year, assessed = comprehensive_import_check(year_id=year.pk, acting_user=acting_user)
     sheets = spreadsheets.read_sheets(
         fileobj,
         {SHEET_COMPREHENSIVE: COMPREHENSIVE_COLUMNS},
@@ -153,7 +153,7 @@ def import_comprehensive(year: AssessmentYear, fileobj, acting_user) -> dict[str
             }
         )
     messages.raise_if_any(ComprehensiveErrors)
-    changed = services.comprehensive_save(year_id=year.pk, acting_user=acting_user, rows=parsed)
+    changed = comprehensive_save(year_id=year.pk, acting_user=acting_user, rows=parsed)
     return {"rows": len(parsed), "changed": changed}
 
 

@@ -18,8 +18,10 @@ from core.models import UnitKind
 from core.notifications import Message, notify_many
 
 from .. import policies
+from ..files.bundle import export_settings
 from ..kinds import WI_REPUBLICATION
 from ..models import FROZEN, AssessmentYear, Correction, CorrectionState, ResultsVersion
+from .compute import compute
 from .versions import UnitChange, bundle_sha256, current_version, diff, sha256, snapshot
 
 
@@ -34,9 +36,8 @@ def version_write(
 ) -> ResultsVersion:
     """Store the next version of the year's results with its audit row; call inside the
     transaction of the publication or republication (Art. 16)."""
-    from ..files.bundle import export_settings
-    from ..services import _audit
-    from .compute import compute
+
+    from ..services.common import audit  # services import this module
 
     now = now or timezone.now()
     if not transaction.get_connection().in_atomic_block:
@@ -57,7 +58,7 @@ def version_write(
         reason=reason,
         correction=correction,
     )
-    _audit(
+    audit(
         "appraisal.results_version_written",
         actor=acting_user,
         job=job,
@@ -108,8 +109,6 @@ def backfill_missing_versions(**kwargs) -> int:
 def figures_changed(year: AssessmentYear) -> bool:
     """Whether the live figures or settings differ from the current published version (True
     when nothing was published as a version yet)."""
-    from ..files.bundle import export_settings
-    from .compute import compute
 
     current = current_version(year)
     if current is None:
@@ -138,7 +137,7 @@ def _open_correction(year_id: int, acting_user, state: str) -> Correction:
 def correction_republication_request(*, year_id: int, acting_user) -> Correction:
     """The Office closes the year's applied correction and asks the Leading Group to publish
     its figures as a new version (Art. 16); the year is frozen again meanwhile."""
-    from ..services import _ask, _audit
+    from ..services.common import ask, audit  # services import this module
 
     year = access.get_visible_or_404(acting_user, AssessmentYear, pk=year_id)
     if not policies.is_office(acting_user):
@@ -154,7 +153,7 @@ def correction_republication_request(*, year_id: int, acting_user) -> Correction
     correction.state = CorrectionState.AWAITING_REPUBLICATION
     correction.closed_at = timezone.now()
     correction.save(update_fields=["state", "closed_at"])
-    _ask(
+    ask(
         UnitKind.LEADING_GROUP,
         year,
         kind=WI_REPUBLICATION,
@@ -162,7 +161,7 @@ def correction_republication_request(*, year_id: int, acting_user) -> Correction
         title=_("Approve the republication of the results of %(year)s") % {"year": year.year},
         url=reverse("appraisal:results", args=[year.year]) + "?draft=1",
     )
-    _audit(
+    audit(
         "appraisal.correction_republication_requested",
         actor=acting_user,
         subject=correction,
@@ -180,7 +179,7 @@ def correction_republication_decide(
     """The Leading Group approves the republication of the year's closed correction (a new
     version is written and the units whose figures changed are told) or refuses it (the
     published version stays)."""
-    from ..services import MAX_REASON, _audit, clean_text
+    from ..services.common import MAX_REASON, audit, clean_text  # services import this module
 
     year = access.get_visible_or_404(acting_user, AssessmentYear, pk=year_id)
     access.require_action(acting_user, year, "approve_correction")
@@ -203,7 +202,7 @@ def correction_republication_decide(
         ]
     )
     workitems.close_items(subject=correction, kinds=[WI_REPUBLICATION])
-    _audit(
+    audit(
         "appraisal.correction_republished"
         if approve
         else "appraisal.correction_republication_refused",

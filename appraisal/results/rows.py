@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from .. import domain
+from ..files.bundle import export_settings
 from ..models import AssessmentYear, BonusLevel
 from .compute import SHANGHAI, Computed
 
@@ -113,8 +114,6 @@ def local_time(value: datetime | None) -> str:
 def settings_rows(year: AssessmentYear, data: dict | None = None) -> list[tuple[str, str]]:
     """Every *setting* of scoring.md the results were computed with, labelled for people (`data`:
     the settings as the bundle writes them, e.g. those stored with a published version)."""
-    from ..files.bundle import export_settings
-
     data = data or export_settings(year)
 
     def label(field: str) -> str:

@@ -19,7 +19,7 @@ otherwise); the page needs `policies.results_visible` (403 otherwise):
   another unit's) and their own row in the export; no full-marks checks, which name other units.
   A fraud finding against them shows as such; its reason stays with those who see everything.
 
-Only `results_exception` writes (through services.full_marks_exception_record); the what-if page
+Only `results_exception` writes (through full_marks_exception_record); the what-if page
 answers a GET and writes nothing.
 """
 
@@ -40,9 +40,9 @@ from django.views.decorators.http import require_GET, require_POST
 from core import access
 from core.downloads import xlsx_response
 
-from . import policies, services
-from .files.results import ranking_xlsx
-from .models import (
+from .. import policies
+from ..files.results import ranking_xlsx
+from ..models import (
     AssessedUnit,
     AssessmentYear,
     BonusClaim,
@@ -52,8 +52,10 @@ from .models import (
     Indicator,
     ResultsVersion,
 )
-from .results import Computed, Overrides, compute, versions
-from .results import rows as result_rows
+from ..results import Computed, Overrides, compute, versions
+from ..results import rows as result_rows
+from ..services.common import parse_points, writable
+from ..services.inputs import full_marks_exception_record
 
 RANKING_PAGE_SIZE = 100
 WHATIF_ROWS = 5  # score overrides offered on the what-if form
@@ -156,7 +158,7 @@ def results(request, number: int):
     page = Paginator(rows, RANKING_PAGE_SIZE).get_page(request.GET.get("page"))
     checks = []
     if not community_view:
-        can_record = policies.is_leader(request.user) and services.writable(year)
+        can_record = policies.is_leader(request.user) and writable(year)
         checks = _full_marks(computed, can_record=can_record)
     context = {
         "year": year,
@@ -188,7 +190,7 @@ def results_exception(request, number: int):
     except ValueError:
         category_id = None  # the service answers "choose a category of this year"
     try:
-        exception = services.full_marks_exception_record(
+        exception = full_marks_exception_record(
             year_id=year.pk,
             acting_user=request.user,
             category_id=category_id,
@@ -367,7 +369,7 @@ def _score_rows(params, units, indicators, errors: list[str]):
         if unit is None or indicator is None:
             continue
         try:
-            score = services.parse_points(
+            score = parse_points(
                 raw[:40],
                 label=_("Row %(n)s: score") % {"n": n},
                 low=Decimal(0),
