@@ -47,6 +47,7 @@ from .inputs import (
     comprehensive_import_check,
     comprehensive_save,
     full_marks_exception_record,
+    inputs_save,
     votes_save,
 )
 from .reports import (
@@ -59,6 +60,7 @@ from .scoring import (
     CellInput,
     adjustment_add,
     scores_save,
+    scoring_grid_save,
     spot_check_add,
     verified_scores_save,
 )
@@ -79,6 +81,9 @@ from .year import (
     year_publish,
     year_start,
     year_update_settings,
+)
+from .year_import import (
+    import_bundle,
 )
 
 __all__ = [
@@ -114,14 +119,17 @@ __all__ = [
     "fraud_record",
     "full_marks_exception_record",
     "guard_open",
+    "import_bundle",
     "indicator_delete",
     "indicator_save",
+    "inputs_save",
     "next_status",
     "open_report_items",
     "parse_points",
     "periods",
     "report_submit",
     "scores_save",
+    "scoring_grid_save",
     "settings_messages",
     "spot_check_add",
     "start_year",

@@ -108,7 +108,7 @@ def indicator_save(*, year_id: int, acting_user, values: dict, pk: int | None = 
             k: getattr(indicator, k) for k in before
         }:
             return indicator  # saved unchanged: nothing to store, nothing to audit
-        indicator.save()
+        indicator.save(update_fields=list(clean))
     after = {k: getattr(indicator, k) for k in clean if k != "category"}
     after["category"] = indicator.category.code
     audit(

@@ -110,7 +110,7 @@ def claim_review(*, claim_id, acting_user, forward: bool, note: str) -> BonusCla
     note = clean_text(note, label=_("Review note"), max_length=MAX_REASON, required=not forward)
     transition()
     claim.review_note = note
-    claim.save()
+    claim.save(update_fields=["status", "review_note"])
     workitems.close_items(subject=claim, kinds=[WI_CLAIM_REVIEW])
     if forward:
         ask(
@@ -157,7 +157,7 @@ def claim_decide(
         except workdays.CalendarYearUnknown as exc:
             raise ValidationError(str(exc)) from exc
         claim.publicity_ends_at = workdays.end_of_day(last)
-    claim.save()
+    claim.save(update_fields=["status", "decision_note", "publicity_ends_at"])
     workitems.close_items(subject=claim)
     _notify_claim(claim, "claim_approved" if approve else "claim_rejected")
     audit(

@@ -3,7 +3,6 @@ the Leading Group, closed by the Office (republication is in results.publication
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +22,7 @@ from .common import MAX_REASON, ask, audit, clean_text, lock_year, require
 
 @transaction.atomic
 def correction_request(*, year_id, acting_user, reason) -> Correction:
+    """The Office asks the Leading Group to reopen decided results, with a reason."""
     year = lock_year(year_id, acting_user)
     require(policies.is_office(acting_user))
     if not year.inputs_closed:
@@ -52,12 +52,21 @@ def correction_request(*, year_id, acting_user, reason) -> Correction:
     return correction
 
 
+def _lock_correction(correction_id, acting_user) -> Correction:
+    """The correction, locked, through the access policy: 404 for an id that does not exist or
+    is of another sub-district."""
+    return access.get_visible_or_404(
+        acting_user,
+        Correction.objects.select_for_update(of=("self",)).select_related("year"),
+        pk=correction_id,
+    )
+
+
 @transaction.atomic
 def correction_decide(*, correction_id, acting_user, approve: bool, note: str) -> Correction:
-    correction = Correction.objects.select_for_update().select_related("year").get(pk=correction_id)
+    """The Leading Group approves (the year's inputs open again) or refuses a correction."""
+    correction = _lock_correction(correction_id, acting_user)
     year = correction.year
-    if not access.in_sub_district(acting_user, year.sub_district_id):
-        raise PermissionDenied
     access.require_action(acting_user, year, "approve_correction")
     if correction.state != CorrectionState.REQUESTED:
         raise Conflict(_("This correction has been decided already."))
@@ -67,7 +76,7 @@ def correction_decide(*, correction_id, acting_user, approve: bool, note: str) -
     correction.decision_note = clean_text(
         note, label=_("Decision note"), max_length=MAX_REASON, required=not approve
     )
-    correction.save()
+    correction.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
     workitems.close_items(subject=correction)
     audit(
         "appraisal.correction_approved" if approve else "appraisal.correction_refused",
@@ -82,10 +91,8 @@ def correction_decide(*, correction_id, acting_user, approve: bool, note: str) -
 @transaction.atomic
 def correction_close(*, correction_id, acting_user) -> Correction:
     """The Office closes an applied correction: the year is frozen again."""
-    correction = Correction.objects.select_for_update().select_related("year").get(pk=correction_id)
-    if not access.in_sub_district(acting_user, correction.year.sub_district_id):
-        raise PermissionDenied
-    require(policies.is_office(acting_user))
+    correction = _lock_correction(correction_id, acting_user)
+    access.require_action(acting_user, correction, "close")
     if correction.state != CorrectionState.APPROVED:
         raise Conflict(_("Only an approved correction can be closed."))
     # Art. 16: changed figures are published only as a new version (results.publication), never
@@ -99,7 +106,7 @@ def correction_close(*, correction_id, acting_user) -> Correction:
         )
     correction.state = CorrectionState.CLOSED
     correction.closed_at = timezone.now()
-    correction.save()
+    correction.save(update_fields=["state", "closed_at"])
     audit(
         "appraisal.correction_closed",
         actor=acting_user,

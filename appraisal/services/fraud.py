@@ -90,7 +90,7 @@ def fraud_decide(*, finding_id, acting_user, uphold: bool, note: str) -> FraudFi
     finding.decided_by = acting_user
     finding.decided_at = timezone.now()
     finding.decision_note = note
-    finding.save()
+    finding.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
     workitems.close_items(subject=finding)
     audit(
         "appraisal.fraud_upheld" if uphold else "appraisal.fraud_rejected",

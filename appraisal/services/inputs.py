@@ -66,7 +66,7 @@ def votes_save(*, year_id, acting_user, rows: Sequence[dict]) -> int:
         if created or before != counts:
             for k, v in counts.items():
                 setattr(vote, k, v)
-            vote.save()
+            vote.save(update_fields=None if created else list(counts))
             changes.append({"unit": units[row["unit_id"]], "kind": row["kind"], **counts})
     if changes:
         audit("appraisal.votes_saved", actor=acting_user, subject=year, year=year, after=changes)
@@ -119,7 +119,7 @@ def comprehensive_save(*, year_id, acting_user, rows: Sequence[dict]) -> int:
             continue
         else:
             current.score, current.advanced = score, advanced
-            current.save()
+            current.save(update_fields=["score", "advanced"])
         changes.append({"unit": code, "score": score, "advanced": advanced})
     if changes:
         audit(
@@ -153,3 +153,15 @@ def full_marks_exception_record(*, year_id, acting_user, category_id, reason) ->
         after={"category": category.code, "reason": reason},
     )
     return exc
+
+
+@transaction.atomic
+def inputs_save(
+    *, year_id, acting_user, votes: Sequence[dict], comprehensive: Sequence[dict]
+) -> int:
+    """The inputs page in one go: the satisfaction tallies and the comprehensive evaluation are
+    saved together or not at all (a wrong score keeps the votes of the same submit unsaved)."""
+    changed = votes_save(year_id=year_id, acting_user=acting_user, rows=votes)
+    return changed + comprehensive_save(
+        year_id=year_id, acting_user=acting_user, rows=comprehensive
+    )

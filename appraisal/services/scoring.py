@@ -119,7 +119,13 @@ def _save_grid(year, category, acting_user, cells, *, field: str) -> int:
         if not verified:
             score.scored_by = acting_user
             score.scored_at = now
-        score.save()
+        if score.pk is None:
+            score.save(force_insert=True)
+        else:
+            updated = (
+                [field, "comment"] if verified else [field, "comment", "scored_by", "scored_at"]
+            )
+            score.save(update_fields=updated)
     if errors:
         raise ValidationError(errors)
     if changes:
@@ -210,3 +216,26 @@ def spot_check_add(
         },
     )
     return check
+
+
+@transaction.atomic
+def scoring_grid_save(
+    *,
+    year_id: int,
+    category_id: int,
+    acting_user,
+    scores: Sequence[CellInput] | None = None,
+    verified: Sequence[CellInput] | None = None,
+) -> int:
+    """The scoring page in one go: the department's scores and the joint team's verified values
+    (the parts the page showed; None for a part it did not) saved together or not at all."""
+    changed = 0
+    if scores is not None:
+        changed += scores_save(
+            year_id=year_id, category_id=category_id, acting_user=acting_user, cells=scores
+        )
+    if verified is not None:
+        changed += verified_scores_save(
+            year_id=year_id, category_id=category_id, acting_user=acting_user, cells=verified
+        )
+    return changed

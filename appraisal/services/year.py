@@ -65,14 +65,14 @@ def year_create(*, acting_user, number: int, copy_from: AssessmentYear | None = 
             except ValueError:  # 29 February
                 year.claim_declare_by = copy_from.claim_declare_by.replace(year=number, day=28)
         check_settings(year)
-    year.save()
+    year.save(force_insert=True)
     if copy_from is not None:
         mapping = {}
         for cat in Category.objects.filter(year=copy_from):
             old = cat.pk
             cat.pk = None
             cat.year = year
-            cat.save()
+            cat.save(force_insert=True)
             mapping[old] = cat
         indicators = []
         for ind in Indicator.objects.filter(year=copy_from):

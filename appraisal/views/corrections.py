@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ..forms.common import ReasonForm
-from ..models import Correction
 from ..results import publication
+from ..selectors.corrections import latest_correction
 from ..services.corrections import correction_close, correction_decide, correction_request
 from .common import back_to, show_errors, year_of_user
 from .results import _year as results_year
@@ -35,7 +35,7 @@ def correction(request, number: int):
             )
             messages.success(request, _("Correction requested; the Leading Group decides it."))
         elif action in ("approve", "refuse", "close"):
-            current = Correction.objects.filter(year=year).order_by("-requested_at").first()
+            current = latest_correction(request.user, year)
             if current is None:
                 raise Http404
             if action == "close":

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
@@ -20,7 +19,7 @@ from ..files.inputs import comprehensive_workbook, import_comprehensive
 from ..forms.common import UploadForm
 from ..models import AssessedUnit, Comprehensive, Vote, VoteKind
 from ..services.common import writable
-from ..services.inputs import comprehensive_save, votes_save
+from ..services.inputs import inputs_save
 from .common import back_to, show_errors, upload_view, year_of_user
 
 
@@ -64,9 +63,9 @@ def inputs(request, number: int):
                 }
             )
         try:
-            with transaction.atomic():
-                n = votes_save(year_id=year.pk, acting_user=request.user, rows=vote_rows)
-                n += comprehensive_save(year_id=year.pk, acting_user=request.user, rows=comp_rows)
+            n = inputs_save(
+                year_id=year.pk, acting_user=request.user, votes=vote_rows, comprehensive=comp_rows
+            )
         except ValidationError as exc:
             show_errors(request, exc)
             return back_to("appraisal:inputs", number, status=303)

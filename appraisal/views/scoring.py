@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Count, F, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -33,13 +32,7 @@ from ..models import (
 )
 from ..selectors.scoring import unit_choices, writer_categories
 from ..services.common import writable
-from ..services.scoring import (
-    CellInput,
-    adjustment_add,
-    scores_save,
-    spot_check_add,
-    verified_scores_save,
-)
+from ..services.scoring import CellInput, adjustment_add, scoring_grid_save, spot_check_add
 from .common import back_to, show_errors, year_of_user
 
 
@@ -102,22 +95,13 @@ def scoring(request, number: int, code: str):
             ]
 
         try:
-            with transaction.atomic():
-                n = 0
-                if editable:
-                    n += scores_save(
-                        year_id=year.pk,
-                        category_id=category.pk,
-                        acting_user=request.user,
-                        cells=cells("s"),
-                    )
-                if verifying:
-                    n += verified_scores_save(
-                        year_id=year.pk,
-                        category_id=category.pk,
-                        acting_user=request.user,
-                        cells=cells("v"),
-                    )
+            n = scoring_grid_save(
+                year_id=year.pk,
+                category_id=category.pk,
+                acting_user=request.user,
+                scores=cells("s") if editable else None,
+                verified=cells("v") if verifying else None,
+            )
         except ValidationError as exc:
             show_errors(request, exc)
             return back_to("appraisal:scoring", number, code, status=303)

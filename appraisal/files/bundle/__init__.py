@@ -1,9 +1,9 @@
 """The year bundle (../shared/spec/year-bundle.md): one assessment year's inputs as one JSON
-file — read (parse: bytes → a typed bundle), written as a year (load) and exported (export)."""
+file — read (parse: a typed, checked bundle, which services.year_import writes as a year) and
+exported (export)."""
 
 from .export import export_bundle, export_settings
 from .fields import FORMAT, BundleError
-from .load import import_bundle
 from .parse import Parsed, parse
 
 __all__ = [
@@ -12,6 +12,5 @@ __all__ = [
     "Parsed",
     "export_bundle",
     "export_settings",
-    "import_bundle",
     "parse",
 ]

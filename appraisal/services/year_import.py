@@ -1,5 +1,5 @@
-"""Writing a parsed year bundle as the year of a sub-district (one transaction; replaces an
-unpublished year)."""
+"""A year bundle (files.bundle: bytes → a typed, checked bundle) written as the year of a
+sub-district: one transaction and one audit row; it replaces a year not yet decided."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from django.db import transaction
 from core.audit import audit_record
 from core.models import SubDistrict, Unit, UnitKind, WorkItem
 
-from ...models import (
+from ..files.bundle.fields import BundleError, _
+from ..files.bundle.parse import Parsed
+from ..models import (
     SCHEDULE_REPORTS,
     Adjustment,
     AssessedUnit,
@@ -26,8 +28,6 @@ from ...models import (
     Vote,
     YearStatus,
 )
-from .fields import BundleError, _
-from .parse import Parsed
 
 
 def _schedule_for(required: int) -> str:
@@ -73,7 +73,7 @@ def import_bundle(parsed: Parsed, sub_district: SubDistrict, *, actor=None) -> d
         as_of=parsed.as_of,
         **parsed.settings,
     )
-    year.save()
+    year.save(force_insert=True)
 
     # Units: matched by code among the sub-district's units; created when new.
     known = {u.code: u for u in Unit.objects.filter(sub_district=sub_district)}
