@@ -8,17 +8,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import access
 
-from .. import policies
 from ..forms.reports import ReportForm
-from ..models import AssessedUnit, Indicator, Report, YearStatus
-from ..selectors.reports import REPORT_STATES, report_state, state_q
+from ..models import Report, YearStatus
+from ..selectors.reports import REPORT_STATES, report_listing, report_state
 from ..services.common import writable
 from ..services.reports import report_submit
 from .common import PAGE_SIZE, back_to, evidence_of, show_errors, year_of_user
@@ -29,36 +27,13 @@ def report_list(request, number: int):
     """Every report the user may see, with its state; exclusions are visible at once (R12.1)."""
     year = year_of_user(request, number)
     now = timezone.now()
-    reports = access.visible(
-        request.user, Report.objects.filter(year=year).select_related("indicator", "unit")
-    )
-    units = (
-        AssessedUnit.objects.filter(year=year, unit_id__in=reports.values("unit_id"))
-        if not policies.sees_all(request.user)
-        else AssessedUnit.objects.filter(year=year)
-    )
-    unit_choices = list(units.values_list("unit_id", "name"))
-    indicator_choices = list(
-        Indicator.objects.filter(year=year, pk__in=reports.values("indicator_id"))
-        .order_by("code")
-        .values_list("pk", "code", "name")
-    )
     unit = request.GET.get("unit", "")
     indicator = request.GET.get("indicator", "")
     state = request.GET.get("state", "")
-    if unit.isdigit():
-        reports = reports.filter(unit_id=int(unit))
-    if indicator.isdigit():
-        reports = reports.filter(indicator_id=int(indicator))
-    if state in dict(REPORT_STATES):
-        reports = reports.filter(state_q(state, now))
-    counts = reports.aggregate(
-        pending=Count("id", filter=state_q("pending", now)),
-        missing=Count("id", filter=state_q("missing", now)),
-        late=Count("id", filter=state_q("late", now)),
-        on_time=Count("id", filter=state_q("on_time", now)),
+    listing = report_listing(
+        request.user, year, unit=unit, indicator=indicator, state=state, now=now
     )
-    page = Paginator(reports.order_by("due_at", "unit__sort_order", "indicator__code"), PAGE_SIZE)
+    page = Paginator(listing.reports, PAGE_SIZE)
     page = page.get_page(request.GET.get("page"))
     rows = [(r, report_state(r, now)) for r in page.object_list]
     query = urlencode(
@@ -71,10 +46,10 @@ def report_list(request, number: int):
             "year": year,
             "page": page,
             "rows": rows,
-            "counts": counts,
+            "counts": listing.counts,
             "states": REPORT_STATES,
-            "unit_choices": unit_choices,
-            "indicator_choices": indicator_choices,
+            "unit_choices": listing.unit_choices,
+            "indicator_choices": listing.indicator_choices,
             "selected": {"unit": unit, "indicator": indicator, "state": state},
             "query": query,
         },

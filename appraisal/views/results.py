@@ -26,7 +26,6 @@ answers a GET and writes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -42,6 +41,7 @@ from core.downloads import xlsx_response
 
 from .. import policies
 from ..files.results import ranking_xlsx
+from ..forms.results import whatif_ids, whatif_scores
 from ..models import (
     AssessedUnit,
     AssessmentYear,
@@ -54,11 +54,10 @@ from ..models import (
 )
 from ..results import Computed, Overrides, compute, versions
 from ..results import rows as result_rows
-from ..services.common import parse_points, writable
+from ..services.common import writable
 from ..services.inputs import full_marks_exception_record
 
 RANKING_PAGE_SIZE = 100
-WHATIF_ROWS = 5  # score overrides offered on the what-if form
 
 
 # ---------------------------------------------------------------- access
@@ -325,70 +324,6 @@ def results_export(request, number: int):
 # ---------------------------------------------------------------- what-if
 
 
-def _ids(params, name: str, allowed: set[int], message: str, errors: list[str]) -> set[int]:
-    chosen = set()
-    for raw in params.getlist(name):
-        try:
-            pk = int(raw)
-        except (TypeError, ValueError):
-            pk = None
-        if pk is None or pk not in allowed:
-            errors.append(message % {"value": str(raw)[:40]})
-        else:
-            chosen.add(pk)
-    return chosen
-
-
-def _score_rows(params, units, indicators, errors: list[str]):
-    """The score overrides typed in: (unit code, indicator code, score) per row."""
-    rows, scores = [], {}
-    for index in range(WHATIF_ROWS):
-        unit_code = params.get(f"unit_{index}", "").strip()
-        ind_code = params.get(f"indicator_{index}", "").strip()
-        raw = params.get(f"score_{index}", "").strip()
-        rows.append({"index": index, "unit": unit_code, "indicator": ind_code, "score": raw})
-        if not (unit_code or ind_code or raw):
-            continue
-        n = index + 1
-        if not (unit_code and ind_code and raw):
-            errors.append(
-                _("Row %(n)s: give a unit code, an indicator code and a score.") % {"n": n}
-            )
-            continue
-        unit, indicator = units.get(unit_code), indicators.get(ind_code)
-        if unit is None:
-            errors.append(
-                _("Row %(n)s: there is no assessed unit with the code “%(code)s”.")
-                % {"n": n, "code": unit_code[:40]}
-            )
-        if indicator is None:
-            errors.append(
-                _("Row %(n)s: there is no indicator with the code “%(code)s”.")
-                % {"n": n, "code": ind_code[:40]}
-            )
-        if unit is None or indicator is None:
-            continue
-        try:
-            score = parse_points(
-                raw[:40],
-                label=_("Row %(n)s: score") % {"n": n},
-                low=Decimal(0),
-                high=indicator.max_points,
-            )
-        except ValidationError as exc:
-            errors.extend(exc.messages)
-            continue
-        key = (unit.unit_id, indicator.pk)
-        if key in scores:
-            errors.append(
-                _("Row %(n)s: the score of %(unit)s for %(indicator)s is given twice.")
-                % {"n": n, "unit": unit_code, "indicator": ind_code}
-            )
-            continue
-        scores[key] = score
-    return rows, scores
-
-
 def _comparison(real: Computed, sandbox: Computed) -> list[dict]:
     """Each unit, real beside sandbox, in sandbox rank order; what changed is marked."""
     before = {u.unit_id: u for u in real.results.units}
@@ -447,28 +382,28 @@ def results_whatif(request, number: int):
     params = request.GET
     errors: list[str] = []
     overrides = Overrides(
-        approve_claims=_ids(
+        approve_claims=whatif_ids(
             params,
             "approve",
             {c.pk for c in pending},
             _("There is no bonus claim “%(value)s” awaiting approval."),
             errors,
         ),
-        reject_claims=_ids(
+        reject_claims=whatif_ids(
             params,
             "reject",
             {c.pk for c in approved},
             _("There is no approved bonus claim “%(value)s”."),
             errors,
         ),
-        uphold_fraud=_ids(
+        uphold_fraud=whatif_ids(
             params,
             "uphold",
             {f.pk for f in open_findings},
             _("There is no fraud finding “%(value)s” to uphold."),
             errors,
         ),
-        dismiss_fraud=_ids(
+        dismiss_fraud=whatif_ids(
             params,
             "dismiss",
             {f.pk for f in upheld},
@@ -476,7 +411,7 @@ def results_whatif(request, number: int):
             errors,
         ),
     )
-    score_rows, overrides.scores = _score_rows(params, units, indicators, errors)
+    score_rows, overrides.scores = whatif_scores(params, units, indicators, errors)
 
     submitted = "run" in params
     comparison = real = sandbox = None

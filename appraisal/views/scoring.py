@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, F, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,19 +17,21 @@ from django.utils.translation import gettext_lazy
 
 from core import access
 
-from .. import domain, policies, posted
+from .. import policies, posted
 from ..forms.scoring import AdjustmentForm, SpotCheckForm
 from ..models import (
-    Adjustment,
     AssessedUnit,
     Category,
     Indicator,
-    Report,
-    Score,
     SpotCheck,
     YearStatus,
 )
-from ..selectors.scoring import unit_choices, writer_categories
+from ..selectors.scoring import (
+    adjustments_and_checks,
+    scoring_grid,
+    unit_choices,
+    writer_categories,
+)
 from ..services.common import writable
 from ..services.scoring import CellInput, adjustment_add, scoring_grid_save, spot_check_add
 from .common import back_to, show_errors, year_of_user
@@ -108,51 +109,7 @@ def scoring(request, number: int, code: str):
         messages.success(request, _("%(n)s score(s) saved.") % {"n": n})
         return redirect("appraisal:scoring", number, code)
 
-    scores = {
-        (s.unit_id, s.indicator_id): s
-        for s in Score.objects.filter(year=year, indicator__category=category)
-    }
-    stats = {
-        (r["unit_id"], r["indicator_id"]): r
-        for r in Report.objects.filter(year=year, indicator__category=category)
-        .values("unit_id", "indicator_id")
-        .annotate(
-            n=Count("id"),
-            on_time=Count("id", filter=Q(submitted_at__lte=F("due_at"))),
-            late=Count("id", filter=Q(submitted_at__gt=F("due_at"))),
-        )
-        .order_by()
-    }
-    now = timezone.now()
-    due_so_far = {
-        r["indicator_id"]: r["n"]
-        for r in Report.objects.filter(year=year, indicator__category=category, due_at__lt=now)
-        .values("indicator_id")
-        .annotate(n=Count("unit_id", distinct=True))
-        .order_by()
-    }
-    rows = []
-    for unit in units:
-        cells = []
-        for ind in indicators:
-            stat = stats.get((unit.unit_id, ind.pk), {"n": 0, "on_time": 0, "late": 0})
-            required = ind.required_reports
-            cap = domain.report_cap(ind.max_points, stat["on_time"], required)
-            score = scores.get((unit.unit_id, ind.pk))
-            cells.append(
-                {
-                    "indicator": ind,
-                    "score": score,
-                    "on_time": stat["on_time"],
-                    "late": stat["late"],
-                    "required": required,
-                    "cap": cap,
-                    "over_cap": score is not None
-                    and score.department_score is not None
-                    and score.department_score > cap,
-                }
-            )
-        rows.append((unit, cells))
+    rows, due_so_far = scoring_grid(year, category, units, indicators, now=timezone.now())
     return render(
         request,
         "appraisal/scoring.html",
@@ -231,23 +188,14 @@ def adjustments(request, number: int):
                 show_errors(request, exc)
             else:
                 return redirect("appraisal:adjustments", number)
-    adj = (
-        Adjustment.objects.filter(year=year, category__in=visible)
-        .select_related("unit", "category", "recorded_by")
-        .order_by("-date", "-id")
-    )
-    checks = (
-        SpotCheck.objects.filter(year=year, category__in=visible)
-        .select_related("unit", "category", "indicator", "recorded_by")
-        .order_by("-date", "-id")
-    )
+    adj, checks = adjustments_and_checks(year, visible)
     return render(
         request,
         "appraisal/adjustments.html",
         {
             "year": year,
-            "adjustments": adj[:500],
-            "checks": [(c, _notice_link(c)) for c in checks[:500]],
+            "adjustments": adj,
+            "checks": [(c, _notice_link(c)) for c in checks],
             "adj_form": adj_form,
             "check_form": check_form,
             "can_issue": access.has_role(user, "office_staff", "dept_assessor"),
