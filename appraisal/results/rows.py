@@ -3,7 +3,7 @@ print the same figures from the same helpers, so that an auditor can recompute t
 file.
 
 Nothing here reads the database: everything comes from `results.compute()` and the year's
-settings (`bundle.export_settings`).
+settings (`files.bundle.export_settings`).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ approved correction changes nothing they see until the Leading Group approves it
 republication. Each later version records the correction and its reason; `diff` names every
 figure that changed between two versions (old → new, per unit).
 
-The bundle hash: `bundle_sha256` hashes the canonical bytes of `bundle.export_bundle(year)` —
+The bundle hash: `bundle_sha256` hashes the canonical bytes of `files.bundle.export_bundle(year)` —
 UTF-8 JSON with sorted keys and no whitespace (`canonical_bytes`), the same canonical form as
 the audit trail's hashes. Importing an exported bundle elsewhere and exporting it again gives
 the same bytes, so anyone holding the bundle can check which inputs a version came from.

@@ -167,6 +167,25 @@ def catalogue_replace(
     categories {code, name, department, lead_unit, max_points}, indicators {code, category (its
     code), name, description, max_points, evidence_required, schedule, due_date}."""
     year = _catalogue_open(year_id, acting_user)
+    # Typed text under the one policy (core.validation), whichever way the rows came in.
+    categories = [
+        {
+            **c,
+            "name": clean_text(c["name"], label=_("Name"), max_length=100),
+            "department": clean_text(c["department"], label=_("Lead department"), max_length=100),
+        }
+        for c in categories
+    ]
+    indicators = [
+        {
+            **i,
+            "name": clean_text(i["name"], label=_("Name"), max_length=200),
+            "description": clean_text(
+                i["description"], label=_("Description"), max_length=5000, required=False
+            ),
+        }
+        for i in indicators
+    ]
     _check_maxima(c["max_points"] for c in categories)
     maxima = {c["code"]: c["max_points"] for c in categories}
     for item in indicators:
