@@ -19,9 +19,6 @@ from core.errors import Conflict
 from core.models import Unit, UnitKind
 
 from .. import policies
-
-# Art. 4: the four categories and who leads them (code, name, line of the lead department).
-from ..checklist import periods_not_yet_due
 from ..domain import settings as settings_rules
 from ..models import (
     AssessmentYear,
@@ -31,10 +28,12 @@ from ..models import (
     full_marks_allow_decision,
     no_open_correction,
 )
+from ..selectors.year import periods_not_yet_due
 from .catalogue import _check_catalogue
 from .common import MAX_REASON, audit, clean_text, guard_open, lock_year, office_unit, require
 from .reports import start_year
 
+# Art. 4: the four categories and who leads them (code, name, line of the lead department).
 DEFAULT_CATEGORIES = (
     ("LZ", "党风廉政建设", "lz", Decimal("25.00")),
     ("ZZ", "组织建设", "zz", Decimal("40.00")),

@@ -16,7 +16,6 @@ from core import access
 from core.forms import hidden_value
 
 from .. import policies, posted
-from ..checklist import year_checklist
 from ..forms.year import SettingsForm, YearCreateForm
 from ..models import (
     OPEN_CORRECTION_STATES,
@@ -29,6 +28,7 @@ from ..models import (
 )
 from ..models import STEPS as YEAR_STEPS
 from ..results.rows import settings_rows
+from ..selectors.year import year_checklist
 from ..services.common import writable
 from ..services.year import (
     SETTING_FIELDS,
