@@ -6,17 +6,8 @@ The results are never stored: services read these rows, feed the pure engine (ap
 and show what it returns (scoring.md: store nothing that can be recomputed).
 """
 
-from .catalogue import (
-    SCHEDULE_REPORTS,
-    Category,
-    Indicator,
-    Schedule,
-)
-from .claims import (
-    BonusClaim,
-    BonusLevel,
-    ClaimState,
-)
+from .catalogue import SCHEDULE_REPORTS, Category, Indicator, Schedule
+from .claims import BonusClaim, BonusLevel, ClaimState
 from .corrections import (
     OPEN_CORRECTION_STATES,
     Correction,
@@ -24,24 +15,10 @@ from .corrections import (
     ResultsVersion,
     ResultsVersionQuerySet,
 )
-from .fraud import (
-    FraudFinding,
-    FraudState,
-)
-from .inputs import (
-    Comprehensive,
-    FullMarksException,
-    Vote,
-    VoteKind,
-)
-from .reports import (
-    Report,
-)
-from .scoring import (
-    Adjustment,
-    Score,
-    SpotCheck,
-)
+from .fraud import FraudFinding, FraudState
+from .inputs import Comprehensive, FullMarksException, Vote, VoteKind
+from .reports import Report
+from .scoring import Adjustment, Score, SpotCheck
 from .year import (
     FROZEN,
     INPUTS_CLOSED,

@@ -21,28 +21,10 @@ from .catalogue import (
     indicator_delete,
     indicator_save,
 )
-from .claims import (
-    claim_decide,
-    claim_declare,
-    claim_review,
-)
-from .common import (
-    MAX_REASON,
-    MAX_TEXT,
-    clean_text,
-    guard_open,
-    parse_points,
-    writable,
-)
-from .corrections import (
-    correction_close,
-    correction_decide,
-    correction_request,
-)
-from .fraud import (
-    fraud_decide,
-    fraud_record,
-)
+from .claims import claim_decide, claim_declare, claim_review
+from .common import MAX_REASON, MAX_TEXT, clean_text, guard_open, parse_points, writable
+from .corrections import correction_close, correction_decide, correction_request
+from .fraud import fraud_decide, fraud_record
 from .inputs import (
     comprehensive_import_check,
     comprehensive_save,
@@ -50,12 +32,7 @@ from .inputs import (
     inputs_save,
     votes_save,
 )
-from .reports import (
-    open_report_items,
-    periods,
-    report_submit,
-    start_year,
-)
+from .reports import open_report_items, periods, report_submit, start_year
 from .scoring import (
     CellInput,
     adjustment_add,
@@ -82,9 +59,7 @@ from .year import (
     year_start,
     year_update_settings,
 )
-from .year_import import (
-    import_bundle,
-)
+from .year_import import import_bundle
 
 __all__ = [
     "CATALOGUE_FIELDS",

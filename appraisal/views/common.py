@@ -18,11 +18,13 @@ PAGE_SIZE = 50
 
 
 def show_errors(request, error: ValidationError) -> None:
+    """Every message of a refused input, on the page the user goes back to."""
     for message in error.messages:
         messages.error(request, message)
 
 
 def year_of_user(request, number: int) -> AssessmentYear:
+    """The year `number` of the user's own sub-district; 404 for anyone without a membership."""
     own = access.sub_district_id(request.user)
     if own is None or not access.memberships(request.user):
         raise Http404
@@ -33,6 +35,7 @@ def year_of_user(request, number: int) -> AssessmentYear:
 
 
 def back_to(name: str, *args, status: int | None = None):
+    """A redirect to the named page, with another status when given (303 after a refusal)."""
     response = redirect(name, *args)
     if status:
         response.status_code = status
@@ -40,6 +43,7 @@ def back_to(name: str, *args, status: int | None = None):
 
 
 def evidence_of(subject) -> list[Evidence]:
+    """The evidence files stored on a report, claim or finding, in the order they came."""
     return list(
         Evidence.objects.filter(
             subject_type__app_label=subject._meta.app_label,
