@@ -24,6 +24,9 @@ class AppraisalConfig(AppConfig):
             backfill_missing_versions, sender=self, dispatch_uid="results_backfill"
         )
         policies.register()
+        from . import audit_events
+
+        audit_events.register()
         register_seeder(seed_appraisal)
         kinds.register()
         register_nav(
