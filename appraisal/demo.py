@@ -29,7 +29,8 @@ from django.utils import timezone
 from core import evidence, workdays
 from core.models import Evidence, Role, RoleAssignment, Unit, UnitKind
 
-from . import catalogue_data, services, xlsx
+from . import catalogue_data
+from .files import catalogue as catalogue_file
 from .models import (
     Adjustment,
     AssessedUnit,
@@ -45,6 +46,11 @@ from .models import (
     Vote,
     VoteKind,
 )
+from .services.claims import claim_decide, claim_declare, claim_review
+from .services.inputs import comprehensive_save, votes_save
+from .services.reports import report_submit
+from .services.scoring import CellInput, adjustment_add, scores_save
+from .services.year import year_advance, year_create, year_update_settings
 
 # Share of past-due reports filed on time / late (the rest are missing), by kind of community.
 PROFILES = {
@@ -175,9 +181,9 @@ class _Seeder:
 
     def run(self) -> int:
         evidence_before = Evidence.objects.filter(sub_district=self.sd).count()
-        self.year = services.year_create(acting_user=self.office, number=self.number)
+        self.year = year_create(acting_user=self.office, number=self.number)
         self._catalogue()
-        services.year_update_settings(
+        year_update_settings(
             year_id=self.year.pk,
             acting_user=self.office,
             values={
@@ -186,9 +192,7 @@ class _Seeder:
                 )
             },
         )
-        self.year = services.year_advance(
-            year_id=self.year.pk, acting_user=self.office, now=self.now
-        )
+        self.year = year_advance(year_id=self.year.pk, acting_user=self.office, now=self.now)
         self.units = list(
             AssessedUnit.objects.filter(year=self.year).select_related("unit").order_by("code")
         )
@@ -263,13 +267,15 @@ class _Seeder:
                 "name": i.name,
                 "description": i.description,
                 "max_points": i.max_points,
-                "evidence_required": xlsx.YES if i.evidence_required else xlsx.NO,
-                "schedule": xlsx.SCHEDULE_LABELS[i.schedule],
+                "evidence_required": catalogue_file.YES
+                if i.evidence_required
+                else catalogue_file.NO,
+                "schedule": catalogue_file.SCHEDULE_LABELS[i.schedule],
                 "due_date": dt.date(self.number, *i.due) if i.due else None,
             }
             for i in catalogue_data.INDICATORS
         ]
-        xlsx.import_catalogue_rows(
+        catalogue_file.import_catalogue_rows(
             self.year,
             categories=categories,
             indicators=indicators,
@@ -350,7 +356,7 @@ class _Seeder:
                     f"Demo evidence {ind.code} period {report.period}",
                 )
             ]
-        services.report_submit(report_id=report.pk, acting_user=user, text=text, files=files)
+        report_submit(report_id=report.pk, acting_user=user, text=text, files=files)
 
     # ------------------------------------------------------------ department scores
 
@@ -380,9 +386,9 @@ class _Seeder:
                     comment = ""
                     if value < ind.max_points * Decimal("0.8"):
                         comment = "台账资料不完整，酌情扣分。"
-                    cells.append(services.CellInput(assessed.unit_id, ind.pk, str(value), comment))
+                    cells.append(CellInput(assessed.unit_id, ind.pk, str(value), comment))
             if cells:
-                services.scores_save(
+                scores_save(
                     year_id=self.year.pk, category_id=category.pk, acting_user=scorer, cells=cells
                 )
 
@@ -416,7 +422,7 @@ class _Seeder:
             category = categories.get(code)
             if category is None:
                 continue
-            services.adjustment_add(
+            adjustment_add(
                 year_id=self.year.pk,
                 acting_user=self._scorer(category) or self.office,
                 unit_id=assessed.unit_id,
@@ -439,7 +445,7 @@ class _Seeder:
             user = self.staff.get(assessed.unit_id)
             if user is None:
                 continue
-            claim = services.claim_declare(
+            claim = claim_declare(
                 year_id=self.year.pk,
                 acting_user=user,
                 unit_id=assessed.unit_id,
@@ -459,14 +465,14 @@ class _Seeder:
             if stage == "declared":
                 continue
             if stage == "rejected":
-                services.claim_review(
+                claim_review(
                     claim_id=claim.pk,
                     acting_user=self.office,
                     forward=False,
                     note="该荣誉为街道级表彰，不属于第六条规定的区级及以上表彰，不予加分。",
                 )
                 continue
-            services.claim_review(
+            claim_review(
                 claim_id=claim.pk,
                 acting_user=self.office,
                 forward=True,
@@ -477,7 +483,7 @@ class _Seeder:
             # Without the year's working-day calendar the publicity period cannot be counted: the
             # claim then waits for the Leading Group.
             with contextlib.suppress(ValidationError):
-                services.claim_decide(
+                claim_decide(
                     claim_id=claim.pk,
                     acting_user=leader,
                     approve=True,
@@ -504,7 +510,7 @@ class _Seeder:
                     }
                 )
         if votes:
-            services.votes_save(year_id=self.year.pk, acting_user=self.office, rows=votes)
+            votes_save(year_id=self.year.pk, acting_user=self.office, rows=votes)
         rows = [
             {
                 "unit_id": assessed.unit_id,
@@ -516,4 +522,4 @@ class _Seeder:
             for index, assessed in enumerate(self.units[:8])
         ]
         if rows:
-            services.comprehensive_save(year_id=self.year.pk, acting_user=self.office, rows=rows)
+            comprehensive_save(year_id=self.year.pk, acting_user=self.office, rows=rows)

@@ -18,7 +18,15 @@ from django.db.models import Q
 from core import access
 from core.models import Role
 
-from .models import AssessmentYear, BonusClaim, Category, FraudFinding, Report, YearStatus
+from .models import (
+    AssessmentYear,
+    BonusClaim,
+    Category,
+    Correction,
+    FraudFinding,
+    Report,
+    YearStatus,
+)
 
 SEE_ALL = (Role.OFFICE_STAFF, Role.AUDITOR, Role.LEADER, Role.ADMIN)
 COMMUNITY_ROLES = (Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY)
@@ -150,8 +158,23 @@ class _YearScoped(access.Policy):
         return access.in_sub_district(user, obj.year.sub_district_id)
 
 
+class CorrectionPolicy(access.Policy):
+    """A correction is seen by every member of the year's sub-district (the year page names it);
+    the Leading Group decides it, the Office closes it (Art. 16)."""
+
+    def can_act(self, user, obj, action: str) -> bool:
+        if action == "decide":
+            return is_leader(user)
+        if action == "close":
+            return is_office(user)
+        return False
+
+
 def register() -> None:
     access.register(AssessmentYear, YearPolicy())
+
+    class CorrectionScoped(CorrectionPolicy, _YearScoped):
+        pass
 
     class ReportScoped(ReportPolicy, _YearScoped):
         pass
@@ -165,3 +188,4 @@ def register() -> None:
     access.register(Report, ReportScoped())
     access.register(BonusClaim, ClaimScoped())
     access.register(FraudFinding, FraudScoped())
+    access.register(Correction, CorrectionScoped())

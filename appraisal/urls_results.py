@@ -2,7 +2,9 @@
 
 from django.urls import path
 
-from . import converters, views_results, views_versions  # noqa: F401  (registers <code:…>)
+from . import converters  # noqa: F401  (registers <code:…>)
+from .views import corrections
+from .views import results as views_results
 
 urlpatterns: list = [
     path("<int:number>/results/", views_results.results, name="results"),
@@ -15,7 +17,7 @@ urlpatterns: list = [
     path("<int:number>/results/what-if/", views_results.results_whatif, name="results_whatif"),
     path(
         "<int:number>/correction/republication/",
-        views_versions.republication,
+        corrections.republication,
         name="republication",
     ),
     path("<int:number>/results/<code:code>/", views_results.results_unit, name="results_unit"),

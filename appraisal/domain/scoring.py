@@ -58,7 +58,7 @@ def _div(numerator: Decimal, denominator: Decimal) -> Decimal:
 
 
 @lru_cache(maxsize=8192)
-def _cap(max_points: Decimal, on_time: int, required: int) -> Decimal:
+def report_cap(max_points: Decimal, on_time: int, required: int) -> Decimal:
     """§1: max × on_time / required (2 dp); max when nothing is required. A year has few
     distinct (max, on_time, required) triples and very many indicators."""
     if required == 0:
@@ -158,7 +158,7 @@ def indicator_score(ind: IndicatorInput) -> IndicatorResult:
         exclusions = ()
     else:
         on_time, exclusions = on_time_and_exclusions(ind)
-    cap = _cap(ind.max_points, on_time, required)
+    cap = report_cap(ind.max_points, on_time, required)
     if ind.joint_team_score is not None:
         source, raw = "joint_team", ind.joint_team_score
     elif ind.department_score is not None:
@@ -230,7 +230,7 @@ def _row_sums(rows) -> tuple[Decimal, int]:
             raw = ZERO
         elif not ZERO <= raw <= max_points:
             raise ValueError(f"{code}: score {raw} outside [0, {max_points}]")
-        cap = _cap(max_points, on_time, required)
+        cap = report_cap(max_points, on_time, required)
         total += _q_score(raw if raw < cap else cap)
         excluded += required - on_time
     return total, excluded

@@ -66,7 +66,7 @@ def _(msgid: str) -> str:
 
 
 class Problem(NamedTuple):
-    """One setting out of range: the field (a model name of services.SETTING_FIELDS), the index
+    """One setting out of range: the field (a model name of services.year.SETTING_FIELDS), the index
     in a list setting (None for a scalar), the message (an msgid) and its parameters."""
 
     field: str

@@ -28,7 +28,7 @@ from django.db import transaction
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from appraisal import domain, versions, xlsx_results
+from appraisal import domain
 from appraisal.models import (
     Adjustment,
     AssessedUnit,
@@ -49,7 +49,8 @@ from appraisal.models import (
     VoteKind,
     YearStatus,
 )
-from appraisal.results import compute
+from appraisal.results import compute, publication
+from appraisal.results import rows as xlsx_results
 from core.models import AuditEvent, Role, UnitKind, WorkItem
 from tests.factories import UnitFactory
 
@@ -239,7 +240,7 @@ def published(org):
     """The year as published: its figures stored as version 1 (what communities read)."""
     y = make_year(org, status=YearStatus.PUBLISHED)
     with transaction.atomic():
-        versions.version_write(year=y.year, acting_user=org.user(Role.OFFICE_STAFF))
+        publication.version_write(year=y.year, acting_user=org.user(Role.OFFICE_STAFF))
     return y
 
 

@@ -17,9 +17,10 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from appraisal import domain, services, versions
-from appraisal.bundle import export_bundle
+from appraisal import domain, kinds, services
+from appraisal.files.bundle import export_bundle
 from appraisal.models import Correction, CorrectionState, Indicator, ResultsVersion, YearStatus
+from appraisal.results import publication, versions
 from core.errors import Conflict
 from core.models import AuditEvent, Notification, Role, WorkItem, WorkItemState
 from tests.factories import UnitFactory
@@ -222,7 +223,7 @@ def test_republication_approved_writes_version_2_and_notifies_changed_units(clie
     # the year is frozen again; still version 1; the Leading Group has it in its inbox
     assert not services.writable(published)
     assert ResultsVersion.objects.filter(year=published).count() == 1
-    item = WorkItem.objects.get(kind=versions.WI_REPUBLICATION, state=WorkItemState.OPEN)
+    item = WorkItem.objects.get(kind=kinds.WI_REPUBLICATION, state=WorkItemState.OPEN)
     assert item.owner_unit_id == org.leading_group.pk
     # the Office cannot approve its own request
     assert client.post(_republish_url(published), {"action": "approve"}).status_code == 403
@@ -269,12 +270,12 @@ def test_republication_approved_writes_version_2_and_notifies_changed_units(clie
 
 def test_refused_republication_keeps_version_1(client, org, published):
     correction = _correct(org, published)
-    versions.correction_republication_request(
+    publication.correction_republication_request(
         year_id=published.pk, acting_user=org.user(Role.OFFICE_STAFF)
     )
     leader = org.user(Role.LEADER)
     with pytest.raises(Exception):  # a refusal needs its reason  # noqa: B017
-        versions.correction_republication_decide(
+        publication.correction_republication_decide(
             year_id=published.pk, acting_user=leader, approve=False, note=""
         )
     client.force_login(leader)
@@ -300,7 +301,7 @@ def test_republication_of_unchanged_figures_is_refused(org, published):
         correction_id=correction.pk, acting_user=leader, approve=True, note=""
     )
     with pytest.raises(Conflict):
-        versions.correction_republication_request(year_id=published.pk, acting_user=office)
+        publication.correction_republication_request(year_id=published.pk, acting_user=office)
     services.correction_close(correction_id=correction.pk, acting_user=office)
     correction.refresh_from_db()
     assert correction.state == CorrectionState.CLOSED
@@ -313,10 +314,10 @@ def test_community_sees_its_own_figures_and_its_own_changes_only(client, org, pu
     # c02 is also corrected this time (its LZ-02 5.00 → 6.00)
     _correct(org, published)
     _score(org, published, org.community2, "6.00")
-    versions.correction_republication_request(
+    publication.correction_republication_request(
         year_id=published.pk, acting_user=org.user(Role.OFFICE_STAFF)
     )
-    versions.correction_republication_decide(
+    publication.correction_republication_decide(
         year_id=published.pk, acting_user=org.user(Role.LEADER), approve=True, note=""
     )
     client.force_login(org.user(Role.COMMUNITY_STAFF))
@@ -340,14 +341,14 @@ def test_auditor_reads_everything_and_changes_nothing(client, org, published):
     client.force_login(auditor)
     assert client.get(_url(published) + "?draft=1").context["draft"] is True
     assert client.post(_republish_url(published), {"action": "request"}).status_code == 403
-    versions.correction_republication_request(
+    publication.correction_republication_request(
         year_id=published.pk, acting_user=org.user(Role.OFFICE_STAFF)
     )
     for action in ("approve", "refuse"):
         response = client.post(_republish_url(published), {"action": action, "note": "x"})
         assert response.status_code == 403
     with pytest.raises(PermissionDenied):
-        versions.correction_republication_decide(
+        publication.correction_republication_decide(
             year_id=published.pk, acting_user=auditor, approve=True, note=""
         )
     assert ResultsVersion.objects.filter(year=published).count() == 1
@@ -407,7 +408,7 @@ def test_year_page_offers_each_step_to_its_desk_only(client, org, published):
     assert 'data-testid="republish-request"' in client.get(year_url).content.decode()
     client.force_login(org.user(Role.LEADER))
     assert 'data-testid="republish-request"' not in client.get(year_url).content.decode()
-    versions.correction_republication_request(
+    publication.correction_republication_request(
         year_id=published.pk, acting_user=org.user(Role.OFFICE_STAFF)
     )
     html = client.get(year_url).content.decode()

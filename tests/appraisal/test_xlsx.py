@@ -12,7 +12,8 @@ from django.http import Http404
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
-from appraisal import catalogue_data, services, xlsx
+from appraisal import catalogue_data, services
+from appraisal.files import catalogue, inputs
 from appraisal.models import (
     AssessmentYear,
     Category,
@@ -103,16 +104,16 @@ def year(org, office) -> AssessmentYear:
 @pytest.fixture
 def started(org, office, year) -> AssessmentYear:
     """2026 in progress: A's two communities assessed."""
-    xlsx.import_catalogue(year, catalogue_file(), office)
+    catalogue.import_catalogue(year, catalogue_file(), office)
     return services.year_advance(year_id=year.pk, acting_user=office)
 
 
-def refused(year, office, upload, error=xlsx.CatalogueErrors) -> list[str]:
+def refused(year, office, upload, error=catalogue.CatalogueErrors) -> list[str]:
     """Import in English (the msgids) and return the messages; nothing may have changed."""
     before = snapshot(year)
     audits = AuditEvent.objects.count()
     with translation.override("en"), pytest.raises(error) as caught:
-        xlsx.import_catalogue(year, upload, office)
+        catalogue.import_catalogue(year, upload, office)
     assert snapshot(year) == before
     assert AuditEvent.objects.count() == audits
     return caught.value.messages
@@ -125,7 +126,7 @@ def test_import_replaces_the_catalogue_and_writes_one_audit_row(org, office, yea
     # given the year's four default categories
     assert Category.objects.filter(year=year).count() == 4
     # when the Office imports a workbook
-    counts = xlsx.import_catalogue(year, catalogue_file(), office)
+    counts = catalogue.import_catalogue(year, catalogue_file(), office)
     # then categories and indicators are those of the file, in its order
     assert counts == {"categories": 4, "indicators": 5}
     cats, inds = snapshot(year)
@@ -174,7 +175,7 @@ def test_import_replaces_the_catalogue_and_writes_one_audit_row(org, office, yea
 def test_round_trip_of_the_example_catalogue(org, office, year):
     # given the example catalogue imported from rows (as the demo does)
     leads = {"lz": "A-lz", "zz": "A-zz", "xc": "A-xc", "": "A-office"}
-    xlsx.import_catalogue_rows(
+    catalogue.import_catalogue_rows(
         year,
         categories=[
             {
@@ -193,7 +194,7 @@ def test_round_trip_of_the_example_catalogue(org, office, year):
                 "description": i.description,
                 "max_points": i.max_points,
                 "evidence_required": "是" if i.evidence_required else "否",
-                "schedule": xlsx.SCHEDULE_LABELS[i.schedule],
+                "schedule": catalogue.SCHEDULE_LABELS[i.schedule],
                 "due_date": dt.date(2026, *i.due) if i.due else None,
             }
             for i in catalogue_data.INDICATORS
@@ -203,8 +204,8 @@ def test_round_trip_of_the_example_catalogue(org, office, year):
     before = snapshot(year)
     assert len(before[1]) == len(catalogue_data.INDICATORS)
     # when it is exported and the export imported again
-    data = xlsx.catalogue_workbook(year)
-    counts = xlsx.import_catalogue(year, BytesIO(data), office)
+    data = catalogue.catalogue_workbook(year)
+    counts = catalogue.import_catalogue(year, BytesIO(data), office)
     # then the catalogue is the same
     assert counts == {"categories": 4, "indicators": len(catalogue_data.INDICATORS)}
     assert snapshot(year) == before
@@ -234,20 +235,20 @@ def test_non_string_cells_and_text_that_looks_like_a_formula(office, year):
     book.save(buffer)
     buffer.seek(0)
     # when imported
-    xlsx.import_catalogue(year, buffer, office)
+    catalogue.import_catalogue(year, buffer, office)
     # then the cells are read as what they mean
     lz = Indicator.objects.get(year=year, code="LZ-01")
     assert (lz.name, lz.max_points) == ("2026", Decimal("24.50"))
     zz = Indicator.objects.get(year=year, code="ZZ-01")
     assert (zz.evidence_required, zz.description) == (True, "=不是公式")
     # and the export keeps that text a text, never a formula
-    exported = load_workbook(BytesIO(xlsx.catalogue_workbook(year)))
+    exported = load_workbook(BytesIO(catalogue.catalogue_workbook(year)))
     cell = next(r for r in exported["指标"].iter_rows() if r[0].value == "ZZ-01")[3]
     assert (cell.value, cell.data_type) == ("=不是公式", "s")
 
 
 def test_template_has_headers_and_notes_only(office, year):
-    data = xlsx.catalogue_workbook(None)
+    data = catalogue.catalogue_workbook(None)
     book = load_workbook(BytesIO(data))
     assert book.sheetnames == ["类别", "指标", "说明"]
     assert [list(r) for r in book["类别"].iter_rows(values_only=True)] == [CAT_HEADER]
@@ -342,7 +343,7 @@ def test_the_lead_department_may_be_given_by_its_short_name(org, office, year):
     org.dept_lz.save()
     cats = copy.deepcopy(CATS)
     cats[0][2] = "纪检"
-    xlsx.import_catalogue(year, catalogue_file(cats=cats), office)
+    catalogue.import_catalogue(year, catalogue_file(cats=cats), office)
     lz = Category.objects.get(year=year, code="LZ")
     assert (lz.lead_unit, lz.department) == (org.dept_lz, "A-lz")
 
@@ -390,20 +391,20 @@ def test_header_notes_and_extra_columns_are_tolerated(office, year):
     header = [*CAT_HEADER[:3], "满分（分）", "备注"]
     cats = [[*row, "随便写"] for row in CATS]
     upload = sheet_file({"类别": [header, *cats], "指标": [IND_HEADER, *INDS, [], [None] * 8]})
-    assert xlsx.import_catalogue(year, upload, office) == {"categories": 4, "indicators": 5}
+    assert catalogue.import_catalogue(year, upload, office) == {"categories": 4, "indicators": 5}
 
 
 def test_huge_files_are_refused(office, year, monkeypatch):
-    monkeypatch.setattr(xlsx, "MAX_ROWS", 3)
+    monkeypatch.setattr(catalogue, "MAX_ROWS", 3)
     messages = refused(year, office, catalogue_file())
     assert "Sheet 指标 has more than 3 rows." in messages
-    monkeypatch.setattr(xlsx, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(catalogue, "MAX_FILE_BYTES", 100)
     (message,) = refused(year, office, catalogue_file())
     assert "larger than" in message
 
 
 def test_too_many_messages_are_cut_short(office, year, monkeypatch):
-    monkeypatch.setattr(xlsx, "MAX_MESSAGES", 2)
+    monkeypatch.setattr(catalogue, "MAX_MESSAGES", 2)
     inds = [[f"X-{n}", "??", "x", None, "abc", "否", "无", None] for n in range(3)]
     messages = refused(year, office, catalogue_file(inds=inds))
     assert len(messages) == 3 and messages[-1].startswith("… and ")
@@ -415,22 +416,22 @@ def test_too_many_messages_are_cut_short(office, year, monkeypatch):
 def test_only_the_office_imports(org, year, role):
     before = snapshot(year)
     with pytest.raises(PermissionDenied):
-        xlsx.import_catalogue(year, catalogue_file(), org.user(role))
+        catalogue.import_catalogue(year, catalogue_file(), org.user(role))
     with pytest.raises(PermissionDenied):
-        xlsx.import_comprehensive(year, BytesIO(b""), org.user(role))
+        inputs.import_comprehensive(year, BytesIO(b""), org.user(role))
     assert snapshot(year) == before
 
 
 def test_another_sub_districts_office_does_not_see_the_year(other_org, year):
     with pytest.raises(Http404):
-        xlsx.import_catalogue(year, catalogue_file(), other_org.user(Role.OFFICE_STAFF))
+        catalogue.import_catalogue(year, catalogue_file(), other_org.user(Role.OFFICE_STAFF))
 
 
 def test_a_started_year_keeps_its_catalogue(office, started):
     assert started.status == YearStatus.IN_PROGRESS
     before = snapshot(started)
     with translation.override("en"), pytest.raises(Conflict) as caught:
-        xlsx.import_catalogue(started, catalogue_file(), office)
+        catalogue.import_catalogue(started, catalogue_file(), office)
     assert caught.value.message == "The catalogue is fixed once the year has started."
     assert snapshot(started) == before
 
@@ -439,7 +440,7 @@ def test_a_published_year_is_frozen(office, year):
     AssessmentYear.objects.filter(pk=year.pk).update(status=YearStatus.PUBLISHED)
     year.refresh_from_db()
     with pytest.raises(Conflict):
-        xlsx.import_catalogue(year, catalogue_file(), office)
+        catalogue.import_catalogue(year, catalogue_file(), office)
 
 
 # ---------------------------------------------------------------- comprehensive evaluation
@@ -459,7 +460,7 @@ def comp_state(year) -> dict:
 
 
 def test_comprehensive_template_lists_the_assessed_communities(started):
-    book = load_workbook(BytesIO(xlsx.comprehensive_workbook(started)))
+    book = load_workbook(BytesIO(inputs.comprehensive_workbook(started)))
     assert book.sheetnames == ["综合考评", "说明"]
     assert [list(r) for r in book["综合考评"].iter_rows(values_only=True)] == [
         COMP_HEADER,
@@ -470,7 +471,7 @@ def test_comprehensive_template_lists_the_assessed_communities(started):
 
 def test_comprehensive_round_trip(org, office, started):
     # when the Office fills in the template and imports it
-    result = xlsx.import_comprehensive(
+    result = inputs.import_comprehensive(
         started, comp_file([["A-c01", "A-c01", 92.5, "是"], ["a-C02", None, "71", None]]), office
     )
     # then the service saved both rows
@@ -481,12 +482,12 @@ def test_comprehensive_round_trip(org, office, started):
     }
     assert AuditEvent.objects.filter(event_type="appraisal.comprehensive_saved").count() == 1
     # and the export gives the same values back; importing it again changes nothing
-    data = xlsx.comprehensive_workbook(started)
+    data = inputs.comprehensive_workbook(started)
     rows = list(load_workbook(BytesIO(data))["综合考评"].iter_rows(values_only=True))
     assert rows[1:] == [("A-c01", "A-c01", 92.5, "是"), ("A-c02", "A-c02", 71, "否")]
-    assert xlsx.import_comprehensive(started, BytesIO(data), office) == {"rows": 2, "changed": 0}
+    assert inputs.import_comprehensive(started, BytesIO(data), office) == {"rows": 2, "changed": 0}
     # a blank score removes the community's score; a community left out keeps its own
-    xlsx.import_comprehensive(started, comp_file([["A-c02", None, None, "否"]]), office)
+    inputs.import_comprehensive(started, comp_file([["A-c02", None, None, "否"]]), office)
     assert comp_state(started) == {"A-c01": (Decimal("92.50"), True)}
 
 
@@ -516,10 +517,10 @@ def test_comprehensive_round_trip(org, office, started):
     ],
 )
 def test_comprehensive_refusals_name_the_row_and_save_nothing(office, started, rows, expected):
-    xlsx.import_comprehensive(started, comp_file([["A-c02", None, 60, "否"]]), office)
+    inputs.import_comprehensive(started, comp_file([["A-c02", None, 60, "否"]]), office)
     before = comp_state(started)
-    with translation.override("en"), pytest.raises(xlsx.ComprehensiveErrors) as caught:
-        xlsx.import_comprehensive(
+    with translation.override("en"), pytest.raises(inputs.ComprehensiveErrors) as caught:
+        inputs.import_comprehensive(
             started, comp_file([*rows, ["A-c02", None, 75, "否"]] if rows else []), office
         )
     assert any(m.startswith(expected) for m in caught.value.messages), caught.value.messages
@@ -527,11 +528,11 @@ def test_comprehensive_refusals_name_the_row_and_save_nothing(office, started, r
 
 
 def test_comprehensive_needs_the_year_started_and_a_workbook(office, year, started):
-    with pytest.raises(xlsx.ComprehensiveErrors):
-        xlsx.import_comprehensive(started, BytesIO(b"not a workbook"), office)
+    with pytest.raises(inputs.ComprehensiveErrors):
+        inputs.import_comprehensive(started, BytesIO(b"not a workbook"), office)
     other = services.year_create(acting_user=office, number=2027)
     with pytest.raises(Conflict):
-        xlsx.import_comprehensive(other, comp_file([["A-c01", None, 90, "否"]]), office)
+        inputs.import_comprehensive(other, comp_file([["A-c01", None, 90, "否"]]), office)
     # a year being planned has no communities yet: the template is headers only
-    book = load_workbook(BytesIO(xlsx.comprehensive_workbook(other)))
+    book = load_workbook(BytesIO(inputs.comprehensive_workbook(other)))
     assert [list(r) for r in book["综合考评"].iter_rows(values_only=True)] == [COMP_HEADER]

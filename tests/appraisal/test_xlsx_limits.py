@@ -10,7 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
-from appraisal import services, xlsx
+from appraisal import services
+from appraisal.files import catalogue, inputs
 from core.models import AuditEvent, Role
 from tests import spreadsheet_files as files
 from tests.appraisal.test_xlsx import INDS, catalogue_file, comp_file, comp_state, refused, snapshot
@@ -32,7 +33,7 @@ def year(org, office):
 
 @pytest.fixture
 def started(office, year):
-    xlsx.import_catalogue(year, catalogue_file(), office)
+    catalogue.import_catalogue(year, catalogue_file(), office)
     return services.year_advance(year_id=year.pk, acting_user=office)
 
 
@@ -70,7 +71,7 @@ def test_a_sheet_of_too_many_cells_is_refused_by_the_service(office, year, no_pa
     from core.spreadsheets import SpreadsheetTooLarge
 
     with pytest.raises(SpreadsheetTooLarge):
-        xlsx.import_catalogue(year, BytesIO(files.many_cells(300_000)), office)
+        catalogue.import_catalogue(year, BytesIO(files.many_cells(300_000)), office)
 
 
 def _raw(buffer: BytesIO, raw: str) -> BytesIO:
@@ -106,8 +107,8 @@ def test_a_huge_comprehensive_score_names_sheet_row_and_column(office, started, 
         [["A-c01", None, 90, "否"], ["A-c02", None, PLACEHOLDER if raw else value, "否"]]
     )
     before = comp_state(started)
-    with translation.override("en"), pytest.raises(xlsx.ComprehensiveErrors) as caught:
-        xlsx.import_comprehensive(started, _raw(file, value) if raw else file, office)
+    with translation.override("en"), pytest.raises(inputs.ComprehensiveErrors) as caught:
+        inputs.import_comprehensive(started, _raw(file, value) if raw else file, office)
     expected = "综合考评 row 3 “综合考评得分”: "
     assert any(m.startswith(expected) and problem in m for m in caught.value.messages), (
         caught.value.messages

@@ -6,7 +6,7 @@ from io import BytesIO
 import pytest
 from openpyxl import load_workbook
 
-from appraisal import xlsx
+from appraisal.files import catalogue
 from appraisal.models import Category
 from core.models import Role
 from tests.appraisal.test_results_views import get, make_year, url
@@ -42,7 +42,7 @@ def test_a_claim_title_typed_as_a_formula_is_exported_as_text(client, org):
 def test_the_catalogue_template_and_export_contain_no_formula(org):
     year = make_year(org).year
     Category.objects.filter(year=year, code="LZ").update(name="=1+1", department="@x")
-    for data in (xlsx.catalogue_workbook(year), xlsx.catalogue_workbook(None)):
+    for data in (catalogue.catalogue_workbook(year), catalogue.catalogue_workbook(None)):
         assert not [c for c in cells(data) if c.data_type == "f"]
-    names = [c for c in cells(xlsx.catalogue_workbook(year)) if c.value == "=1+1"]
+    names = [c for c in cells(catalogue.catalogue_workbook(year)) if c.value == "=1+1"]
     assert names and all(c.data_type == "s" and c.quotePrefix for c in names)

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from appraisal import services, versions
+from appraisal import services
 from appraisal.models import (
     AssessedUnit,
     BonusClaim,
@@ -21,7 +21,7 @@ from appraisal.models import (
     Score,
     YearStatus,
 )
-from appraisal.results import compute
+from appraisal.results import compute, publication
 from core.errors import Conflict
 from core.models import AuditEvent, Role, WorkItem
 from tests.appraisal.pageform import post_data
@@ -306,10 +306,10 @@ def test_publishing_freezes_the_year_until_a_correction_is_approved(org, year):
     services.scores_save(
         year_id=year.pk, category_id=lz.pk, acting_user=org.user(Role.DEPT_ASSESSOR), cells=cell
     )
-    # a changed figure cannot be closed silently: it is closed for republication (versions.py)
+    # a changed figure cannot be closed silently: it is closed for republication (Art. 16)
     with pytest.raises(Conflict):
         services.correction_close(correction_id=correction.pk, acting_user=office)
-    versions.correction_republication_request(year_id=year.pk, acting_user=office)
+    publication.correction_republication_request(year_id=year.pk, acting_user=office)
     with pytest.raises(Conflict):
         services.scores_save(
             year_id=year.pk, category_id=lz.pk, acting_user=org.user(Role.DEPT_ASSESSOR), cells=cell

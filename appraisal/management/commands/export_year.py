@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from appraisal.bundle import export_bundle
+from appraisal.files.bundle import export_bundle
 
 from ._common import add_sub_district_argument, resolve_year
 

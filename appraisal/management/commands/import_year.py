@@ -5,7 +5,8 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from appraisal.bundle import BundleError, import_bundle, parse
+from appraisal.files.bundle import BundleError, parse
+from appraisal.services.year_import import import_bundle
 
 from ._common import add_sub_district_argument, resolve_sub_district
 

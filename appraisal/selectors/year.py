@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from core import workdays
 
-from .models import (
+from ..models import (
     AssessedUnit,
     AssessmentYear,
     Category,

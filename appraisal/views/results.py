@@ -1,8 +1,8 @@
-"""Results pages (scoring.md §7, issue 5 item 7): the ranking, one unit's drill-down, the Excel
+"""Results pages (scoring.md §7, Art. 16): the ranking, one unit's drill-down, the Excel
 export, the Leading Group's full-marks exceptions and the Office's what-if sandbox.
 
 Before publication every page calls `results.compute()` (a fixed number of queries). Once the
-year is published (Art. 16), the pages show its current published version (appraisal.versions):
+year is published (Art. 16), the pages show its current published version (results.versions):
 what communities and departments see no longer moves when a correction changes an input. The
 Office, the Leading Group, auditors and administrators may ask for the live figures (`?draft=1`),
 labelled 未公布 and compared with the published version; every page lists the versions with what
@@ -19,14 +19,13 @@ otherwise); the page needs `policies.results_visible` (403 otherwise):
   another unit's) and their own row in the export; no full-marks checks, which name other units.
   A fraud finding against them shows as such; its reason stays with those who see everything.
 
-Only `results_exception` writes (through services.full_marks_exception_record); the what-if page
+Only `results_exception` writes (through full_marks_exception_record); the what-if page
 answers a GET and writes nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -40,8 +39,10 @@ from django.views.decorators.http import require_GET, require_POST
 from core import access
 from core.downloads import xlsx_response
 
-from . import policies, services, versions, xlsx_results
-from .models import (
+from .. import policies
+from ..files.results import ranking_xlsx
+from ..forms.results import whatif_ids, whatif_scores
+from ..models import (
     AssessedUnit,
     AssessmentYear,
     BonusClaim,
@@ -51,10 +52,12 @@ from .models import (
     Indicator,
     ResultsVersion,
 )
-from .results import Computed, Overrides, compute
+from ..results import Computed, Overrides, compute, versions
+from ..results import rows as result_rows
+from ..services.common import writable
+from ..services.inputs import full_marks_exception_record
 
 RANKING_PAGE_SIZE = 100
-WHATIF_ROWS = 5  # score overrides offered on the what-if form
 
 
 # ---------------------------------------------------------------- access
@@ -150,11 +153,11 @@ def results(request, number: int):
     computed = shown.computed
     codes = _own_codes(request.user, computed)
     community_view = codes is not None
-    rows = xlsx_results.ranking_rows(computed, codes)
+    rows = result_rows.ranking_rows(computed, codes)
     page = Paginator(rows, RANKING_PAGE_SIZE).get_page(request.GET.get("page"))
     checks = []
     if not community_view:
-        can_record = policies.is_leader(request.user) and services.writable(year)
+        can_record = policies.is_leader(request.user) and writable(year)
         checks = _full_marks(computed, can_record=can_record)
     context = {
         "year": year,
@@ -166,7 +169,7 @@ def results(request, number: int):
         "community_view": community_view,
         "checks": checks,
         "blocking": [c for c in checks if c["check"].blocks_finalisation],
-        "settings_rows": xlsx_results.settings_rows(year, shown.settings),
+        "settings_rows": result_rows.settings_rows(year, shown.settings),
         "can_whatif": policies.is_office(request.user),
         **_version_context(request, shown, codes),
     }
@@ -186,7 +189,7 @@ def results_exception(request, number: int):
     except ValueError:
         category_id = None  # the service answers "choose a category of this year"
     try:
-        exception = services.full_marks_exception_record(
+        exception = full_marks_exception_record(
             year_id=year.pk,
             acting_user=request.user,
             category_id=category_id,
@@ -213,15 +216,15 @@ def _unit_context(computed: Computed, code: str, *, claim_titles: bool, fraud_re
         indicators = [
             {
                 "result": ind,
-                "source": xlsx_results.source_label(ind.source),
+                "source": result_rows.source_label(ind.source),
                 "capped": ind.score < ind.raw_score,
                 "exclusions": [
                     {
                         "period": ex.period,
-                        "reason": xlsx_results.report_reason_label(ex.reason),
+                        "reason": result_rows.report_reason_label(ex.reason),
                         "late": ex.reason == "late",
-                        "due": xlsx_results.local_time(ex.due),
-                        "submitted": xlsx_results.local_time(ex.submitted),
+                        "due": result_rows.local_time(ex.due),
+                        "submitted": result_rows.local_time(ex.submitted),
                         # Results are year-end results (scoring.md §1): a period not yet due
                         # counts as missing; say so, so that nobody reads it as a lapse.
                         "not_yet_due": ex.submitted is None
@@ -245,12 +248,12 @@ def _unit_context(computed: Computed, code: str, *, claim_titles: bool, fraud_re
         return [
             {
                 "result": c,
-                "label": xlsx_results.claim_label(computed, c, titles=claim_titles),
-                "level": xlsx_results.level_label(c.claim.level),
-                "declared": xlsx_results.local_time(c.claim.declared_at),
-                "deadline": xlsx_results.local_time(c.claim.deadline),
-                "publicity": xlsx_results.local_time(c.claim.publicity_ends_at),
-                "reasons": [xlsx_results.claim_reason_label(r) for r in c.reasons],
+                "label": result_rows.claim_label(computed, c, titles=claim_titles),
+                "level": result_rows.level_label(c.claim.level),
+                "declared": result_rows.local_time(c.claim.declared_at),
+                "deadline": result_rows.local_time(c.claim.deadline),
+                "publicity": result_rows.local_time(c.claim.publicity_ends_at),
+                "reasons": [result_rows.claim_reason_label(r) for r in c.reasons],
             }
             for c in items
         ]
@@ -261,7 +264,7 @@ def _unit_context(computed: Computed, code: str, *, claim_titles: bool, fraud_re
     ]
     return {
         "unit": unit,
-        "row": xlsx_results.ranking_rows(computed, [code])[0],
+        "row": result_rows.ranking_rows(computed, [code])[0],
         "unit_categories": categories,
         "claims_counted": claims(unit.claims_counted),
         "claims_not_counted": claims(unit.claims_not_counted),
@@ -308,83 +311,17 @@ def results_export(request, number: int):
     shown = _shown(request, year, details=True)
     computed = shown.computed
     codes = _own_codes(request.user, computed)
-    rows = xlsx_results.ranking_rows(computed, codes)
+    rows = result_rows.ranking_rows(computed, codes)
     # Claim titles: those who see every claim, and a community its own (ClaimPolicy).
     titles = policies.sees_all(request.user) or codes is not None
     return xlsx_response(
-        xlsx_results.ranking_xlsx(
-            computed, rows, claim_titles=titles, settings_data=shown.settings
-        ),
+        ranking_xlsx(computed, rows, claim_titles=titles, settings_data=shown.settings),
         ascii_name=f"results-{year.year}.xlsx",
         name=f"考核结果-{year.year}.xlsx",
     )
 
 
 # ---------------------------------------------------------------- what-if
-
-
-def _ids(params, name: str, allowed: set[int], message: str, errors: list[str]) -> set[int]:
-    chosen = set()
-    for raw in params.getlist(name):
-        try:
-            pk = int(raw)
-        except (TypeError, ValueError):
-            pk = None
-        if pk is None or pk not in allowed:
-            errors.append(message % {"value": str(raw)[:40]})
-        else:
-            chosen.add(pk)
-    return chosen
-
-
-def _score_rows(params, units, indicators, errors: list[str]):
-    """The score overrides typed in: (unit code, indicator code, score) per row."""
-    rows, scores = [], {}
-    for index in range(WHATIF_ROWS):
-        unit_code = params.get(f"unit_{index}", "").strip()
-        ind_code = params.get(f"indicator_{index}", "").strip()
-        raw = params.get(f"score_{index}", "").strip()
-        rows.append({"index": index, "unit": unit_code, "indicator": ind_code, "score": raw})
-        if not (unit_code or ind_code or raw):
-            continue
-        n = index + 1
-        if not (unit_code and ind_code and raw):
-            errors.append(
-                _("Row %(n)s: give a unit code, an indicator code and a score.") % {"n": n}
-            )
-            continue
-        unit, indicator = units.get(unit_code), indicators.get(ind_code)
-        if unit is None:
-            errors.append(
-                _("Row %(n)s: there is no assessed unit with the code “%(code)s”.")
-                % {"n": n, "code": unit_code[:40]}
-            )
-        if indicator is None:
-            errors.append(
-                _("Row %(n)s: there is no indicator with the code “%(code)s”.")
-                % {"n": n, "code": ind_code[:40]}
-            )
-        if unit is None or indicator is None:
-            continue
-        try:
-            score = services.parse_points(
-                raw[:40],
-                label=_("Row %(n)s: score") % {"n": n},
-                low=Decimal(0),
-                high=indicator.max_points,
-            )
-        except ValidationError as exc:
-            errors.extend(exc.messages)
-            continue
-        key = (unit.unit_id, indicator.pk)
-        if key in scores:
-            errors.append(
-                _("Row %(n)s: the score of %(unit)s for %(indicator)s is given twice.")
-                % {"n": n, "unit": unit_code, "indicator": ind_code}
-            )
-            continue
-        scores[key] = score
-    return rows, scores
 
 
 def _comparison(real: Computed, sandbox: Computed) -> list[dict]:
@@ -445,28 +382,28 @@ def results_whatif(request, number: int):
     params = request.GET
     errors: list[str] = []
     overrides = Overrides(
-        approve_claims=_ids(
+        approve_claims=whatif_ids(
             params,
             "approve",
             {c.pk for c in pending},
             _("There is no bonus claim “%(value)s” awaiting approval."),
             errors,
         ),
-        reject_claims=_ids(
+        reject_claims=whatif_ids(
             params,
             "reject",
             {c.pk for c in approved},
             _("There is no approved bonus claim “%(value)s”."),
             errors,
         ),
-        uphold_fraud=_ids(
+        uphold_fraud=whatif_ids(
             params,
             "uphold",
             {f.pk for f in open_findings},
             _("There is no fraud finding “%(value)s” to uphold."),
             errors,
         ),
-        dismiss_fraud=_ids(
+        dismiss_fraud=whatif_ids(
             params,
             "dismiss",
             {f.pk for f in upheld},
@@ -474,7 +411,7 @@ def results_whatif(request, number: int):
             errors,
         ),
     )
-    score_rows, overrides.scores = _score_rows(params, units, indicators, errors)
+    score_rows, overrides.scores = whatif_scores(params, units, indicators, errors)
 
     submitted = "run" in params
     comparison = real = sandbox = None

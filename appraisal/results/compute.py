@@ -2,24 +2,25 @@
 
 `compute(year)` reads every input of the year in a fixed number of queries (the database counts
 the on-time reports, scoring.md §1 / Art. 12), feeds appraisal.domain and returns its YearResults.
-`what_if` applies sandbox overrides to the same inputs without writing anything.
+`compute(year, overrides=…)` applies the what-if sandbox's changes to the same inputs without
+writing anything.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from . import domain
-from .models import (
+from .. import domain
+from ..models import (
     Adjustment,
     AssessedUnit,
     AssessmentYear,
@@ -70,7 +71,8 @@ def scoring_settings(year: AssessmentYear) -> domain.ScoringSettings:
 
 @dataclass
 class Overrides:
-    """What-if sandbox (issue 5 item 7): changes applied to the inputs in memory only."""
+    """The what-if sandbox of the Office: changes applied to the inputs in memory only, never
+    written (the real results move only through the services)."""
 
     # (unit id, indicator id) → score replacing the department's (and the joint team's)
     scores: dict[tuple[int, int], Decimal] = field(default_factory=dict)
@@ -107,7 +109,7 @@ def _local(value: datetime | None) -> datetime | None:
     return value.astimezone(SHANGHAI) if value is not None else None
 
 
-def _memo(convert):
+def memo(convert):
     """`convert` remembering its results: the due times of a year's reports are few (one per
     indicator and period), their conversions many (one per late or missing report)."""
     seen: dict = {}
@@ -120,6 +122,42 @@ def _memo(convert):
             return result
 
     return converted
+
+
+def results_as_of(year: AssessmentYear, as_of: datetime | None = None) -> datetime:
+    """The moment the year's results are computed at: the one asked for, else the year's own
+    (fixed when the year is decided), else now."""
+    return as_of or year.as_of or timezone.now()
+
+
+def claim_input(
+    claim: BonusClaim, overrides: Overrides | None = None, as_of: datetime | None = None
+) -> domain.BonusClaim:
+    """A bonus claim as the engine takes it; the what-if sandbox may treat it as approved with its
+    publicity over at `as_of`, or as not approved."""
+    approved = claim.status == ClaimState.APPROVED
+    publicity = claim.publicity_ends_at
+    if overrides is not None and claim.pk in overrides.approve_claims:
+        approved = True
+        publicity = publicity if publicity and publicity <= as_of else as_of
+    if overrides is not None and claim.pk in overrides.reject_claims:
+        approved = False
+    return domain.BonusClaim(
+        level=claim.level,
+        declared_at=claim.declared_at,
+        deadline=claim.declare_by,
+        approved=approved,
+        publicity_ends_at=publicity,
+        title=claim.title,
+        ref=claim.pk,
+    )
+
+
+def claim_result(claim: BonusClaim, year: AssessmentYear | None = None) -> domain.ClaimResult:
+    """Whether a claim counts, and why not (scoring.md §3, Art. 6, 12): the engine's own verdict
+    at the results' moment, so that the claim's page and the results never disagree."""
+    year = year or claim.year
+    return domain.evaluate_claim(claim_input(claim), scoring_settings(year), results_as_of(year))
 
 
 def compute(
@@ -139,7 +177,7 @@ def compute(
     sandbox). The other units get their category figures only, and how many of their reports
     were excluded (CategoryResult.excluded)."""
     overrides = overrides or Overrides()
-    as_of = as_of or year.as_of or timezone.now()
+    as_of = results_as_of(year, as_of)
     settings = scoring_settings(year)
 
     categories = tuple(Category.objects.filter(year=year).order_by("code"))
@@ -166,7 +204,7 @@ def compute(
     # The reports that do not count (late or never submitted), with their times; by period, so
     # that each (unit, indicator) list is in period order (periods are unique per pair).
     not_on_time: dict[tuple[int, int], list[domain.ReportTimes]] = defaultdict(list)
-    local_due = _memo(_local)
+    local_due = memo(_local)
     if details is True:
         detail_units = unit_ids
     elif details:
@@ -252,23 +290,7 @@ def compute(
         BonusClaim.objects.filter(year=year).order_by("sort_order", "id")
     ):
         claim_index[claim.pk] = index
-        approved = claim.status == ClaimState.APPROVED
-        publicity = claim.publicity_ends_at
-        if claim.pk in overrides.approve_claims:
-            approved = True
-            publicity = publicity if publicity and publicity <= as_of else as_of
-        if claim.pk in overrides.reject_claims:
-            approved = False
-        item = domain.BonusClaim(
-            level=claim.level,
-            declared_at=claim.declared_at,
-            deadline=claim.declare_by,
-            approved=approved,
-            publicity_ends_at=publicity,
-            title=claim.title,
-            ref=claim.pk,
-        )
-        claims[claim.unit_id].append(item)
+        claims[claim.unit_id].append(claim_input(claim, overrides, as_of))
 
     votes = {
         (u, k): domain.Votes(s, b, d)
@@ -361,102 +383,3 @@ def compute(
         claim_index=claim_index,
         categories=categories,
     )
-
-
-def with_overrides(computed: Computed, **changes) -> Computed:
-    return replace(computed, **changes)
-
-
-# ---------------------------------------------------------------- the documented JSON
-
-
-def dec(value: Decimal | None) -> str | None:
-    """A decimal as the bundle writes it: a string with exactly 2 decimal places. Enough precision
-    for any stored value: a setting saved before the settings had ranges (1e26) still prints, and
-    the year page names it as out of range, instead of every page failing."""
-    if value is None:
-        return None
-    with localcontext() as context:
-        context.prec = 80
-        return str(domain.q(value))
-
-
-def iso(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(SHANGHAI).isoformat()
-
-
-CLAIM_REASON = {
-    domain.CLAIM_NOT_DECLARED: "late",
-    domain.CLAIM_LATE: "late",
-    domain.CLAIM_NOT_APPROVED: "not_approved",
-    domain.CLAIM_PUBLICITY_OPEN: "publicity_not_ended",
-}
-
-
-def results_document(computed: Computed) -> dict:
-    """Exactly the results structure of year-bundle.md."""
-    res = computed.results
-    penalised = res.settings.penalised_positions
-    iso_due = _memo(iso)  # few distinct due times, many exclusions
-    units = []
-    for unit in res.units:
-        exclusions = [
-            {
-                "kind": "report",
-                "indicator": ex.indicator,
-                "period": ex.period,
-                "due_at": iso_due(ex.due),
-                "submitted_at": iso(ex.submitted),
-            }
-            for cat in unit.categories
-            for ind in cat.indicators
-            if ind.exclusions
-            for ex in ind.exclusions
-        ]
-        exclusions.sort(key=lambda e: (e["indicator"], e["period"] or 0))
-        claims = sorted(
-            ((computed.claim_index[c.claim.ref], c) for c in unit.claims_not_counted),
-            key=lambda pair: pair[0],
-        )
-        exclusions += [
-            {"kind": "bonus", "claim": index, "reason": CLAIM_REASON[c.reasons[0]]}
-            for index, c in claims
-        ]
-        given = unit.unit_id in computed.comprehensive_given
-        units.append(
-            {
-                "unit": unit.unit_id,
-                "categories": {c.code: dec(c.score) for c in unit.categories},
-                "bonus": dec(unit.bonus),
-                "performance": dec(unit.performance),
-                "debriefing": dec(unit.debriefing.score),
-                "democratic": dec(unit.democratic.score),
-                "satisfaction": dec(unit.satisfaction),
-                "total": dec(unit.total),
-                "rank": unit.rank,
-                "bottom_position": unit.bottom_position,
-                "comprehensive_adjustment": dec(unit.comprehensive_adjustment),
-                "adjusted_comprehensive": dec(unit.adjusted) if given else None,
-                "grade": unit.grade if given else None,
-                "excellence_veto": unit.bottom_position <= penalised,
-                "advanced_withdrawn": unit.flags.advanced_withdrawn,
-                "exclusions": exclusions,
-            }
-        )
-    violations = [
-        {
-            "category": check.category,
-            "full_marks_units": list(check.full_marks_units),
-            "allowed": check.allowed,
-            "exception": check.exception_reason is not None,
-        }
-        for check in res.full_marks
-        if check.breaks_cap
-    ]
-    return {
-        "year": computed.year.year,
-        "as_of": iso(res.as_of),
-        "finalisable": res.can_finalise,
-        "cap_violations": violations,
-        "units": units,
-    }

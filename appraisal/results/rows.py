@@ -1,8 +1,9 @@
-"""The results as rows (scoring.md §7): the ranking page and its Excel export print the same
-figures from the same helpers, so that an auditor can recompute the page from the file.
+"""The results as rows (scoring.md §7): the ranking page and its Excel export (files.results)
+print the same figures from the same helpers, so that an auditor can recompute the page from the
+file.
 
 Nothing here reads the database: everything comes from `results.compute()` and the year's
-settings (`bundle.export_settings`).
+settings (`files.bundle.export_settings`).
 """
 
 from __future__ import annotations
@@ -14,12 +15,10 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from core import spreadsheets
-
-from . import domain
-from .bundle import export_settings
-from .models import AssessmentYear, BonusLevel
-from .results import SHANGHAI, Computed
+from .. import domain
+from ..files.bundle import export_settings
+from ..models import AssessmentYear, BonusLevel
+from .compute import SHANGHAI, Computed
 
 
 @dataclass(frozen=True)
@@ -271,35 +270,3 @@ def claim_label(computed: Computed, claim: domain.ClaimResult, *, titles: bool) 
     if titles:
         return f"{claim.claim.title}（{level}）"
     return _("Claim no. %(n)s (%(level)s)") % {"n": number, "level": level}
-
-
-def ranking_xlsx(
-    computed: Computed,
-    rows: list[RankingRow],
-    *,
-    claim_titles: bool,
-    settings_data: dict | None = None,
-) -> bytes:
-    """Three sheets: the ranking with every column, the settings used (`settings_data`: those
-    stored with a published version), every exclusion."""
-    book = spreadsheets.new_workbook(streaming=True)
-    ranking = book.create_sheet(_("Ranking"))
-    spreadsheets.append(ranking, ranking_headers(computed))
-    for row in rows:
-        spreadsheets.append(ranking, ranking_values(row))
-
-    settings = book.create_sheet(_("Settings"))
-    spreadsheets.append(settings, [_("Setting"), _("Value")])
-    spreadsheets.append(settings, [_("Year"), computed.year.year])
-    spreadsheets.append(settings, [_("Results as of"), local_time(computed.results.as_of)])
-    spreadsheets.append(
-        settings, [_("Can be finalised"), _("Yes") if computed.results.can_finalise else _("No")]
-    )
-    for label, value in settings_rows(computed.year, settings_data):
-        spreadsheets.append(settings, [label, value])
-
-    exclusions = book.create_sheet(_("Exclusions"))
-    spreadsheets.append(exclusions, exclusion_headers())
-    for values in exclusion_values(computed, rows, claim_titles=claim_titles):
-        spreadsheets.append(exclusions, values)
-    return spreadsheets.to_bytes(book)

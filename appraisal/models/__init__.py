@@ -1,0 +1,74 @@
+"""The assessment year (Art. 4–8, 10, 12, 16, 17, 19): its settings, catalogue and every input,
+by subdomain. The app label and model names are those of appraisal.models (audit rows and work
+items name their subject as `appraisal.<model>`).
+
+The results are never stored: services read these rows, feed the pure engine (appraisal.domain)
+and show what it returns (scoring.md: store nothing that can be recomputed).
+"""
+
+from .catalogue import SCHEDULE_REPORTS, Category, Indicator, Schedule
+from .claims import BonusClaim, BonusLevel, ClaimState
+from .corrections import (
+    OPEN_CORRECTION_STATES,
+    Correction,
+    CorrectionState,
+    ResultsVersion,
+    ResultsVersionQuerySet,
+)
+from .fraud import FraudFinding, FraudState
+from .inputs import Comprehensive, FullMarksException, Vote, VoteKind
+from .reports import Report
+from .scoring import Adjustment, Score, SpotCheck
+from .year import (
+    FROZEN,
+    INPUTS_CLOSED,
+    POINTS,
+    STEPS,
+    AssessedUnit,
+    AssessmentYear,
+    D,
+    YearStatus,
+    default_bottom_penalty,
+    default_grade_bands,
+    default_rank_bonus,
+    full_marks_allow_decision,
+    no_open_correction,
+)
+
+__all__ = [
+    "FROZEN",
+    "INPUTS_CLOSED",
+    "OPEN_CORRECTION_STATES",
+    "POINTS",
+    "SCHEDULE_REPORTS",
+    "STEPS",
+    "Adjustment",
+    "AssessedUnit",
+    "AssessmentYear",
+    "BonusClaim",
+    "BonusLevel",
+    "Category",
+    "ClaimState",
+    "Comprehensive",
+    "Correction",
+    "CorrectionState",
+    "D",
+    "FraudFinding",
+    "FraudState",
+    "FullMarksException",
+    "Indicator",
+    "Report",
+    "ResultsVersion",
+    "ResultsVersionQuerySet",
+    "Schedule",
+    "Score",
+    "SpotCheck",
+    "Vote",
+    "VoteKind",
+    "YearStatus",
+    "default_bottom_penalty",
+    "default_grade_bands",
+    "default_rank_bonus",
+    "full_marks_allow_decision",
+    "no_open_correction",
+]

@@ -1,0 +1,106 @@
+"""Reads of the scoring pages: the scoring grid, the categories a user writes additions for,
+the assessed units, the adjustments and spot checks a user sees."""
+
+from __future__ import annotations
+
+from django.db.models import Count, F, Q
+
+from .. import domain, policies
+from ..models import (
+    Adjustment,
+    AssessedUnit,
+    AssessmentYear,
+    Category,
+    Indicator,
+    Report,
+    Score,
+    SpotCheck,
+)
+
+
+def writer_categories(user, year) -> list[Category]:
+    cats = Category.objects.filter(year=year).order_by("sort_order")
+    if policies.is_office(user):
+        return list(cats)
+    return [c for c in cats if policies.can_score(user, c)]
+
+
+def unit_choices(year) -> list[tuple[int, str]]:
+    return list(AssessedUnit.objects.filter(year=year).values_list("unit_id", "name"))
+
+
+def scoring_grid(
+    year: AssessmentYear,
+    category: Category,
+    units: list[AssessedUnit],
+    indicators: list[Indicator],
+    *,
+    now,
+) -> tuple[list, dict[int, int]]:
+    """The scoring grid of one category: per community, per indicator, its score, its on-time and
+    late reports and the §1 cap they allow (domain.report_cap, the rule the results apply), and
+    per indicator how many communities had a report due so far. Three queries."""
+    scores = {
+        (s.unit_id, s.indicator_id): s
+        for s in Score.objects.filter(year=year, indicator__category=category)
+    }
+    stats = {
+        (r["unit_id"], r["indicator_id"]): r
+        for r in Report.objects.filter(year=year, indicator__category=category)
+        .values("unit_id", "indicator_id")
+        .annotate(
+            n=Count("id"),
+            on_time=Count("id", filter=Q(submitted_at__lte=F("due_at"))),
+            late=Count("id", filter=Q(submitted_at__gt=F("due_at"))),
+        )
+        .order_by()
+    }
+    due_so_far = {
+        r["indicator_id"]: r["n"]
+        for r in Report.objects.filter(year=year, indicator__category=category, due_at__lt=now)
+        .values("indicator_id")
+        .annotate(n=Count("unit_id", distinct=True))
+        .order_by()
+    }
+    rows = []
+    for unit in units:
+        cells = []
+        for ind in indicators:
+            stat = stats.get((unit.unit_id, ind.pk), {"n": 0, "on_time": 0, "late": 0})
+            required = ind.required_reports
+            cap = domain.report_cap(ind.max_points, stat["on_time"], required)
+            score = scores.get((unit.unit_id, ind.pk))
+            cells.append(
+                {
+                    "indicator": ind,
+                    "score": score,
+                    "on_time": stat["on_time"],
+                    "late": stat["late"],
+                    "required": required,
+                    "cap": cap,
+                    "over_cap": score is not None
+                    and score.department_score is not None
+                    and score.department_score > cap,
+                }
+            )
+        rows.append((unit, cells))
+    return rows, due_so_far
+
+
+SHOWN = 500  # the most recent additions and spot checks a page lists
+
+
+def adjustments_and_checks(year: AssessmentYear, categories) -> tuple:
+    """The year's most recent additions and deductions and spot checks (Art. 10) in the given
+    categories (those the user sees: policies.visible_categories), newest first."""
+    adjustments = (
+        Adjustment.objects.filter(year=year, category__in=categories)
+        .select_related("unit", "category", "recorded_by")
+        .order_by("-date", "-id")
+    )
+    checks = (
+        SpotCheck.objects.filter(year=year, category__in=categories)
+        .select_related("unit", "category", "indicator", "recorded_by")
+        .order_by("-date", "-id")
+    )
+    return adjustments[:SHOWN], checks[:SHOWN]
