@@ -1,7 +1,7 @@
 """The audit trail: one append-only, hash-chained table written only through `audit_record`.
 
-Every state change writes exactly one row in the same transaction as the change (DEVELOPERS.md,
-"Standards"). Appends are serialized on the chain head row, so two concurrent writers neither fork
+Every state change writes exactly one row in the same transaction as the change (README.md, "Design
+notes"). Appends are serialized on the chain head row, so two concurrent writers neither fork
 the chain (the unique constraint on prev_hash would refuse it) nor fail: the second waits.
 """
 

@@ -4,7 +4,7 @@ A service that opens work calls `open_item(...)`; one that finishes it calls `cl
 both inside the service's transaction. The inbox, the traffic lights and the deadline sweep read
 only the WorkItem table, whatever the number of case types.
 
-Lights (Art. 11, issue 3): 逾期 red when the due time has passed; 临期 yellow when 3 or fewer
+Lights (Art. 11): 逾期 red when the due time has passed; 临期 yellow when 3 or fewer
 working days are left; 正常 green otherwise. Computed at read time from due_at, so they are right
 without any job running.
 """

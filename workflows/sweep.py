@@ -42,10 +42,6 @@ class SweepResult:
     errors: list[str] = field(default_factory=list)
 
 
-class InjectedFault(RuntimeError):
-    """Raised by tests to kill a sweep in the middle."""
-
-
 def _dt(value):
     return connection.ops.adapt_datetimefield_value(value)
 
@@ -165,13 +161,8 @@ def _aware_row(row: deadlines.OverdueRow) -> deadlines.OverdueRow:
     return row if due is row.due_at else deadlines.OverdueRow(**{**row.__dict__, "due_at": due})
 
 
-def run_sweep(
-    *,
-    now: datetime | None = None,
-    batch_size: int | None = None,
-    fault_after_batches: int | None = None,
-) -> SweepResult:
-    """One full sweep. `fault_after_batches` (tests only) raises after that many batches."""
+def run_sweep(*, now: datetime | None = None, batch_size: int | None = None) -> SweepResult:
+    """One full sweep."""
     now = now or timezone.now()
     batch = batch_size or settings.DEADLINE_SWEEP_BATCH
     started = time.monotonic()
@@ -183,11 +174,6 @@ def run_sweep(
     ).update(finished_at=now, ok=False, error="abandoned: the worker stopped before finishing")
     run = SweepRun.objects.create(started_at=now)
     result = SweepResult(started_at=now)
-
-    def tick():
-        result.batches += 1
-        if fault_after_batches is not None and result.batches > fault_after_batches:
-            raise InjectedFault(f"fault injected after {fault_after_batches} batches")
 
     try:
         # Items whose time has come are opened first, so that they are reminded in this sweep
@@ -202,14 +188,14 @@ def run_sweep(
         for days in sorted(settings.DEADLINE_REMINDER_DAYS):
             limit = _reminder_limit(now, days)
             while True:
-                tick()
+                result.batches += 1
                 done = _remind_batch(now, days, limit, batch)
                 result.reminders += done
                 result.examined += done
                 if done == 0:  # a short batch may mean a concurrent sweep took some rows
                     break
         while True:
-            tick()
+            result.batches += 1
             done, proposals = _overdue_batch(now, batch)
             result.overdue += done
             result.proposals += proposals

@@ -1,4 +1,7 @@
-"""django-q2 tasks: take ids, call services, nothing else (house style)."""
+"""django-q2 tasks: the scheduled jobs (audit checks, the deadline sweep, viewflow timers) and the
+delivery of notifications, which is the machinery core.notifications dispatches to: in-app
+delivery and immediate e-mail, exactly once each, the retry of what was never delivered, and the
+daily digest."""
 
 from __future__ import annotations
 
