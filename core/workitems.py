@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -58,15 +58,8 @@ def light_thresholds(now: datetime | None = None) -> LightThresholds:
     cached = _thresholds_cache.get(today)
     if cached is not None and time.monotonic() - cached[0] < THRESHOLD_TTL:
         return LightThresholds(now, cached[1], cached[2])
-    try:
-        last = workdays.add_workdays(today, DUE_SOON_WORKDAYS)
-        approximate = False
-    except workdays.CalendarYearUnknown:
-        last, counted = today, 0
-        while counted < DUE_SOON_WORKDAYS:
-            last += timedelta(days=1)
-            counted += last.weekday() < 5
-        approximate = True
+    # The calendar lacking a year: weekdays are counted instead, and the page says so.
+    last, approximate = workdays.add_workdays_or_weekdays(today, DUE_SOON_WORKDAYS)
     due_soon_until = workdays.end_of_day(last)
     _thresholds_cache.clear()
     _thresholds_cache[today] = (time.monotonic(), due_soon_until, approximate)

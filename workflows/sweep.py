@@ -49,16 +49,10 @@ def _dt(value):
 def _reminder_limit(now: datetime, days: int) -> datetime:
     """Items due up to the end of the day `days` working days from today get the reminder."""
     today = workdays.local_date(now)
-    try:
-        last = workdays.add_workdays(today, days) if days else today
-    except workdays.CalendarYearUnknown:
-        # The calendar lacks next year: count weekdays rather than skip the reminder.
-        from datetime import timedelta
-
-        last, counted = today, 0
-        while counted < days:
-            last += timedelta(days=1)
-            counted += last.weekday() < 5
+    if not days:
+        return workdays.end_of_day(today)
+    # The calendar lacking next year: weekdays are counted rather than the reminder skipped.
+    last, _approximate = workdays.add_workdays_or_weekdays(today, days)
     return workdays.end_of_day(last)
 
 
