@@ -750,7 +750,7 @@ REFUSAL_POINTS = {
     "2nd-overdue-audit-rows": ('INSERT INTO "core_auditevent"', 2, (4, 3)),
     "audit-chain-head-3rd-batch": ('UPDATE "core_auditchainhead"', 3, (4, 6)),
     # one set-based INSERT of proposals and one of notifications per overdue batch
-    "proposals-3rd-batch": ("INSERT INTO rectification_escalationproposal", 3, (4, 6)),
+    "proposals-3rd-batch": ('INSERT INTO "rectification_escalationproposal"', 3, (4, 6)),
     "notifications-4th-batch": ("INSERT INTO core_notification", 6, (4, 9)),
     # the 1st UPDATE of core_sweeprun closes abandoned runs; the 2nd records this one
     "recording-the-run": ('UPDATE "core_sweeprun"', 2, (4, 10)),
