@@ -66,13 +66,6 @@ def _absolute(url: str) -> str:
     return f"{base}{url}" if base and url.startswith("/") else url
 
 
-def queue_delivery(notification_ids: list[int]) -> str:
-    """core.notifications' dispatcher (set in WorkflowsConfig.ready): a task delivers the rows."""
-    from django_q.tasks import async_task
-
-    return async_task("workflows.tasks.deliver_notifications", notification_ids)
-
-
 def deliver_notifications(notification_ids: list[int]) -> int:
     """In-app delivery, then immediate e-mail, each exactly once (guarded by its timestamp)."""
     from core.models import Notification
@@ -113,6 +106,13 @@ def deliver_notifications(notification_ids: list[int]) -> int:
             )
             Notification.objects.filter(pk=pk).update(emailed_at=timezone.now())
     return delivered
+
+
+def queue_delivery(notification_ids: list[int]) -> str:
+    """core.notifications' dispatcher (set in WorkflowsConfig.ready): a task delivers the rows."""
+    from django_q.tasks import async_task
+
+    return async_task("workflows.tasks.deliver_notifications", notification_ids)
 
 
 def redeliver_pending(now: datetime | None = None) -> int:
