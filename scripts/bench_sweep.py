@@ -310,7 +310,7 @@ def instrumented(phases: Phases):
 
 def overdue_statement_seconds(db: DbTimer) -> tuple[int, float]:
     for key, (count, seconds) in db.by_statement.items():
-        if key.startswith("UPDATE core_workitem SET overdue_at"):
+        if key.startswith('UPDATE "core_workitem" SET "overdue_at"'):
             return count, seconds
     return 0, 0.0
 

@@ -744,9 +744,9 @@ REFUSAL_POINTS = {
     "40th-statement": ("", 40, None),
     "1st-reminder-notifications": ("INSERT INTO core_notification", 1, (0, 0)),
     "delivery-after-1st-commit": ('SET "delivered_at"', 1, (3, 0)),
-    "2nd-batch-of-3-day-reminders": ("INSERT INTO core_remindersent", 4, (3, 0)),
-    "1st-overdue-update": ("UPDATE core_workitem SET overdue_at", 1, (4, 0)),
-    "2nd-overdue-update": ("UPDATE core_workitem SET overdue_at", 2, (4, 3)),
+    "2nd-batch-of-3-day-reminders": ('INSERT INTO "core_remindersent"', 4, (3, 0)),
+    "1st-overdue-update": ('UPDATE "core_workitem" SET "overdue_at"', 1, (4, 0)),
+    "2nd-overdue-update": ('UPDATE "core_workitem" SET "overdue_at"', 2, (4, 3)),
     "2nd-overdue-audit-rows": ('INSERT INTO "core_auditevent"', 2, (4, 3)),
     "audit-chain-head-3rd-batch": ('UPDATE "core_auditchainhead"', 3, (4, 6)),
     # one set-based INSERT of proposals and one of notifications per overdue batch
