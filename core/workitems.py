@@ -208,6 +208,18 @@ def close_items(
     return items.update(state=state, closed_at=timezone.now())
 
 
+def reschedule_items(*, subject: models.Model, kinds: list[str], due_at: datetime | None) -> int:
+    """Move the subject's open items of the kinds to a new due time (a granted extension): the
+    overdue event is recorded again if the new time passes too, and the reminders follow (the
+    reminder ledger is keyed by the due time)."""
+    return WorkItem.objects.filter(
+        subject_type=ContentType.objects.get_for_model(subject),
+        subject_id=subject.pk,
+        kind__in=kinds,
+        state=WorkItemState.OPEN,
+    ).update(due_at=due_at, overdue_at=None)
+
+
 def inbox(unit_ids, thresholds: LightThresholds):
     """Open items of the units, soonest due first (no deadline last), with their light."""
     return (

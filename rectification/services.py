@@ -14,7 +14,6 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
@@ -28,7 +27,7 @@ from core import access, evidence, workdays, workitems
 from core.audit import audit_record
 from core.errors import Conflict
 from core.middleware import current_ip
-from core.models import Unit, UnitKind, WorkItem, WorkItemState
+from core.models import Unit, UnitKind, WorkItemState
 from core.notifications import notify
 from core.validation import clean_text
 
@@ -1110,12 +1109,7 @@ def extension_decide(
             notice.current_due_at = due
             notice.save(update_fields=[*fields, "current_due_at", "updated_at"])
             # The inbox item follows; overdue is recorded again if the new time passes too.
-            WorkItem.objects.filter(
-                subject_type=ContentType.objects.get_for_model(Notice),
-                subject_id=notice.pk,
-                kind=item_kind,
-                state=WorkItemState.OPEN,
-            ).update(due_at=due, overdue_at=None)
+            workitems.reschedule_items(subject=notice, kinds=[item_kind], due_at=due)
             extension.state, extension.granted_due_at = "granted", due
             after.update({"state": "granted", field: due})
         else:
