@@ -404,31 +404,41 @@ def _save_draft(
     return notice
 
 
-# Art. 11: every step has a deadline. The next notice of the ladder keeps the working days the
-# escalated one was given; a deadline given as a date has passed (or is about to) when a notice is
-# escalated, so the next notice counts these working days from its own day of issue instead.
+# Art. 11: every step has a deadline. The next notice of the ladder keeps the deadlines the
+# escalated one was given while they still lie ahead; once a date has passed (the usual reason to
+# escalate) both deadlines are counted in working days from the new notice's own day of issue:
+# the ones the old notice gave, or these.
 ESCALATED_REPLY_WORKDAYS = 5
 ESCALATED_MEASURES_WORKDAYS = 15
 
 
-def escalation_input(notice: Notice) -> NoticeInput:
+def escalation_input(notice: Notice, today: dt.date | None = None) -> NoticeInput:
     """R11.2: the content of the next notice of the ladder, prefilled from the escalated one —
     same issuer, subject and problem; a basis naming the notice it comes from; an interview for
-    an opinion letter; deadlines in working days (ESCALATED_*_WORKDAYS where a date was given)."""
+    an opinion letter; its deadlines (see ESCALATED_REPLY_WORKDAYS)."""
+    today = today or workdays.local_date(timezone.now())
     new_kind = ESCALATES_TO[notice.kind]
     basis = _("Escalated from %(number)s.") % {"number": notice.number}
     if notice.basis:
         basis += "\n" + notice.basis
-    reply = notice.reply_due_workdays or ESCALATED_REPLY_WORKDAYS
-    measures = max(notice.measures_due_workdays or ESCALATED_MEASURES_WORKDAYS, reply)
+    dates = [d for d in (notice.reply_due_date, notice.measures_due_date) if d is not None]
+    if all(d > today for d in dates):
+        reply = Deadline(notice.reply_due_date, notice.reply_due_workdays)
+        measures = Deadline(notice.measures_due_date, notice.measures_due_workdays)
+    else:
+        days = notice.reply_due_workdays or ESCALATED_REPLY_WORKDAYS
+        reply = Deadline(workdays=days)
+        measures = Deadline(
+            workdays=max(notice.measures_due_workdays or ESCALATED_MEASURES_WORKDAYS, days)
+        )
     return NoticeInput(
         kind=new_kind,
         issuing_unit_id=notice.issuing_unit_id,
         subject=notice.subject,
         problem=notice.problem,
         basis=basis[:MAX_BASIS],
-        reply_due=Deadline(workdays=reply),
-        measures_due=Deadline(workdays=measures),
+        reply_due=reply,
+        measures_due=measures,
         interview_required=new_kind == NoticeKind.OPINION or notice.interview_required,
     )
 

@@ -60,9 +60,14 @@ def automatic_draft(notice: Notice) -> tuple[Notice, dict]:
 
 
 CASES = {
-    # deadlines as dates (past by the time a notice is escalated): working days from Art. 11
+    # deadlines as dates still ahead: kept
     "dates": {
         "reply_due": services.Deadline(date=dt.date(2026, 3, 6)),
+        "measures_due": services.Deadline(date=dt.date(2026, 3, 20)),
+    },
+    # a deadline in working days and a date: kept
+    "mixed": {
+        "reply_due": services.Deadline(workdays=3),
         "measures_due": services.Deadline(date=dt.date(2026, 3, 20)),
     },
     # deadlines in working days: kept; a supervision sheet becomes an opinion letter + interview
@@ -96,14 +101,25 @@ def test_the_issuer_and_the_engine_make_the_same_draft(org, case):
     assert automatic["escalated_from"] == notice.pk
 
 
-def test_deadlines_given_as_dates_become_the_working_days_of_art_11(org):
-    # given a contact sheet whose deadlines were dates
+@pytest.mark.parametrize("how", ["manual", "automatic"])
+def test_deadlines_given_as_dates_that_passed_become_the_working_days_of_art_11(
+    org, monkeypatch, how
+):
+    # given a contact sheet whose deadlines were dates, the reply's now passed
     notice = issued(org, **CASES["dates"])
+    later = dt.datetime(2026, 3, 9, 9, 0, tzinfo=dt.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: later)
 
-    # when the engine escalates it
-    new, content = automatic_draft(notice)
+    # when it is escalated
+    if how == "manual":
+        new = services.notice_escalate(notice_id=notice.pk, acting_user=org.user(Role.OFFICE_STAFF))
+        content = services._draft_content(new)
+        new = services.notice_issue(notice_id=new.pk, acting_user=org.user(Role.OFFICE_STAFF))
+    else:
+        new, content = automatic_draft(notice)
 
-    # then the supervision sheet counts the defined working days from its own issue
+    # then the supervision sheet counts the defined working days from its own issue (and the
+    # measures date still ahead is not kept alone)
     assert (content["reply_due_date"], content["measures_due_date"]) == (None, None)
     assert (content["reply_due_workdays"], content["measures_due_workdays"]) == (
         services.ESCALATED_REPLY_WORKDAYS,
