@@ -642,11 +642,12 @@ def import_bundle(parsed: Parsed, sub_district: SubDistrict, *, actor=None) -> d
     )
     replaced = existing is not None
     if existing is not None:
-        if existing.frozen:
+        if existing.inputs_closed:
+            # Art. 16: decided results change only through a correction, never by a new import.
             raise BundleError(
                 "year",
-                _("%(year)s is published; a published year cannot be replaced")
-                % {"year": parsed.year},
+                _("%(year)s is %(status)s; a decided or published year cannot be replaced")
+                % {"year": parsed.year, "status": existing.get_status_display()},
             )
         report_ids = Report.objects.filter(year=existing).values("pk")
         WorkItem.objects.filter(

@@ -45,15 +45,40 @@ class YearStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-# Published and closed years are frozen (issue 5 item 1).
+# Art. 16: from the Leading Group's decision on, the inputs are closed — a change needs a
+# correction approved by the Leading Group; published and closed years also keep their results as
+# stored versions (versions.py), so they are "frozen".
+INPUTS_CLOSED = (YearStatus.DECIDED, YearStatus.PUBLISHED, YearStatus.CLOSED)
 FROZEN = (YearStatus.PUBLISHED, YearStatus.CLOSED)
-NEXT_STATUS = {
-    YearStatus.PLANNING: YearStatus.IN_PROGRESS,
-    YearStatus.IN_PROGRESS: YearStatus.YEAR_END,
-    YearStatus.YEAR_END: YearStatus.DECIDED,
-    YearStatus.DECIDED: YearStatus.PUBLISHED,
-    YearStatus.PUBLISHED: YearStatus.CLOSED,
-}
+# The order of the steps, for the year page's progress line (the transitions are on the model).
+STEPS = (
+    YearStatus.PLANNING,
+    YearStatus.IN_PROGRESS,
+    YearStatus.YEAR_END,
+    YearStatus.DECIDED,
+    YearStatus.PUBLISHED,
+    YearStatus.CLOSED,
+)
+
+
+def no_open_correction(year: "AssessmentYear") -> bool:
+    """A year does not move on while a correction is applied or awaits its republication."""
+    return not Correction.objects.filter(
+        year=year,
+        state__in=[CorrectionState.APPROVED, CorrectionState.AWAITING_REPUBLICATION],
+    ).exists()
+
+
+def full_marks_allow_decision(year: "AssessmentYear") -> bool:
+    """Art. 4: no category may exceed the full-marks ratio without the Leading Group's exception.
+    Computed at the instant the decision fixes (year.as_of); remembered for that instant."""
+    from .results import compute
+
+    memo = getattr(year, "_decision_check", None)
+    if memo is None or memo[0] != year.as_of:
+        memo = (year.as_of, compute(year, as_of=year.as_of).results)
+        year._decision_check = memo
+    return memo[1].can_finalise
 
 
 class AssessmentYear(models.Model):
@@ -65,8 +90,14 @@ class AssessmentYear(models.Model):
     year = models.PositiveSmallIntegerField(
         _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
     )
-    status = models.CharField(
-        _("status"), max_length=16, choices=YearStatus.choices, default=YearStatus.PLANNING
+    # The year's life (Art. 4–6, 14–16) as a state machine: each transition is one service of
+    # appraisal.services with one audit row; nothing assigns the field directly.
+    status = FSMField(
+        _("status"),
+        max_length=16,
+        choices=YearStatus.choices,
+        default=YearStatus.PLANNING,
+        protected=True,
     )
     # scoring.md settings
     performance_weight = models.DecimalField(_("performance weight"), default=D("0.80"), **POINTS)
@@ -108,9 +139,59 @@ class AssessmentYear(models.Model):
     def __str__(self) -> str:
         return f"{self.year}"
 
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        # The protected status refuses assignment once loaded; a reload from the database is not
+        # a transition, so it may set it again.
+        if fields is None or "status" in fields:
+            self.__dict__.pop("status", None)
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+
     @property
     def frozen(self) -> bool:
+        """Published or closed: its results are stored versions (Art. 16)."""
         return self.status in FROZEN
+
+    @property
+    def inputs_closed(self) -> bool:
+        """Decided, published or closed: input only through an approved correction (Art. 16)."""
+        return self.status in INPUTS_CLOSED
+
+    # Transitions only assign fields; the services lock, check, save and audit.
+    @transition(field=status, source=YearStatus.PLANNING, target=YearStatus.IN_PROGRESS)
+    def start(self) -> None:
+        """Art. 5–8: the catalogue is fixed, the assessed communities and their reports set."""
+
+    @transition(field=status, source=YearStatus.IN_PROGRESS, target=YearStatus.YEAR_END)
+    def open_year_end(self) -> None:
+        """Art. 14, 15: self-evaluation, the joint team's verification and the votes."""
+
+    @transition(
+        field=status,
+        source=YearStatus.YEAR_END,
+        target=YearStatus.DECIDED,
+        conditions=[no_open_correction, full_marks_allow_decision],
+    )
+    def decide(self) -> None:
+        """Art. 16: the Leading Group's decision fixes the results as of `as_of`."""
+
+    @transition(
+        field=status,
+        source=YearStatus.DECIDED,
+        target=YearStatus.PUBLISHED,
+        conditions=[no_open_correction],
+    )
+    def publish(self, *, at) -> None:
+        """Art. 16, 17: the results are made known."""
+        self.published_at = at
+
+    @transition(
+        field=status,
+        source=YearStatus.PUBLISHED,
+        target=YearStatus.CLOSED,
+        conditions=[no_open_correction],
+    )
+    def close(self) -> None:
+        """The year is archived; its results stay as published."""
 
 
 class AssessedUnit(models.Model):

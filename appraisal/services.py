@@ -1,7 +1,7 @@
 """Write services of the assessment year. One transaction each; one audit row per change.
 
-Every write checks the year is not frozen (published or closed) unless the Leading Group has
-approved a correction that is still open (issue 5 item 1), the user's right (403) and the
+Every write checks the year's inputs are open — not yet decided, or decided with a correction the
+Leading Group approved still open (Art. 16) — the user's right (403) and the
 input (ValidationError with a Chinese message, shown on the form, never a 500).
 """
 
@@ -36,7 +36,6 @@ from . import policies
 from .domain import settings as settings_rules
 from .domain.model import MAX_BALLOTS
 from .models import (
-    NEXT_STATUS,
     OPEN_CORRECTION_STATES,
     SCHEDULE_REPORTS,
     Adjustment,
@@ -58,6 +57,8 @@ from .models import (
     Vote,
     VoteKind,
     YearStatus,
+    full_marks_allow_decision,
+    no_open_correction,
 )
 
 WI_REPORT = "report.submit"  # a community must file a periodic report (Art. 7, 8)
@@ -92,8 +93,9 @@ def _with_files(fn):
 
 
 def writable(year: AssessmentYear) -> bool:
-    """Open for input: not frozen, or frozen with an approved correction still open."""
-    if not year.frozen:
+    """Open for input: not yet decided, or decided with an approved correction still open
+    (Art. 16: the decided results change only through a correction)."""
+    if not year.inputs_closed:
         return True
     return Correction.objects.filter(year=year, state=CorrectionState.APPROVED).exists()
 
@@ -102,10 +104,10 @@ def guard_open(year: AssessmentYear) -> None:
     if not writable(year):
         raise Conflict(
             _(
-                "The results of %(year)s are published: its inputs are frozen. A change needs a "
+                "The results of %(year)s are %(status)s: its inputs are closed. A change needs a "
                 "correction approved by the Leading Group."
             )
-            % {"year": year.year}
+            % {"year": year.year, "status": year.get_status_display()}
         )
 
 
@@ -339,72 +341,194 @@ def year_update_settings(*, year_id: int, acting_user, values: dict) -> Assessme
     return year
 
 
-@transaction.atomic
-def year_advance(
-    *,
-    year_id: int,
-    acting_user,
-    now: dt.datetime | None = None,
-    expected_status: str | None = None,
-) -> AssessmentYear:
-    """规划 → 进行中 (assessed units fixed, report tasks generated) → 年末考核 → 已决定 (results
-    as of that moment; refused while a category breaks the full-marks cap) → 已公布 → 已归档.
-    The button names the status it moves from: a double click moves the year on once (409)."""
-    now = now or timezone.now()
+# ---------------------------------------------------------------- the year's transitions
+# One service per transition of AssessmentYear.status (models.py): lock, check, transition,
+# save(update_fields=…), one audit row.
+
+YEAR_EVENTS = {
+    YearStatus.IN_PROGRESS: "year.started",
+    YearStatus.YEAR_END: "year.year_end_opened",
+    YearStatus.DECIDED: "year.decided",
+    YearStatus.PUBLISHED: "year.published",
+    YearStatus.CLOSED: "year.closed",
+}
+
+
+def _year_for_transition(year_id, acting_user, expected_status) -> AssessmentYear:
     year = _lock_year(year_id, acting_user)
     if expected_status is not None and expected_status != year.status:
         raise _year_moved_on(year)
-    target = NEXT_STATUS.get(year.status)
-    if target is None:
-        raise Conflict(_("The year is closed."))
-    if target == YearStatus.PUBLISHED:
-        _require(policies.is_leader(acting_user) or policies.is_office(acting_user))
-    else:
-        access.require_action(acting_user, year, "advance")
-    if Correction.objects.filter(
-        year=year,
-        state__in=[CorrectionState.APPROVED, CorrectionState.AWAITING_REPUBLICATION],
-    ).exists():
-        raise Conflict(_("Close the open correction first."))
-    before = year.status
-    extra: dict = {}
-    if target == YearStatus.IN_PROGRESS:
-        _check_catalogue(year)
-        extra = start_year(year, now=now)
-    elif target == YearStatus.DECIDED:
-        from .results import compute
+    return year
 
-        year.as_of = now
-        computed = compute(year, as_of=now)
-        if not computed.results.can_finalise:
-            codes = ", ".join(
-                c.category for c in computed.results.full_marks if c.blocks_finalisation
-            )
-            raise Conflict(
-                _(
-                    "Results cannot be finalised while categories %(codes)s break the full-marks "
-                    "cap without an exception of the Leading Group (Art. 4)."
-                )
-                % {"codes": codes}
-            )
-    elif target == YearStatus.PUBLISHED:
-        year.published_at = now
-    year.status = target
-    year.save()
+
+def _transition(
+    year, method, *, acting_user, fields, extra=None, before_extra=None, **kwargs
+) -> None:
+    """Apply one transition of the year (refused with 409 when the model says it cannot proceed),
+    save the fields it changed and write its one audit row."""
+    before = year.status
+    if not can_proceed(method):
+        if not no_open_correction(year):
+            raise Conflict(_("Close the open correction first."))
+        raise Conflict(
+            _("The year cannot move on from “%(status)s”.") % {"status": year.get_status_display()}
+        )
+    method(**kwargs)
+    year.save(update_fields=["status", *fields])
     _audit(
-        "appraisal.year_advanced",
+        YEAR_EVENTS[year.status],
         actor=acting_user,
         subject=year,
         year=year,
-        before={"status": before},
-        after={"status": target, **extra},
+        before={"status": before, **(before_extra or {})},
+        after={"status": year.status, **(extra or {})},
     )
-    if target == YearStatus.PUBLISHED:
-        # Art. 16: what is published is stored as version 1; pages outside the Office read it.
-        from .versions import version_write
 
-        version_write(year=year, acting_user=acting_user, now=now)
+
+@transaction.atomic
+def year_start(*, year_id: int, acting_user, now=None, expected_status=None) -> AssessmentYear:
+    """规划 → 进行中: the catalogue is fixed, the assessed communities and their report tasks set
+    (Art. 5–8)."""
+    now = now or timezone.now()
+    year = _year_for_transition(year_id, acting_user, expected_status)
+    access.require_action(acting_user, year, "advance")
+    if year.status != YearStatus.PLANNING:
+        raise _year_moved_on(year)
+    _check_catalogue(year)
+    extra = start_year(year, now=now)
+    _transition(year, year.start, acting_user=acting_user, fields=[], extra=extra)
     return year
+
+
+@transaction.atomic
+def year_open_year_end(
+    *, year_id: int, acting_user, now=None, expected_status=None
+) -> AssessmentYear:
+    """进行中 → 年末考核 (Art. 14, 15). Reports of periods still to fall due keep counting when
+    filed on time; the year page lists them in its checklist."""
+    year = _year_for_transition(year_id, acting_user, expected_status)
+    access.require_action(acting_user, year, "advance")
+    _transition(year, year.open_year_end, acting_user=acting_user, fields=[])
+    return year
+
+
+@transaction.atomic
+def year_decide(
+    *,
+    year_id: int,
+    acting_user,
+    now=None,
+    expected_status=None,
+    override_reason: str | None = None,
+) -> AssessmentYear:
+    """年末考核 → 已决定 (Art. 16): the results are fixed as of now. Refused while a category
+    breaks the full-marks cap without an exception (Art. 4) or a correction is open; refused while
+    report periods are not yet due — deciding would count them as missing (Art. 12) — unless the
+    Office overrides with a reason, which the audit row keeps."""
+    from .checklist import periods_not_yet_due
+
+    now = now or timezone.now()
+    year = _year_for_transition(year_id, acting_user, expected_status)
+    access.require_action(acting_user, year, "advance")
+    if year.status != YearStatus.YEAR_END:
+        raise _year_moved_on(year)
+    not_due = periods_not_yet_due(year, now=now)
+    override = None
+    if not_due.count:
+        if not (override_reason or "").strip():
+            raise Conflict(
+                _(
+                    "%(n)s report periods are not yet due (the last on %(date)s): deciding now "
+                    "would count them as missing (Art. 12). Wait until they are due, or decide "
+                    "anyway with a reason."
+                )
+                % {"n": not_due.count, "date": not_due.last_due}
+            )
+        override = {
+            "reason": clean_text(override_reason, label=_("Reason"), max_length=MAX_REASON),
+            "periods_not_yet_due": not_due.count,
+        }
+    year.as_of = now
+    if no_open_correction(year) and not full_marks_allow_decision(year):
+        codes = ", ".join(
+            c.category for c in year._decision_check[1].full_marks if c.blocks_finalisation
+        )
+        raise Conflict(
+            _(
+                "Results cannot be finalised while categories %(codes)s break the full-marks "
+                "cap without an exception of the Leading Group (Art. 4)."
+            )
+            % {"codes": codes}
+        )
+    extra = {"as_of": now.isoformat()}
+    if override:
+        extra["override"] = override
+    _transition(year, year.decide, acting_user=acting_user, fields=["as_of"], extra=extra)
+    return year
+
+
+@transaction.atomic
+def year_publish(*, year_id: int, acting_user, now=None, expected_status=None) -> AssessmentYear:
+    """已决定 → 已公布 (Art. 16, 17), by the Office or the Leading Group: what is published is
+    stored as version 1, which pages outside the Office read."""
+    now = now or timezone.now()
+    year = _year_for_transition(year_id, acting_user, expected_status)
+    _require(policies.is_leader(acting_user) or policies.is_office(acting_user))
+    _transition(
+        year,
+        year.publish,
+        at=now,
+        acting_user=acting_user,
+        fields=["published_at"],
+        extra={"published_at": now.isoformat()},
+    )
+    from .versions import version_write
+
+    version_write(year=year, acting_user=acting_user, now=now)
+    return year
+
+
+@transaction.atomic
+def year_close(*, year_id: int, acting_user, now=None, expected_status=None) -> AssessmentYear:
+    """已公布 → 已归档: the year is archived."""
+    year = _year_for_transition(year_id, acting_user, expected_status)
+    access.require_action(acting_user, year, "advance")
+    _transition(year, year.close, acting_user=acting_user, fields=[])
+    return year
+
+
+YEAR_TRANSITIONS = {
+    YearStatus.PLANNING: year_start,
+    YearStatus.IN_PROGRESS: year_open_year_end,
+    YearStatus.YEAR_END: year_decide,
+    YearStatus.DECIDED: year_publish,
+    YearStatus.PUBLISHED: year_close,
+}
+
+
+def next_status(year: AssessmentYear) -> str | None:
+    """The status the year's one forward transition leads to (None once closed)."""
+    for t in year.get_all_status_transitions():
+        if t.source == year.status:
+            return t.target
+    return None
+
+
+def year_advance(
+    *, year_id: int, acting_user, now=None, expected_status=None, override_reason=None
+) -> AssessmentYear:
+    """The year page's one button: the transition out of the status the page showed."""
+    year = access.get_visible_or_404(acting_user, AssessmentYear.objects.all(), pk=year_id)
+    status = expected_status if expected_status is not None else year.status
+    service = YEAR_TRANSITIONS.get(status)
+    if service is None:
+        if expected_status is not None and expected_status != year.status:
+            raise _year_moved_on(year)
+        raise Conflict(_("The year is closed."))
+    kwargs = {"override_reason": override_reason} if service is year_decide else {}
+    return service(
+        year_id=year_id, acting_user=acting_user, now=now, expected_status=status, **kwargs
+    )
 
 
 def _year_moved_on(year: AssessmentYear) -> Conflict:
@@ -732,7 +856,7 @@ def verified_scores_save(
         raise PermissionDenied
     _require(policies.is_office(acting_user))
     guard_open(year)
-    if year.status != YearStatus.YEAR_END and not year.frozen:
+    if year.status != YearStatus.YEAR_END and not year.inputs_closed:
         raise Conflict(_("The joint team's values are entered during the year-end appraisal."))
     return _save_grid(year, category, acting_user, cells, field="verified_score")
 
@@ -1250,8 +1374,8 @@ def full_marks_exception_record(*, year_id, acting_user, category_id, reason) ->
 def correction_request(*, year_id, acting_user, reason) -> Correction:
     year = _lock_year(year_id, acting_user)
     _require(policies.is_office(acting_user))
-    if not year.frozen:
-        raise Conflict(_("Only a published year needs a correction; this one is still open."))
+    if not year.inputs_closed:
+        raise Conflict(_("Only a decided year needs a correction; this one is still open."))
     if Correction.objects.filter(year=year, state__in=OPEN_CORRECTION_STATES).exists():
         raise Conflict(_("A correction of this year is already open."))
     correction = Correction.objects.create(

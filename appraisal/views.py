@@ -33,8 +33,8 @@ from core.models import Evidence
 from rectification.forms import MultipleFileField
 
 from . import policies, posted, services
+from .checklist import year_checklist
 from .models import (
-    NEXT_STATUS,
     OPEN_CORRECTION_STATES,
     Adjustment,
     AssessedUnit,
@@ -55,6 +55,7 @@ from .models import (
     VoteKind,
     YearStatus,
 )
+from .models import STEPS as YEAR_STEPS
 from .xlsx_results import settings_rows
 
 PAGE_SIZE = 50
@@ -133,14 +134,7 @@ def year_list(request):
     return render(request, "appraisal/year_list.html", {"years": years, "form": form})
 
 
-STEPS = [
-    (YearStatus.PLANNING, gettext_lazy("Planning")),
-    (YearStatus.IN_PROGRESS, gettext_lazy("In progress")),
-    (YearStatus.YEAR_END, gettext_lazy("Year-end appraisal")),
-    (YearStatus.DECIDED, gettext_lazy("Decided")),
-    (YearStatus.PUBLISHED, gettext_lazy("Published")),
-    (YearStatus.CLOSED, gettext_lazy("Closed")),
-]
+STEPS = [(status, YearStatus(status).label) for status in YEAR_STEPS]
 
 
 @login_required
@@ -159,9 +153,20 @@ def year_detail(request, number: int):
         .select_related("requested_by")
         .first()
     )
-    next_status = NEXT_STATUS.get(year.status)
+    next_status = services.next_status(year)
     can_advance = _may_advance(user, year)
+    # Art. 12, 14–16: what is still open before 年末考核 and before 已决定 (the Office's checklist).
+    checklist = (
+        year_checklist(year, now=timezone.now(), categories=categories)
+        if policies.sees_all(user)
+        else None
+    )
+    verifying = policies.is_office(user) and (
+        year.status == YearStatus.YEAR_END or (year.inputs_closed and services.writable(year))
+    )
     context = {
+        "checklist": checklist,
+        "verifying": verifying,
         "year": year,
         "steps": STEPS,
         "step_index": [s for s, _l in STEPS].index(year.status),
@@ -190,7 +195,7 @@ def year_detail(request, number: int):
 
 
 def _may_advance(user, year) -> bool:
-    next_status = NEXT_STATUS.get(year.status)
+    next_status = services.next_status(year)
     return next_status is not None and (
         policies.is_office(user)
         or (next_status == YearStatus.PUBLISHED and policies.is_leader(user))
@@ -201,7 +206,7 @@ def _may_advance(user, year) -> bool:
 @require_POST
 def year_advance(request, number: int):
     year = _year(request, number)
-    if NEXT_STATUS.get(year.status) is not None and not _may_advance(request.user, year):
+    if services.next_status(year) is not None and not _may_advance(request.user, year):
         raise PermissionDenied  # a closed year is the service's 409
     # The button names the status it moves the year from; without it a double click could not
     # be told from a second step (a missing field is an error, never blank).
@@ -210,7 +215,12 @@ def year_advance(request, number: int):
     )
     try:
         year = services.year_advance(
-            year_id=year.pk, acting_user=request.user, expected_status=expected
+            year_id=year.pk,
+            acting_user=request.user,
+            expected_status=expected,
+            # Art. 12: deciding before every period is due needs a stated reason (optional
+            # field: the form shows it only then).
+            override_reason=request.POST.get("override_reason") or None,
         )
     except ValidationError as exc:
         _errors(request, exc)
@@ -616,7 +626,7 @@ def scoring(request, number: int, code: str):
     verifying = (
         policies.is_office(request.user)
         and open_
-        and (year.status == YearStatus.YEAR_END or year.frozen)
+        and (year.status == YearStatus.YEAR_END or year.inputs_closed)
     )
     status = 200
     if request.method == "POST":

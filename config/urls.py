@@ -5,7 +5,6 @@ from django.urls import include, path
 from core import views as core_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -43,6 +43,8 @@ class OverdueRow:
 @dataclass(frozen=True)
 class DeadlineKind:
     kind: str
+    # What an item of this kind is called wherever it is listed (the inbox, the home pages): the
+    # one label of the kind, translatable (gettext_lazy).
     label: str
     # Extra units to notify when an item is overdue: rows -> {item id: [unit ids]} (one query).
     also_notify: Callable[[list[OverdueRow]], dict[int, list[int]]] | None = None
@@ -68,3 +70,10 @@ def get(kind: str) -> DeadlineKind | None:
 
 def registered() -> dict[str, DeadlineKind]:
     return dict(_kinds)
+
+
+def label(kind: str) -> str:
+    """What an item of this kind is called wherever it is listed (inbox, home page): the label the
+    kind registered; its code only if nothing registered it."""
+    spec = _kinds.get(kind)
+    return str(spec.label) if spec is not None else kind

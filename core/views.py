@@ -1,4 +1,4 @@
-"""Views of core: home pages by role, organisation, account, audit trail, working-day calendar.
+"""Views of core: organisation, account, audit trail, working-day calendar.
 
 Views are thin: they parse, fetch through core.access, call one service, render.
 """
@@ -24,30 +24,11 @@ from .audit import audit_record
 from .downloads import attachment, xlsx_response
 from .forms import AuditFilterForm, CalendarDayForm, CalendarImportForm, CalendarYearForm
 from .middleware import client_ip
-from .models import AuditEvent, CalendarDay, CalendarYear, Role, RoleAssignment, Unit, UnitKind
+from .models import AuditEvent, CalendarDay, CalendarYear, RoleAssignment, Unit, UnitKind
 
 
 def _today() -> dt.date:
     return timezone.localdate()
-
-
-@login_required
-def home(request):
-    """One page per role held: what the role does here, linking only to pages that exist."""
-    user = request.user
-    held = access.roles(user)
-    sections = [role for role in access.HOME_ORDER if role in held]
-    context = {
-        "sections": sections,
-        "Role": Role,
-        "my_units": Unit.objects.filter(pk__in=access.units_for(user, *held)).order_by(
-            "sort_order"
-        ),
-    }
-    if Role.OFFICE_STAFF in held or Role.ADMIN in held or access.is_installation_admin(user):
-        context["calendar_missing"] = workdays.missing_years(_today())
-        context["can_edit_calendar"] = access.can_edit_calendar(user)
-    return render(request, "core/home.html", context)
 
 
 @login_required

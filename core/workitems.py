@@ -36,6 +36,16 @@ class Light(models.TextChoices):
     NONE = "none", _("No deadline")
 
 
+# How each light is drawn (Bootstrap's contextual colours). With the labels above, the one
+# definition every page (inbox, home, ledger, case page) and the ledger export use.
+LIGHT_STYLE = {
+    Light.RED: "danger",
+    Light.YELLOW: "warning",
+    Light.GREEN: "success",
+    Light.NONE: "secondary",
+}
+
+
 @dataclass(frozen=True)
 class LightThresholds:
     now: datetime

@@ -22,18 +22,9 @@ class RectificationConfig(AppConfig):
         from .demo import seed_notices
 
         register_seeder(seed_notices)
-        from . import deadlines
+        from . import kinds
 
-        deadlines.register()
-        register_nav(
-            position=10,
-            label=_("Task inbox"),
-            url_name="inbox",
-            prefix="/inbox/",
-            visible=lambda user: bool(
-                access.units_for(user, *policies.COMMUNITY_ROLES, *policies.ISSUER_ROLES)
-            ),
-        )
+        kinds.register()
         register_nav(
             position=20,
             label=_("Ledger"),

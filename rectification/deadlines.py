@@ -1,5 +1,5 @@
-"""How notices plug into the deadline engine (core.deadlines): their work-item kinds, who else
-hears of an overdue item, and the escalation proposals an overdue deadline raises (Art. 11)."""
+"""What happens when a notice's deadline passes (core.deadlines; the kinds are in kinds.py): who
+else hears of an overdue item, and the escalation proposals an overdue deadline raises (Art. 11)."""
 
 from __future__ import annotations
 
@@ -15,16 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from core import deadlines, workitems
 from core.models import WorkItem
 
+from .kinds import WI_PROPOSAL
 from .models import ESCALATES_TO, EscalationProposal, Notice, NoticeState, ProposalState
-from .services import (
-    WI_EXTENSION,
-    WI_MEASURES,
-    WI_REPLY,
-    WI_VERIFY,
-    notice_escalate_automatically,
-)
-
-WI_PROPOSAL = "notice.escalation_proposal"  # the issuer must accept or dismiss a proposal
+from .services import notice_escalate_automatically
 
 
 def issuer_units(rows: list[deadlines.OverdueRow]) -> dict[int, list[int]]:
@@ -115,43 +108,3 @@ def propose_escalation(rows: list[deadlines.OverdueRow], now: datetime) -> int:
     for notice_id in automatic.values_list("pk", flat=True):
         notice_escalate_automatically(notice_id=notice_id, job="deadline-sweep")
     return len(notices)
-
-
-def register() -> None:
-    deadlines.register(
-        deadlines.DeadlineKind(
-            kind=WI_REPLY,
-            label=_("Reply to a rectification notice"),
-            also_notify=issuer_units,
-            on_overdue=propose_escalation,
-        )
-    )
-    deadlines.register(
-        deadlines.DeadlineKind(
-            kind=WI_MEASURES,
-            label=_("Submit rectification measures"),
-            also_notify=issuer_units,
-            on_overdue=propose_escalation,
-        )
-    )
-    deadlines.register(
-        deadlines.DeadlineKind(
-            kind=WI_VERIFY,
-            label=_("Verify rectification measures"),
-            remind=False,
-        )
-    )
-    deadlines.register(
-        deadlines.DeadlineKind(
-            kind=WI_PROPOSAL,
-            label=_("Decide on an escalation proposal"),
-            remind=False,
-        )
-    )
-    deadlines.register(
-        deadlines.DeadlineKind(
-            kind=WI_EXTENSION,
-            label=_("Decide on an extension request"),
-            remind=False,
-        )
-    )

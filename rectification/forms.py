@@ -257,12 +257,7 @@ class LedgerFilterForm(forms.Form):
     light = forms.ChoiceField(
         label=_("Light"),
         required=False,
-        choices=[
-            ("", _("All")),
-            (Light.RED, _("Overdue")),
-            (Light.YELLOW, _("Due soon")),
-            (Light.GREEN, _("On track")),
-        ],
+        choices=[("", _("All")), *[(light, light.label) for light in Light if light != Light.NONE]],
     )
     issued_from = forms.DateField(label=_("Issued from"), required=False, widget=DateInput)
     issued_to = forms.DateField(label=_("Issued to"), required=False, widget=DateInput)

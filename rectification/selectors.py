@@ -59,12 +59,8 @@ def ledger_xlsx(notices: QuerySet[Notice]) -> bytes:
     """Exactly the filtered rows, Chinese headers, times in Asia/Shanghai."""
     book = spreadsheets.new_workbook(streaming=True)
     sheet = book.create_sheet(_("Ledger"))
-    light_names = {
-        workitems.Light.RED: _("Overdue"),
-        workitems.Light.YELLOW: _("Due soon"),
-        workitems.Light.GREEN: _("On track"),
-        workitems.Light.NONE: "",
-    }
+    light_names = {light.value: str(light.label) for light in workitems.Light}
+    light_names[workitems.Light.NONE] = ""  # a notice without a deadline has no light
     spreadsheets.append(
         sheet,
         [

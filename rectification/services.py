@@ -31,6 +31,7 @@ from core.models import Unit, UnitKind, WorkItemState
 from core.notifications import notify
 from core.validation import clean_text
 
+from .kinds import WI_EXTENSION, WI_MEASURES, WI_PROPOSAL, WI_REPLY, WI_VERIFY
 from .models import (
     ESCALATES_TO,
     NUMBER_MARK,
@@ -53,11 +54,6 @@ MAX_TEXT = 20000
 MAX_BASIS = 5000
 MAX_REASON = 5000
 MAX_MEASURES = 50
-
-# Work item kinds (core.workitems): what waits on whom.
-WI_REPLY = "notice.reply"  # the community must reply
-WI_MEASURES = "notice.measures"  # the community must submit measures
-WI_VERIFY = "notice.verify"  # the issuer must verify (or return) the measures
 
 
 # --- input ------------------------------------------------------------------------------------
@@ -988,7 +984,7 @@ def proposal_dismiss(
         proposal.state, proposal.decided_by, proposal.decided_at = "dismissed", acting_user, now
         proposal.reason = reason
         proposal.save(update_fields=["state", "decided_by", "decided_at", "reason"])
-        workitems.close_items(subject=notice, kinds=["notice.escalation_proposal"])
+        workitems.close_items(subject=notice, kinds=[WI_PROPOSAL])
         audit_record(
             event_type="notice.escalation_dismissed",
             actor=acting_user,
@@ -1000,8 +996,6 @@ def proposal_dismiss(
 
 
 # --- deadline extensions (延期申请) -------------------------------------------------------------
-
-WI_EXTENSION = "notice.extension"  # the issuer must grant or refuse an extension request
 
 EXTENSIBLE = {
     "reply": (S.ISSUED, "reply_due_at", WI_REPLY),

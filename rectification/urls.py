@@ -3,7 +3,6 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("inbox/", views.inbox, name="inbox"),
     path("notices/", views.ledger, name="ledger"),
     path("notices/export.xlsx", views.ledger_export, name="ledger_export"),
     path("notices/new/", views.notice_new, name="notice_new"),

@@ -1,4 +1,4 @@
-"""Notice views: the inbox (待办), the ledger (台账), the case page and one POST view per action.
+"""Notice views: the ledger (台账), the case page and one POST view per action.
 
 Thin: parse, fetch through core.access (404), call one service (403/409 raised there), render.
 """
@@ -39,86 +39,15 @@ from .forms import (
     parse_expected,
 )
 from .models import Notice, NoticeKind, NoticeState
-from .policies import COMMUNITY_ROLES, ISSUER_ROLES, SEE_ALL
+from .policies import ISSUER_ROLES, SEE_ALL
 
 LEDGER_PAGE_SIZE = 50
-INBOX_PAGE_SIZE = 100
 LEDGER_ROLES = (*SEE_ALL, Role.DEPT_ASSESSOR)
 
 
 def _errors_to_messages(request, error: ValidationError) -> None:
     for message in error.messages:
         messages.error(request, message)
-
-
-# --- 待办 --------------------------------------------------------------------------------------
-
-
-@login_required
-def inbox(request):
-    """Everything waiting on the user's units, soonest due first, with lights and counts."""
-    user = request.user
-    unit_ids = access.units_for(user, *COMMUNITY_ROLES, *ISSUER_ROLES)
-    if not unit_ids:
-        raise PermissionDenied
-    thresholds = workitems.light_thresholds()
-    items = workitems.inbox(unit_ids, thresholds)
-    counts = workitems.light_counts(unit_ids, thresholds)
-    light = request.GET.get("light")
-    if light in workitems.Light.values:
-        items = items.filter(workitems.light_filter("due_at", light, thresholds))
-        total = counts[light]
-    else:
-        light, total = None, sum(counts.values())
-    # Plain rows, not model instances: the page shows 100 of them (make bench).
-    items = items.values(
-        "id",
-        "subject_id",
-        "url",
-        "title",
-        "kind",
-        "returned",
-        "due_at",
-        "light",
-        "owner_unit__name",
-        "owner_unit__short_name",
-    )
-    paginator = Paginator(items, INBOX_PAGE_SIZE)
-    paginator.count = total  # known from the light counts: no second COUNT query
-    page = paginator.get_page(request.GET.get("page"))
-    labels = inbox_kind_labels()
-    for item in page:
-        item["kind_label"] = labels.get(item["kind"], item["kind"])
-        item["unit_label"] = item["owner_unit__short_name"] or item["owner_unit__name"]
-        item["due_label"] = _local_minutes(item["due_at"])
-    context = {
-        "page_obj": page,
-        "counts": counts,
-        "total": sum(counts.values()),
-        "thresholds": thresholds,
-        "current_light": light,
-        "due_word": _("Due"),
-        "returned_word": _("Returned"),
-    }
-    return render(request, "rectification/inbox.html", context)
-
-
-def _local_minutes(moment) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
-def inbox_kind_labels() -> dict[str, str]:
-    from core import deadlines
-
-    # Other case types (periodic reports, bonus claims …) label their kinds where they register.
-    labels = {kind: str(k.label) for kind, k in deadlines.registered().items()}
-    return labels | {
-        services.WI_REPLY: _("Reply in writing"),
-        services.WI_MEASURES: _("Submit rectification measures"),
-        services.WI_VERIFY: _("Verify the measures"),
-        services.WI_EXTENSION: _("Decide on an extension request"),
-        "notice.escalation_proposal": _("Decide on an escalation proposal"),
-    }
 
 
 # --- 台账 --------------------------------------------------------------------------------------

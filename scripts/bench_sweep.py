@@ -137,7 +137,7 @@ def load(rng: random.Random) -> dict:
     from django.contrib.auth.hashers import make_password
 
     from core.models import Role, RoleAssignment, User
-    from rectification.services import WI_MEASURES, WI_REPLY
+    from rectification.kinds import WI_MEASURES, WI_REPLY
 
     org = benchdata.create_org(COMMUNITIES)
     password = make_password("bench-pass-12345")
@@ -173,7 +173,7 @@ def reset(kinds: list[str]) -> None:
     proposals and the proposals' work items, queued tasks; then vacuum."""
     from django.db import connection, transaction
 
-    from rectification.deadlines import WI_PROPOSAL
+    from rectification.kinds import WI_PROPOSAL
 
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM core_notification")

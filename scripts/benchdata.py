@@ -120,8 +120,8 @@ def load_notices(rng: random.Random, org: dict, count: int, due_minutes: tuple[i
     from django.utils import timezone
 
     from core import workitems
+    from rectification.kinds import WI_MEASURES, WI_REPLY
     from rectification.models import NUMBER_MARK, Notice, NoticeCounter, NoticeKind, NoticeState
-    from rectification.services import WI_MEASURES, WI_REPLY
 
     sd, office, office_user = org["sub_district"], org["office"], org["office_user"]
     communities = org["communities"]

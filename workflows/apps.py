@@ -3,7 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class WorkflowsConfig(AppConfig):
-    """Orchestration: viewflow processes, django-q2 tasks and schedules."""
+    """Orchestration: viewflow processes, django-q2 tasks and schedules, the deadline sweep, the
+    one task inbox (待办) and the home page."""
 
     name = "workflows"
     verbose_name = _("Workflows")
@@ -13,6 +14,16 @@ class WorkflowsConfig(AppConfig):
         from core.context_processors import register_nav
         from core.models import Role
 
+        from .selectors import work_units
+
+        # The one 待办: for everyone whose role receives work, whichever app opened it.
+        register_nav(
+            position=10,
+            label=_("Task inbox"),
+            url_name="inbox",
+            prefix="/inbox/",
+            visible=lambda user: bool(work_units(user)),
+        )
         register_nav(
             position=90,
             label=_("Deadline engine"),

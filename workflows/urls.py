@@ -1,7 +1,9 @@
 from django.urls import path
 
-from . import views
+from .views import home, inbox, status
 
 urlpatterns = [
-    path("deadlines/status/", views.deadline_health, name="deadline_health"),
+    path("", home.home, name="home"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("deadlines/status/", status.deadline_health, name="deadline_health"),
 ]

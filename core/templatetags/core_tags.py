@@ -49,23 +49,21 @@ _badges: dict[tuple[str, str], str] = {}
 
 @register.filter
 def light_badge(light) -> str:
-    """The traffic light of a deadline as a badge (逾期 red, 临期 yellow, 正常 green)."""
+    """The traffic light of a deadline as a badge (逾期 red, 临期 yellow, 正常 green); nothing for
+    an item without a deadline."""
     from django.utils.safestring import mark_safe
-    from django.utils.translation import get_language, gettext
+    from django.utils.translation import get_language
+
+    from core.workitems import LIGHT_STYLE, Light
 
     key = (get_language() or "", str(light))
     badge = _badges.get(key)
     if badge is None:
-        styles = {
-            "red": ("danger", gettext("Overdue")),
-            "yellow": ("warning", gettext("Due soon")),
-            "green": ("success", gettext("On track")),
-        }
-        if light not in styles:
+        if light not in Light.values or light == Light.NONE:
             return ""
-        css, label = styles[light]
         badge = _badges[key] = mark_safe(
-            f'<span class="badge text-bg-{css}" data-light="{light}">'
-            f'<span class="light light-{light}" aria-hidden="true"></span> {label}</span>'
+            f'<span class="badge text-bg-{LIGHT_STYLE[light]}" data-light="{light}">'
+            f'<span class="light light-{light}" aria-hidden="true"></span> '
+            f"{Light(light).label}</span>"
         )
     return badge

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from appraisal import services
 from appraisal.models import AssessmentYear, YearStatus
 from core.models import AuditEvent, Role
 
@@ -21,7 +22,7 @@ def _advance_form(client, year) -> dict:
 
 def _advanced(year) -> int:
     return AuditEvent.objects.filter(
-        event_type="appraisal.year_advanced", subject_id=str(year.pk)
+        event_type__in=list(services.YEAR_EVENTS.values()), subject_id=str(year.pk)
     ).count()
 
 

@@ -21,6 +21,9 @@ ALL = set(Role.values)
 # administrators (superusers; test_calendar_national.py).
 CALENDAR_EDITORS: set[str] = set()
 AUDIT_READERS = {Role.OFFICE_STAFF, Role.AUDITOR, Role.ADMIN}
+# The roles that receive work (workflows.selectors.WORK_ROLES): auditors and administrators
+# receive none, and are told so (tests/workflows/test_inbox.py).
+WORK_RECEIVERS = ALL - {Role.AUDITOR, Role.ADMIN}
 
 
 def _xlsx() -> BytesIO:
@@ -49,6 +52,7 @@ def _day():
 # Roles not allowed get 403; objects of the other sub-district give 404.
 VIEWS = [
     ("home", None, "get", None, ALL, 200),
+    ("inbox", None, "get", None, WORK_RECEIVERS, 200),
     ("account", None, "get", None, ALL, 200),
     ("password_change", None, "get", None, ALL, 200),
     ("password_change_done", None, "get", None, ALL, 200),
@@ -88,7 +92,6 @@ NOT_IN_MATRIX = {
     "set_language": "Django's language switch, public",
     **dict.fromkeys(
         (
-            "inbox",
             "ledger",
             "ledger_export",
             "notice_new",

@@ -435,7 +435,7 @@ def test_template_download_is_an_xlsx_the_importer_accepts(client, root):
 
 @pytest.fixture
 def today_in_2026(monkeypatch):
-    monkeypatch.setattr("core.views._today", lambda: date(2026, 11, 27))
+    monkeypatch.setattr("workflows.views.home._today", lambda: date(2026, 11, 27))
 
 
 @pytest.mark.parametrize("role", WARNED)
@@ -475,7 +475,7 @@ def test_home_warning_goes_once_2027_is_complete(client, org, root, today_in_202
 
 def test_home_has_no_warning_when_both_years_are_known(client, org, monkeypatch):
     # given today is in 2025 (2025 and 2026 are both in the built-in calendar)
-    monkeypatch.setattr("core.views._today", lambda: date(2025, 6, 1))
+    monkeypatch.setattr("workflows.views.home._today", lambda: date(2025, 6, 1))
     client.force_login(org.user(Role.OFFICE_STAFF))
     # when the Office opens the home page
     body = client.get(reverse("home")).content.decode()

@@ -55,12 +55,3 @@ def test_unit_detail_queries(client, org, members, django_assert_num_queries):
     with django_assert_num_queries(10):
         response = client.get(reverse("unit_detail", args=[org.community2.pk]))
     assert len(response.context["assignments"]) == members
-
-
-@pytest.mark.parametrize("role", [Role.OFFICE_STAFF, Role.COMMUNITY_SECRETARY])
-def test_home_queries(client, org, role, django_assert_num_queries):
-    client.force_login(org.user(role))
-    client.get(reverse("home"))
-    expected = 11 if role == Role.OFFICE_STAFF else 9
-    with django_assert_num_queries(expected):
-        assert client.get(reverse("home")).status_code == 200

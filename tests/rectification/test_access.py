@@ -156,7 +156,6 @@ OBJECT_IDS = [v[0] for v in OBJECT_VIEWS]
 
 # (id, url name, method, who may open it, status when allowed); no object involved.
 ROLE_VIEWS = [
-    ("inbox", "inbox", "get", {OFFICE, DEPT, STAFF, SECRETARY}, 200),
     ("ledger", "ledger", "get", ALL - COMMUNITY, 200),
     ("ledger_export", "ledger_export", "get", ALL - COMMUNITY, 200),
     ("new-get", "notice_new", "get", {OFFICE, DEPT}, 200),

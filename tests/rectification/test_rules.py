@@ -170,36 +170,6 @@ def test_lights_follow_working_days_left():
     assert workitems.light_of(None, t) == "none"
 
 
-def test_inbox_counts_lights_at_read_time(client, org, monkeypatch):
-    # given three notices due at different times
-    a = _issue(org)
-    b = _issue(org)
-    c = _issue(org)
-    now = a.reply_due_at - dt.timedelta(days=1)  # a and b and c were issued together
-    WorkItem.objects.filter(subject_id=a.pk).update(due_at=now - dt.timedelta(hours=1))
-    WorkItem.objects.filter(subject_id=b.pk).update(due_at=now + dt.timedelta(hours=2))
-    WorkItem.objects.filter(subject_id=c.pk).update(due_at=now + dt.timedelta(days=30))
-    from django.utils import timezone
-
-    monkeypatch.setattr(timezone, "now", lambda: now)
-    client.force_login(org.user(Role.COMMUNITY_SECRETARY))
-    response = client.get(reverse("inbox"))
-    # then the overdue one comes first, and each light is counted without any job running
-    assert response.context["counts"] == {"red": 1, "yellow": 1, "green": 1, "none": 0}
-    assert [i["subject_id"] for i in response.context["page_obj"]] == [a.pk, b.pk, c.pk]
-    red_only = client.get(reverse("inbox"), {"light": "red"})
-    assert [i["subject_id"] for i in red_only.context["page_obj"]] == [a.pk]
-
-
-def test_inbox_of_another_community_is_empty(client, org):
-    _issue(org)
-    from tests.factories import make_member
-
-    other = make_member(org.community2, Role.COMMUNITY_STAFF)
-    client.force_login(other)
-    assert client.get(reverse("inbox")).context["page_obj"].paginator.count == 0
-
-
 # --- ledger and export -------------------------------------------------------------------------
 
 

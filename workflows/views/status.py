@@ -14,7 +14,7 @@ from django.utils import timezone
 from core import access
 from core.models import Role, SweepRun
 
-from .health import backlog_by_sub_district, health, interval
+from ..health import backlog_by_sub_district, health, interval
 
 STATUS_ROLES = (Role.OFFICE_STAFF, Role.ADMIN, Role.AUDITOR)
 
