@@ -1,4 +1,4 @@
-"""The deadline sweep (issue 4): reminders, overdue events, escalation proposals, batches, faults,
+"""The deadline sweep (Art. 11): reminders, overdue events, escalation proposals, batches, faults,
 two sweeps at once, a database that goes away, and the engine's health.
 
 Every count is taken per item, so "no duplicate" means exactly one ledger row, one audit row and
