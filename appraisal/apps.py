@@ -32,6 +32,9 @@ class AppraisalConfig(AppConfig):
             backfill_missing_versions, sender=self, dispatch_uid="results_backfill"
         )
         policies.register()
+        from . import audit_events
+
+        audit_events.register()
         register_seeder(seed_appraisal)
         # Art. 7, 12: report tasks open when their period begins and get reminders; a late
         # report is simply excluded from scoring (no on_overdue).

@@ -12,7 +12,9 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import session_lifetime, signals  # noqa: F401  (log-in time, auditing)
+        from . import audit_events, session_lifetime, signals  # noqa: F401  (log-in time, audit)
+
+        audit_events.register_core()
 
         post_migrate.connect(_ensure_audit_triggers, sender=self, dispatch_uid="core_audit_guard")
         post_migrate.connect(_ensure_role_triggers, sender=self, dispatch_uid="core_role_guard")

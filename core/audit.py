@@ -22,6 +22,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.utils import timezone
 
+from . import audit_events
 from .models import AuditChainHead, AuditEvent, SubDistrict
 
 GENESIS_HASH = "0" * 64
@@ -78,22 +79,54 @@ def compute_hash(
 ) -> str:
     """SHA-256 over the row's content and its predecessor's hash."""
     payload = _canonical(
-        {
-            "prev": prev_hash,
-            "type": event_type,
-            "sd": sub_district_id,
-            "actor": actor_id,
-            "label": actor_label,
-            "st": subject_type,
-            "sid": subject_id,
-            "srepr": subject_repr,
-            "at": created_at.astimezone(UTC).isoformat(timespec="microseconds"),
-            "before": before,
-            "after": after,
-            "ip": ip or None,
-        }
+        hash_payload(
+            prev_hash=prev_hash,
+            event_type=event_type,
+            sub_district_id=sub_district_id,
+            actor_id=actor_id,
+            actor_label=actor_label,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            subject_repr=subject_repr,
+            created_at=created_at,
+            before=before,
+            after=after,
+            ip=ip,
+        )
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def hash_payload(
+    *,
+    prev_hash: str,
+    event_type: str,
+    sub_district_id: int | None,
+    actor_id: int | None,
+    actor_label: str,
+    subject_type: str,
+    subject_id: str,
+    subject_repr: str,
+    created_at,
+    before: Any,
+    after: Any,
+    ip: str | None,
+) -> dict[str, Any]:
+    """What the hash covers; its canonical JSON (sorted keys, no spaces) is what is hashed."""
+    return {
+        "prev": prev_hash,
+        "type": event_type,
+        "sd": sub_district_id,
+        "actor": actor_id,
+        "label": actor_label,
+        "st": subject_type,
+        "sid": subject_id,
+        "srepr": subject_repr,
+        "at": created_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "before": before,
+        "after": after,
+        "ip": ip or None,
+    }
 
 
 def _content_type_key(ct: ContentType | None) -> str:
@@ -129,7 +162,9 @@ def audit_record(
     """Append one audit row. Must run inside the transaction of the change it records.
 
     installation_level: an event of the whole installation (the national calendar), recorded
-    with no sub-district whatever the actor's."""
+    with no sub-district whatever the actor's. event_type must be registered
+    (core.audit_events), so every row has a label."""
+    audit_events.events.require(event_type)
     if not connection.in_atomic_block:
         raise AuditOutsideTransaction(
             "audit_record() must be called inside transaction.atomic() with the change it records"
@@ -213,6 +248,8 @@ def audit_record_many(events: list[PendingEvent]) -> int:
     insert (the deadline sweep records thousands of overdue events per batch)."""
     if not events:
         return 0
+    for event_type in {e.event_type for e in events}:
+        audit_events.events.require(event_type)
     if not connection.in_atomic_block:
         raise AuditOutsideTransaction(
             "audit_record_many() must be called inside transaction.atomic() with its change"

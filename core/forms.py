@@ -86,8 +86,26 @@ class CalendarImportForm(forms.Form):
         return upload
 
 
+def _event_type_choices() -> list:
+    """The registered event types by label, grouped by the app that writes them (the codes are
+    only the options' values)."""
+    from django.apps import apps
+
+    from . import audit_events
+
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for key, entry in audit_events.registered().items():
+        if "{n}" not in key:
+            groups.setdefault(entry.app, []).append((key, str(entry.label)))
+    choices: list = [("", _("All events"))]
+    for app, options in sorted(groups.items()):
+        name = apps.get_app_config(app).verbose_name if apps.is_installed(app) else app
+        choices.append((str(name), sorted(options, key=lambda option: option[1])))
+    return choices
+
+
 class AuditFilterForm(forms.Form):
-    event_type = forms.CharField(label=_("Event type"), required=False, max_length=64)
+    event_type = forms.ChoiceField(label=_("Event"), required=False, choices=_event_type_choices)
     actor = forms.CharField(label=_("Actor (username)"), required=False, max_length=150)
     subject = forms.CharField(label=_("Subject contains"), required=False, max_length=100)
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput)
@@ -96,7 +114,7 @@ class AuditFilterForm(forms.Form):
     def apply(self, events):
         data = self.cleaned_data
         if data.get("event_type"):
-            events = events.filter(event_type__startswith=data["event_type"])
+            events = events.filter(event_type=data["event_type"])
         if data.get("actor"):
             events = events.filter(actor_label=data["actor"])
         if data.get("subject"):

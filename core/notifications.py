@@ -15,6 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import F, Q
 
+from . import audit_events
 from .models import Notification, Role, RoleAssignment
 
 # Who in a unit receives its notifications (auditors and administrators only read).
@@ -99,6 +100,9 @@ def notify_many(messages: list[Message]) -> list[int]:
     """Record the messages for every receiving person; queue delivery after commit."""
     if not messages:
         return []
+    # Every kind has a label in the notification centre and the e-mails (core.audit_events).
+    for verb in {m.verb for m in messages}:
+        audit_events.notification_kinds.require(verb)
     people = recipients(m.unit_id for m in messages)
     rows = [
         Notification(
@@ -178,6 +182,7 @@ def notify_items(verb: str, pairs: list[tuple[int, int]]) -> list[int]:
 
     if not pairs:
         return []
+    audit_events.notification_kinds.require(verb)
     ids: list[int] = []
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     for start in range(0, len(pairs), 1000):

@@ -134,10 +134,25 @@ def audit_list(request):
 def audit_detail(request, pk: int):
     if not access.can_read_audit(request.user):
         raise PermissionDenied
+    from . import audit_display
+    from .models import Role
+
     event = access.get_visible_or_404(
         request.user, AuditEvent.objects.select_related("actor", "subject_type"), pk=pk
     )
-    return render(request, "core/audit_detail.html", {"event": event})
+    subject_model = event.subject_type.model_class() if event.subject_type_id else None
+    context = {
+        "event": event,
+        "subject_kind": subject_model._meta.verbose_name if subject_model else "",
+        "rows": audit_display.change_rows(event, request.user),
+        # The row as stored and hashed, for an auditor's complaint file.
+        "raw_record": (
+            audit_display.raw_record(event)
+            if access.has_role(request.user, Role.AUDITOR) or request.user.is_superuser
+            else ""
+        ),
+    }
+    return render(request, "core/audit_detail.html", context)
 
 
 # --- Working-day calendar -----------------------------------------------------------------------

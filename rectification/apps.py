@@ -17,6 +17,9 @@ class RectificationConfig(AppConfig):
         from . import policies
 
         policies.register()
+        from . import audit_events
+
+        audit_events.register()
         from core.demo import register_seeder
 
         from .demo import seed_notices

@@ -34,3 +34,31 @@ def _fresh_process_caches():
     forms._unit_choices_cache.clear()
     health.forget()
     yield
+
+
+# Made-up keys the tests write: registered like an app's (core.audit_events refuses unknown keys),
+# under the app "tests" so the catalogue test can tell them from the product's.
+TEST_EVENT_TYPES = (
+    "test.event",
+    "test.concurrent",
+    "test.ip",
+    "test.float",
+    "test.e{n}",
+    "unit.update",
+)
+TEST_NOTIFICATION_KINDS = ("test.cross", "t")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _test_event_types():
+    from core import audit_events
+
+    for key in TEST_EVENT_TYPES:
+        audit_events.register(key, f"Test event {key}", "tests")
+    for kind in TEST_NOTIFICATION_KINDS:
+        audit_events.register_notification(kind, f"Test notification {kind}", "tests")
+    yield
+    for key in TEST_EVENT_TYPES:
+        audit_events.events.unregister(key)
+    for kind in TEST_NOTIFICATION_KINDS:
+        audit_events.notification_kinds.unregister(kind)

@@ -10,6 +10,9 @@ class WorkflowsConfig(AppConfig):
     verbose_name = _("Workflows")
 
     def ready(self) -> None:
+        from . import audit_events
+
+        audit_events.register()
         from core import access
         from core.context_processors import register_nav
         from core.models import Role

@@ -66,6 +66,17 @@ def _absolute(url: str) -> str:
     return f"{base}{url}" if base and url.startswith("/") else url
 
 
+def _label(note) -> str:
+    """What kind of notification this is, in the installation's language (core.audit_events):
+    a task runs outside any request, so no language is active otherwise."""
+    from django.utils import translation
+
+    from core.audit_events import notification_label
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return notification_label(note.verb)
+
+
 def deliver_notifications(notification_ids: list[int]) -> int:
     """In-app delivery, then immediate e-mail, each exactly once (guarded by its timestamp)."""
     from core.models import Notification
@@ -100,7 +111,7 @@ def deliver_notifications(notification_ids: list[int]) -> int:
                 continue
             send_mail(
                 subject=f"[{settings.SITE_NAME}] {note.title}",
-                message=f"{note.title}\n\n{_absolute(note.url)}",
+                message=f"{_label(note)}：{note.title}\n\n{_absolute(note.url)}",
                 from_email=None,
                 recipient_list=[note.recipient_user.email],
             )
@@ -184,7 +195,7 @@ def send_digests(now: datetime | None = None) -> int:
             )
             if not notes:
                 continue
-            lines = [f"- {n.title}  {_absolute(n.url)}" for n in notes]
+            lines = [f"- {_label(n)}：{n.title}  {_absolute(n.url)}" for n in notes]
             send_mail(
                 subject=f"[{settings.SITE_NAME}] 每日提醒 / daily digest ({len(notes)})",
                 message="\n".join(lines),

@@ -1,0 +1,104 @@
+"""The audit event types and notification kinds appraisal writes (core.audit_events).
+
+Keys are as old rows hold them (they are inside each row's hash); `appraisal.year_advanced` is
+kept for the rows written before the year became a state machine.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from core import audit_events
+from core.audit_events import Field
+
+APP = "appraisal"
+
+
+def _catalogue_source(value) -> str:
+    # The built-in catalogue (Art. 4's categories) is named by its module, an upload by its file.
+    return str(_("Built-in catalogue")) if value == "appraisal.catalogue_data" else str(value)
+
+
+def register() -> None:
+    for key, label in (
+        ("appraisal.year_created", _("Year created")),
+        ("appraisal.settings_changed", _("Year settings changed")),
+        # Written by year_advance before the year became a state machine: old rows only.
+        ("appraisal.year_advanced", _("Year moved to its next stage")),
+        # The year's state machine (services.YEAR_EVENTS); a decision against the checklist
+        # keeps its override (reason, periods not yet due) inside the year.decided row.
+        ("year.started", _("Year started")),
+        ("year.year_end_opened", _("Year-end appraisal opened")),
+        ("year.decided", _("Results decided")),
+        ("year.published", _("Results published")),
+        ("year.closed", _("Year closed")),
+        ("appraisal.year_imported", _("Year imported from a bundle")),
+        ("appraisal.catalogue_imported", _("Catalogue imported")),
+        ("appraisal.indicator_saved", _("Indicator saved")),
+        ("appraisal.indicator_deleted", _("Indicator deleted")),
+        ("appraisal.report_submitted", _("Report filed")),
+        ("appraisal.scores_saved", _("Scores saved")),
+        ("appraisal.verified_scores_saved", _("Verified scores saved")),
+        ("appraisal.adjustment_added", _("Adjustment recorded")),
+        ("appraisal.spot_check_recorded", _("Spot check recorded")),
+        ("appraisal.fraud_recorded", _("Fraud finding recorded")),
+        ("appraisal.fraud_upheld", _("Fraud finding upheld")),
+        ("appraisal.fraud_rejected", _("Fraud finding rejected")),
+        ("appraisal.claim_declared", _("Bonus claim declared")),
+        ("appraisal.claim_reviewed", _("Bonus claim reviewed by the Office")),
+        ("appraisal.claim_approved", _("Bonus claim approved")),
+        ("appraisal.claim_rejected", _("Bonus claim rejected")),
+        ("appraisal.votes_saved", _("Votes saved")),
+        ("appraisal.comprehensive_saved", _("Comprehensive evaluation saved")),
+        ("appraisal.full_marks_exception", _("Full-marks exception recorded")),
+        ("appraisal.correction_requested", _("Correction requested")),
+        ("appraisal.correction_approved", _("Correction approved")),
+        ("appraisal.correction_refused", _("Correction refused")),
+        ("appraisal.correction_closed", _("Correction closed")),
+        ("appraisal.correction_republication_requested", _("Republication requested")),
+        ("appraisal.correction_republished", _("Corrected results republished")),
+        ("appraisal.correction_republication_refused", _("Republication refused")),
+        ("appraisal.results_version_written", _("Results version written")),
+    ):
+        audit_events.register(key, label, APP)
+
+    audit_events.register_job("import_year", _("Year import (command)"))
+    audit_events.register_job("results-version-backfill", _("Results version backfill"))
+    for kind, label in (
+        ("claim_approved", _("Bonus claim approved")),
+        ("claim_rejected", _("Bonus claim rejected")),
+        ("results.republished", _("Results corrected")),
+    ):
+        audit_events.register_notification(kind, label, APP)
+
+    audit_events.register_fields(
+        {
+            "copied_from": Field(_("Settings copied from")),
+            "categories": Field(_("Categories")),
+            "indicators": Field(_("Indicators")),
+            "indicator": Field(_("Indicator")),
+            "category": Field(_("Category")),
+            "changes": Field(_("Changes"), items="appraisal.score"),
+            "before": Field(_("Before")),
+            "after": Field(_("After")),
+            "units": Field(_("Units")),
+            "reports": Field(_("Reports")),
+            "tasks_opened": Field(_("Tasks opened")),
+            "replaced": Field(_("Replaced")),
+            "correction": Field(_("Correction"), refers_to="appraisal.correction"),
+            "figures_sha256": Field(_("Figures SHA-256")),
+            "override": Field(_("Checklist overridden")),
+            "periods_not_yet_due": Field(_("Report periods not yet due")),
+            "bundle_sha256": Field(_("Year bundle SHA-256")),
+        }
+    )
+    audit_events.register_fields(
+        {"source": Field(_("Source"), values=_catalogue_source)},
+        event_type="appraisal.catalogue_imported",
+    )
+    # The top level of these payloads is a list of rows (key "").
+    for event_type, model in (
+        ("appraisal.votes_saved", "appraisal.vote"),
+        ("appraisal.comprehensive_saved", "appraisal.comprehensive"),
+    ):
+        audit_events.register_fields({"": Field(_("Rows"), items=model)}, event_type=event_type)
