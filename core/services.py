@@ -260,6 +260,25 @@ def _calendar_import(acting_user, parsed, result: ImportResult) -> ImportResult:
     return result
 
 
+def _old_headers_read(rows):
+    """Workbooks made from the earlier template head their columns "日期 Date", "类型 Kind
+    (放假/上班)": such a header reads as the column it begins with."""
+    rows = iter(rows)
+    for number, values in rows:
+        if any(v is not None for v in values):
+            renamed = []
+            for value in values:
+                text = str(value).strip() if isinstance(value, str) else None
+                known = next(
+                    (c.header for c in COLUMNS if text and text.startswith(c.header + " ")), None
+                )
+                renamed.append(known or value)
+            yield number, tuple(renamed)
+            break
+        yield number, values
+    yield from rows
+
+
 @_moves_lights
 def calendar_import_xlsx(*, acting_user, file) -> ImportResult:
     """Import calendar days from the first sheet of an xlsx file, its columns found by their
@@ -271,7 +290,11 @@ def calendar_import_xlsx(*, acting_user, file) -> ImportResult:
         with spreadsheets.open_workbook(file) as workbook:
             sheet = workbook.sheetnames[0] if workbook.sheetnames else CALENDAR_SHEET
             rows = spreadsheets.read_sheet(
-                workbook.rows(0), sheet, COLUMNS, messages, max_rows=MAX_IMPORT_ROWS
+                _old_headers_read(workbook.rows(0)),
+                sheet,
+                COLUMNS,
+                messages,
+                max_rows=MAX_IMPORT_ROWS,
             )
     except spreadsheets.NotAWorkbook as exc:
         raise CalendarImportError([exc.message]) from exc

@@ -133,3 +133,20 @@ def test_the_rows_service_checks_as_the_sheet_does(root):
     # then
     assert any("row 3" in m and "2027-01-01" in m for m in excinfo.value.messages)
     assert not CalendarDay.objects.exists()
+
+
+def test_a_workbook_made_from_the_earlier_template_still_reads(root):
+    # given the headers the template used to have
+    upload = workbook(
+        [
+            ["日期 Date", "类型 Kind (放假/上班)", "名称 Holiday", "备注 Note"],
+            ["2027-01-01", "放假", "元旦", ""],
+        ]
+    )
+
+    # when it is imported
+    result = services.calendar_import_xlsx(acting_user=root, file=upload)
+
+    # then its row is read
+    assert result.created == 1
+    assert CalendarDay.objects.get().name == "元旦"
