@@ -46,6 +46,8 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# The figures of record (minutes; var/bench/). `BENCH_SCALE=small make bench` runs every benchmark
+# in seconds (var/bench/scale-0.01/), as CI does; any positive factor works (scripts/benchdata.py).
 bench: $(VENV)/.dev
 	$(PY) scripts/bench.py
 	$(PY) scripts/bench_notices.py

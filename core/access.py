@@ -45,11 +45,6 @@ def memberships(user) -> tuple[Membership, ...]:
     return cached
 
 
-def forget_memberships(user) -> None:
-    if hasattr(user, "_core_memberships"):
-        del user._core_memberships
-
-
 def roles(user) -> set[str]:
     return {m.role for m in memberships(user)}
 

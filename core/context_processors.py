@@ -1,4 +1,4 @@
-"""Top navigation by role (issue 2, item 6)."""
+"""Top navigation by role: each app registers its entries, each entry says who sees it."""
 
 from dataclasses import dataclass
 

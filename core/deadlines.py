@@ -12,7 +12,7 @@ A case type registers its item kinds here, once, in its AppConfig.ready():
 
 The sweep (workflows.sweep) then reminds, records overdue events and calls `on_overdue` for every
 registered kind alike; the inbox lights and the dashboard read the same table. A periodic report
-(the appraisal issue) plugs in the same way: open_item(kind="report.submit", …) in its service and
+(appraisal, Art. 12) plugs in the same way: open_item(kind="report.submit", …) in its service and
 register(DeadlineKind(kind="report.submit", label=…, open_due=…)) — with no on_overdue, since a
 late report is simply excluded from scoring (Art. 12), and with open_due, which the sweep calls
 first to open the tasks of the periods that have begun.

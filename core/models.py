@@ -21,7 +21,7 @@ class SubDistrict(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     code = models.SlugField(_("code"), max_length=40, unique=True)
     is_active = models.BooleanField(_("active"), default=True)
-    # Art. 11 / issue 4: when on, a missed deadline escalates the notice at once (the escalated
+    # Art. 11, R11.2: when on, a missed deadline escalates the notice at once (the escalated
     # notice is issued by the deadline engine) instead of proposing it to the issuer.
     auto_escalate = models.BooleanField(
         _("escalate overdue notices automatically"),
@@ -559,8 +559,8 @@ class SweepRun(models.Model):
 class Notification(models.Model):
     """A message to a unit (and optionally one person), written in the transaction of its cause.
 
-    Delivery (notification centre, e-mail, digests) belongs to the deadline engine's issue; the
-    rows are the outbox it reads, so nothing is lost or sent twice.
+    Delivery (notification centre, e-mail, digests) is workflows' (the task core.notifications
+    dispatches to); the rows are the outbox it reads, so nothing is lost or sent twice.
     """
 
     sub_district = models.ForeignKey(

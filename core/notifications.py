@@ -8,12 +8,12 @@ inside the transaction that sends, so a retried task skips what is already done.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import F, Q
-from django_q.tasks import async_task
 
 from . import audit_events
 from .models import Notification, Role, RoleAssignment
@@ -27,6 +27,36 @@ RECIPIENT_ROLES = (
     Role.LEADER,
 )
 DELIVERY_CHUNK = 500
+
+# Delivery is machinery of an app above core (workflows registers it in its AppConfig.ready()):
+# core records the rows and hands their ids to the dispatcher after commit. Without one the rows
+# simply wait, undelivered, in the outbox.
+Dispatcher = Callable[[list[int]], object]
+_dispatcher: Dispatcher | None = None
+
+
+def set_dispatcher(dispatch: Dispatcher | None) -> Dispatcher | None:
+    """Name the function that delivers notifications by id (returns the one it replaces)."""
+    global _dispatcher
+    previous, _dispatcher = _dispatcher, dispatch
+    return previous
+
+
+def dispatcher() -> Dispatcher | None:
+    return _dispatcher
+
+
+def _deliver_after_commit(ids: list[int]) -> None:
+    """Queue the delivery of the rows, in chunks, once the transaction that wrote them commits."""
+    for start in range(0, len(ids), DELIVERY_CHUNK):
+        chunk = ids[start : start + DELIVERY_CHUNK]
+        transaction.on_commit(lambda chunk=chunk: _dispatch(chunk))
+
+
+def _dispatch(ids: list[int]) -> None:
+    if _dispatcher is not None:
+        _dispatcher(ids)
+
 
 # A notification reaches a person only inside one sub-district: the person's, the unit's and the
 # notification's are the same. The database refuses cross-sub-district role rows (migration
@@ -96,11 +126,7 @@ def notify_many(messages: list[Message]) -> list[int]:
             .order_by("-id")
             .values_list("id", flat=True)[: len(created)]
         )
-    for start in range(0, len(ids), DELIVERY_CHUNK):
-        chunk = ids[start : start + DELIVERY_CHUNK]
-        transaction.on_commit(
-            lambda chunk=chunk: async_task("workflows.tasks.deliver_notifications", chunk)
-        )
+    _deliver_after_commit(ids)
     return ids
 
 
@@ -169,9 +195,5 @@ def notify_items(verb: str, pairs: list[tuple[int, int]]) -> list[int]:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             ids.extend(row[0] for row in cursor.fetchall())
-    for start in range(0, len(ids), DELIVERY_CHUNK):
-        chunk = ids[start : start + DELIVERY_CHUNK]
-        transaction.on_commit(
-            lambda chunk=chunk: async_task("workflows.tasks.deliver_notifications", chunk)
-        )
+    _deliver_after_commit(ids)
     return ids

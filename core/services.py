@@ -128,7 +128,27 @@ KIND_WORDS = {
     "工作日": DayKind.WORKDAY,
     "workday": DayKind.WORKDAY,
 }
-IMPORT_HEADERS = ["日期 Date", "类型 Kind (放假/上班)", "名称 Holiday", "备注 Note"]
+# The calendar sheet, read by header (core.spreadsheets): a column is found by its Chinese header
+# whatever follows it in brackets, so "日期 (Date)" of the template and a plain "日期" both read.
+CALENDAR_SHEET = "calendar"
+COLUMNS = (
+    spreadsheets.Column(
+        "date", "日期", "日期，如 2027-01-01", "The date, e.g. 2027-01-01", "2027-01-01", 14
+    ),
+    spreadsheets.Column(
+        "kind",
+        "类型",
+        "放假，或 上班（调休补班）",
+        "放假 (a holiday) or 上班 (a make-up working day)",
+        "放假",
+        22,
+    ),
+    spreadsheets.Column(
+        "name", "名称", "节日名称（可空）", "The holiday's name (optional)", "元旦"
+    ),
+    spreadsheets.Column("note", "备注", "备注（可空）", "A note (optional)", "", 30),
+)
+IMPORT_HEADERS = ["日期 (Date)", "类型 (Kind: 放假/上班)", "名称 (Holiday)", "备注 (Note)"]
 
 
 @dataclass
@@ -139,66 +159,72 @@ class ImportResult:
     errors: list[str] = field(default_factory=list)
 
 
-class CalendarImportError(ValidationError):
+class CalendarImportError(spreadsheets.SheetErrors):
     pass
 
 
-def _parse_date(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value or "").strip().replace("/", "-").replace(".", "-")
-    for fmt in ("%Y-%m-%d", "%Y年%m月%d日"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 (a date, no time)
-        except ValueError:
-            continue
-    raise ValueError(text)
+def _kind(value) -> str:
+    kind = KIND_WORDS.get(spreadsheets.text(value).lower())
+    if kind is None:
+        raise spreadsheets.Bad(_("the kind must be 放假 (holiday) or 上班 (working day)."))
+    return kind
+
+
+def _required_date(value) -> dt.date:
+    day = spreadsheets.date(value)
+    if day is None:
+        raise spreadsheets.Bad(_("this cell is required."))
+    return day
 
 
 @_moves_lights
 def calendar_import_rows(*, acting_user, rows: list[tuple]) -> ImportResult:
-    """Import (date, kind, name, note) rows: all or nothing, one audit row per changed day."""
+    """Import (date, kind, name, note) rows, numbered as a sheet numbers them (row 2 on): all or
+    nothing, one audit row per changed day."""
     _require_calendar_editor(acting_user)
-    result = ImportResult()
-    parsed: dict[dt.date, tuple[str, str, str]] = {}
+    keys = [c.key for c in COLUMNS]
+    sheet_rows = []
     for number, row in enumerate(rows, start=2):
-        cells = list(row) + [None] * 4
-        raw_date, raw_kind, name, note = cells[:4]
-        if all(c in (None, "") for c in cells[:4]):
+        values = dict(zip(keys, [*row, None, None, None, None][:4], strict=True))
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values.values()):
             continue
-        try:
-            day = _parse_date(raw_date)
-        except ValueError:
-            result.errors.append(
-                _("Row %(row)s: “%(value)s” is not a date (write 2027-01-01).")
-                % {"row": number, "value": raw_date}
+        sheet_rows.append(spreadsheets.SheetRow(number, values))
+    return _import_sheet_rows(acting_user, CALENDAR_SHEET, sheet_rows)
+
+
+def _import_sheet_rows(acting_user, sheet: str, rows: list[spreadsheets.SheetRow]) -> ImportResult:
+    """Check every row (each problem named by sheet, row and column), then import or refuse."""
+    messages = spreadsheets.Messages()
+    columns = spreadsheets.by_key(COLUMNS)
+    parsed: dict[dt.date, tuple[str, str, str]] = {}
+    for row in rows:
+        day, kind, name, note = (
+            spreadsheets.get(messages, sheet, row, columns[key], convert, **kwargs)
+            for key, convert, kwargs in (
+                ("date", _required_date, {}),
+                ("kind", _kind, {}),
+                ("name", spreadsheets.text, {"required": False, "max_length": 40}),
+                ("note", spreadsheets.text, {"required": False, "max_length": 200}),
             )
-            continue
-        kind = KIND_WORDS.get(str(raw_kind or "").strip().lower())
-        if kind is None:
-            result.errors.append(
-                _("Row %(row)s: the kind must be 放假 (holiday) or 上班 (working day).")
-                % {"row": number}
-            )
+        )
+        if spreadsheets.INVALID in (day, kind, name, note):
             continue
         if day in parsed:
-            result.errors.append(
-                _("Row %(row)s: %(date)s appears twice.") % {"row": number, "date": day}
+            messages.cell(
+                sheet,
+                row.number,
+                columns["date"].header,
+                _("%(date)s appears twice.") % {"date": day},
             )
             continue
-        parsed[day] = (kind, str(name or "").strip()[:40], str(note or "").strip()[:200])
+        parsed[day] = (kind, name, note)
     if len(parsed) > MAX_IMPORT_ROWS:
-        result.errors.append(
-            _("At most %(max)s rows can be imported at once.") % {"max": MAX_IMPORT_ROWS}
-        )
-    if result.errors:
-        raise CalendarImportError(result.errors)
+        messages.add(_("At most %(max)s rows can be imported at once.") % {"max": MAX_IMPORT_ROWS})
+    messages.raise_if_any(CalendarImportError)
     if not parsed:
         raise CalendarImportError([_("The file has no rows to import.")])
     try:
-        return _calendar_import(acting_user, parsed, result)
+        return _calendar_import(acting_user, parsed, ImportResult())
     except IntegrityError:
         # A day was entered by someone else meanwhile: import again over it.
         return _calendar_import(acting_user, parsed, ImportResult())
@@ -234,27 +260,60 @@ def _calendar_import(acting_user, parsed, result: ImportResult) -> ImportResult:
     return result
 
 
+def _old_headers_read(rows):
+    """Workbooks made from the earlier template head their columns "日期 Date", "类型 Kind
+    (放假/上班)": such a header reads as the column it begins with."""
+    rows = iter(rows)
+    for number, values in rows:
+        if any(v is not None for v in values):
+            renamed = []
+            for value in values:
+                text = str(value).strip() if isinstance(value, str) else None
+                known = next(
+                    (c.header for c in COLUMNS if text and text.startswith(c.header + " ")), None
+                )
+                renamed.append(known or value)
+            yield number, tuple(renamed)
+            break
+        yield number, values
+    yield from rows
+
+
+@_moves_lights
 def calendar_import_xlsx(*, acting_user, file) -> ImportResult:
-    """Import calendar days from the first sheet of an xlsx file (header row first)."""
+    """Import calendar days from the first sheet of an xlsx file, its columns found by their
+    headers (core.spreadsheets: size limits, formulas refused, messages naming sheet, row and
+    column)."""
     _require_calendar_editor(acting_user)
+    messages = spreadsheets.Messages()
     try:
-        with spreadsheets.open_workbook(file, data_only=True) as workbook:
-            rows = [values for _number, values in workbook.rows(0, min_row=2, max_col=4)]
+        with spreadsheets.open_workbook(file) as workbook:
+            sheet = workbook.sheetnames[0] if workbook.sheetnames else CALENDAR_SHEET
+            rows = spreadsheets.read_sheet(
+                _old_headers_read(workbook.rows(0)),
+                sheet,
+                COLUMNS,
+                messages,
+                max_rows=MAX_IMPORT_ROWS,
+            )
     except spreadsheets.NotAWorkbook as exc:
         raise CalendarImportError([exc.message]) from exc
-    if len(rows) > MAX_IMPORT_ROWS * 2:
-        raise CalendarImportError(
-            [_("At most %(max)s rows can be imported at once.") % {"max": MAX_IMPORT_ROWS}]
-        )
-    return calendar_import_rows(acting_user=acting_user, rows=rows)
+    messages.raise_if_any(CalendarImportError)
+    return _import_sheet_rows(acting_user, sheet, rows)
 
 
 def calendar_template_xlsx() -> bytes:
-    """An example workbook to fill in (2027 New Year as a sample row)."""
+    """An example workbook to fill in (2027 New Year as a sample row), with a notes sheet."""
     workbook = spreadsheets.new_workbook()
-    sheet = workbook.create_sheet("calendar")
+    sheet = workbook.create_sheet(CALENDAR_SHEET)
     spreadsheets.append(sheet, IMPORT_HEADERS)
     spreadsheets.append(sheet, [dt.date(2027, 1, 1), "放假", "元旦", ""])
-    for column, width in zip("ABCD", (14, 22, 14, 30), strict=True):
-        sheet.column_dimensions[column].width = width
+    sheet.cell(row=2, column=1).number_format = "yyyy-mm-dd"
+    for index, column in enumerate(COLUMNS):
+        sheet.column_dimensions["ABCD"[index]].width = column.width
+    spreadsheets.notes(
+        workbook,
+        ["工作日历导入模板 Working-day calendar import template"],
+        [(CALENDAR_SHEET, COLUMNS)],
+    )
     return spreadsheets.to_bytes(workbook)

@@ -1,4 +1,4 @@
-"""Audit logins, logouts, failed logins and lockouts (issue 2, item 4).
+"""Audit logins, logouts, failed logins and lockouts: who entered the system is part of the trail.
 
 A failed log-in (or lockout) of a name nobody holds has no sub-district: it is an
 installation-level event, read by installation administrators (core.access.AuditEventPolicy).

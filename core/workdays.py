@@ -126,6 +126,20 @@ def add_workdays(start: date, workdays: int) -> date:
     return day
 
 
+def add_workdays_or_weekdays(start: date, workdays: int) -> tuple[date, bool]:
+    """add_workdays, except where the calendar lacks a year: then the same number of weekdays
+    (Monday to Friday) is counted. For a reminder or a traffic light an approximate day is better
+    than none; a deadline is never counted this way. Returns (day, approximate)."""
+    try:
+        return add_workdays(start, workdays), False
+    except CalendarYearUnknown:
+        day, counted = start, 0
+        while counted < workdays:
+            day += timedelta(days=1)
+            counted += day.weekday() < 5
+        return day, True
+
+
 def workdays_between(start: date, end: date) -> int:
     """Working days in the half-open interval (start, end]; negative when end is before start."""
     if end < start:

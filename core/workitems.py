@@ -4,7 +4,7 @@ A service that opens work calls `open_item(...)`; one that finishes it calls `cl
 both inside the service's transaction. The inbox, the traffic lights and the deadline sweep read
 only the WorkItem table, whatever the number of case types.
 
-Lights (Art. 11, issue 3): 逾期 red when the due time has passed; 临期 yellow when 3 or fewer
+Lights (Art. 11): 逾期 red when the due time has passed; 临期 yellow when 3 or fewer
 working days are left; 正常 green otherwise. Computed at read time from due_at, so they are right
 without any job running.
 """
@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import connections, models
 from django.db.models import Case, Count, Q, Value, When
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -68,15 +70,8 @@ def light_thresholds(now: datetime | None = None) -> LightThresholds:
     cached = _thresholds_cache.get(today)
     if cached is not None and time.monotonic() - cached[0] < THRESHOLD_TTL:
         return LightThresholds(now, cached[1], cached[2])
-    try:
-        last = workdays.add_workdays(today, DUE_SOON_WORKDAYS)
-        approximate = False
-    except workdays.CalendarYearUnknown:
-        last, counted = today, 0
-        while counted < DUE_SOON_WORKDAYS:
-            last += timedelta(days=1)
-            counted += last.weekday() < 5
-        approximate = True
+    # The calendar lacking a year: weekdays are counted instead, and the page says so.
+    last, approximate = workdays.add_workdays_or_weekdays(today, DUE_SOON_WORKDAYS)
     due_soon_until = workdays.end_of_day(last)
     _thresholds_cache.clear()
     _thresholds_cache[today] = (time.monotonic(), due_soon_until, approximate)
@@ -141,6 +136,74 @@ def open_item(
     )
 
 
+# The columns a set-based opening takes from its source rows (the rest are the kind's constants).
+SOURCE_COLUMNS = (
+    "subject_id",
+    "owner_unit",
+    "sub_district",
+    "title",
+    "reference",
+    "url",
+    "due_at",
+)
+
+
+def open_items_from(
+    rows: models.QuerySet,
+    *,
+    kind: str,
+    subject_type: ContentType,
+    columns: dict[str, Any],
+    returned: bool = False,
+    now: datetime | None = None,
+) -> int:
+    """Set-based open_item: one INSERT … SELECT opens an item of `kind` per row of `rows`, the
+    `columns` (SOURCE_COLUMNS → an expression over `rows`, or a constant) giving its values. A
+    subject that already has an open item of the kind is skipped (the partial unique index
+    decides). Returns the number of items opened. The deadline sweep opens thousands in a batch:
+    the rows never travel through Python."""
+    unknown = set(columns) - set(SOURCE_COLUMNS)
+    if unknown or not {"subject_id", "owner_unit", "sub_district", "title", "url"} <= set(columns):
+        raise ValueError(f"open_items_from: columns {sorted(columns)}")
+    connection = connections[rows.db]
+    constants = {
+        "kind": kind,
+        "subject_type": subject_type.pk,
+        "state": WorkItemState.OPEN,
+        "returned": returned,
+        "created_at": connection.ops.adapt_datetimefield_value(now or timezone.now()),
+    }
+    expressions = {}
+    for name, value in columns.items():
+        if not hasattr(value, "resolve_expression"):
+            limit = {"title": 250, "reference": 40}.get(name)
+            constants[name] = value[:limit] if limit and isinstance(value, str) else value
+        elif name in ("title", "reference"):
+            expressions[name] = Substr(value, 1, 250 if name == "title" else 40)
+        else:
+            expressions[name] = value
+    if "subject_id" not in expressions:
+        raise ValueError("open_items_from: subject_id must be an expression over the rows")
+    # Selected under aliases of their own: an annotation may not bear a field's name.
+    aliases = {f"_item_{name}": value for name, value in expressions.items()}
+    source = rows.order_by().annotate(**aliases).values(*aliases)
+    select_sql, select_params = source.query.sql_with_params()
+    quote = connection.ops.quote_name
+    meta = WorkItem._meta
+    targets = [*constants, *expressions]
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} "
+        f"({', '.join(quote(meta.get_field(name).column) for name in targets)}) "
+        f"SELECT {', '.join(['%s'] * len(constants) + [f'src.{quote(a)}' for a in aliases])} "
+        f"FROM ({select_sql}) src "
+        # SQLite reads an ON right after FROM … as a join's: a WHERE ends the SELECT first.
+        "WHERE 1 = 1 ON CONFLICT DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*constants.values(), *select_params])
+        return max(cursor.rowcount, 0)
+
+
 def close_items(
     *, subject: models.Model, kinds: list[str] | None = None, state: str = WorkItemState.DONE
 ) -> int:
@@ -153,6 +216,18 @@ def close_items(
     if kinds is not None:
         items = items.filter(kind__in=kinds)
     return items.update(state=state, closed_at=timezone.now())
+
+
+def reschedule_items(*, subject: models.Model, kinds: list[str], due_at: datetime | None) -> int:
+    """Move the subject's open items of the kinds to a new due time (a granted extension): the
+    overdue event is recorded again if the new time passes too, and the reminders follow (the
+    reminder ledger is keyed by the due time)."""
+    return WorkItem.objects.filter(
+        subject_type=ContentType.objects.get_for_model(subject),
+        subject_id=subject.pk,
+        kind__in=kinds,
+        state=WorkItemState.OPEN,
+    ).update(due_at=due_at, overdue_at=None)
 
 
 def inbox(unit_ids, thresholds: LightThresholds):

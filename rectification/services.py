@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
@@ -27,7 +27,7 @@ from core import access, evidence, workdays, workitems
 from core.audit import audit_record
 from core.errors import Conflict
 from core.middleware import current_ip
-from core.models import Unit, UnitKind, WorkItem, WorkItemState
+from core.models import Unit, UnitKind, WorkItemState
 from core.notifications import notify
 from core.validation import clean_text
 
@@ -48,8 +48,10 @@ from .models import (
 from .policies import can_issue_for
 
 S = NoticeState
+logger = logging.getLogger(__name__)
 MAX_SUBJECT = 200
 MAX_TEXT = 20000
+MAX_BASIS = 5000
 MAX_REASON = 5000
 MAX_MEASURES = 50
 
@@ -106,7 +108,7 @@ def _validate_input(data: NoticeInput) -> NoticeInput:
         data.subject, label=pgettext("notice", "Subject"), max_length=MAX_SUBJECT
     )
     data.problem = clean_text(data.problem, label=_("Problem found"), max_length=MAX_TEXT)
-    data.basis = clean_text(data.basis, label=_("Basis"), max_length=5000, required=False)
+    data.basis = clean_text(data.basis, label=_("Basis"), max_length=MAX_BASIS, required=False)
     if data.reply_due is None or data.measures_due is None:
         raise ValidationError(_("Both the reply and the measures deadline are required."))
     return data
@@ -175,19 +177,23 @@ def _files_info(items) -> list[dict]:
     ]
 
 
-def _check_issuing_unit(acting_user, unit_id: int) -> Unit:
-    unit = Unit.objects.filter(pk=unit_id, sub_district_id=acting_user.sub_district_id).first()
+def _check_issuing_unit(acting_user, unit_id: int, *, sub_district_id: int | None = None) -> Unit:
+    """The unit issues notices (the Office or a lead department of the sub-district) and the
+    person may issue for it; the deadline engine (acting_user None) names the sub-district."""
+    if acting_user is not None:
+        sub_district_id = acting_user.sub_district_id
+    unit = Unit.objects.filter(pk=unit_id, sub_district_id=sub_district_id).first()
     if unit is None or unit.kind not in (UnitKind.OFFICE, UnitKind.DEPARTMENT):
         raise ValidationError(_("Notices are issued by the Office or a lead department."))
-    if not can_issue_for(acting_user, unit.pk):
+    if acting_user is not None and not can_issue_for(acting_user, unit.pk):
         raise PermissionDenied(_("You cannot issue notices for this unit."))
     return unit
 
 
-def _check_target(acting_user, unit_id: int) -> Unit:
+def _check_target(sub_district_id: int, unit_id: int) -> Unit:
     unit = Unit.objects.filter(
         pk=unit_id,
-        sub_district_id=acting_user.sub_district_id,
+        sub_district_id=sub_district_id,
         kind=UnitKind.COMMUNITY,
         is_active=True,
     ).first()
@@ -349,14 +355,28 @@ def _transition(
 # --- create, edit, issue ----------------------------------------------------------------------
 
 
-def notice_create(*, acting_user, data: NoticeInput, target_id: int, escalated_from=None) -> Notice:
+def notice_create(*, acting_user, data: NoticeInput, target_id: int) -> Notice:
     """Save a draft notice."""
     data = _validate_input(data)
     unit = _check_issuing_unit(acting_user, data.issuing_unit_id)
-    target = _check_target(acting_user, target_id)
+    target = _check_target(acting_user.sub_district_id, target_id)
+    return _save_draft(data, unit=unit, target=target, acting_user=acting_user)
+
+
+def _save_draft(
+    data: NoticeInput,
+    *,
+    unit: Unit,
+    target: Unit,
+    acting_user=None,
+    job: str = "",
+    escalated_from=None,
+) -> Notice:
+    """Store a checked draft and its one audit row (by a person, or by a job when acting_user is
+    None)."""
     with transaction.atomic():
         notice = Notice(
-            sub_district_id=acting_user.sub_district_id,
+            sub_district_id=unit.sub_district_id,
             kind=data.kind,
             issuing_unit=unit,
             target=target,
@@ -372,11 +392,65 @@ def notice_create(*, acting_user, data: NoticeInput, target_id: int, escalated_f
         audit_record(
             event_type="notice.create",
             actor=acting_user,
+            job=job,
             subject=notice,
             after=_draft_content(notice),
-            ip=current_ip(),
+            ip=current_ip() if acting_user is not None else None,
         )
     return notice
+
+
+# Art. 11: every step has a deadline. The next notice of the ladder keeps the deadlines the
+# escalated one was given while they still lie ahead; once a date has passed (the usual reason to
+# escalate) both deadlines are counted in working days from the new notice's own day of issue:
+# the ones the old notice gave, or these.
+ESCALATED_REPLY_WORKDAYS = 5
+ESCALATED_MEASURES_WORKDAYS = 15
+
+
+def escalation_input(notice: Notice, today: dt.date | None = None) -> NoticeInput:
+    """R11.2: the content of the next notice of the ladder, prefilled from the escalated one —
+    same issuer, subject and problem; a basis naming the notice it comes from; an interview for
+    an opinion letter; its deadlines (see ESCALATED_REPLY_WORKDAYS)."""
+    today = today or workdays.local_date(timezone.now())
+    new_kind = ESCALATES_TO[notice.kind]
+    basis = _("Escalated from %(number)s.") % {"number": notice.number}
+    if notice.basis:
+        basis += "\n" + notice.basis
+    dates = [d for d in (notice.reply_due_date, notice.measures_due_date) if d is not None]
+    if all(d > today for d in dates):
+        reply = Deadline(notice.reply_due_date, notice.reply_due_workdays)
+        measures = Deadline(notice.measures_due_date, notice.measures_due_workdays)
+    else:
+        days = notice.reply_due_workdays or ESCALATED_REPLY_WORKDAYS
+        reply = Deadline(workdays=days)
+        measures = Deadline(
+            workdays=max(notice.measures_due_workdays or ESCALATED_MEASURES_WORKDAYS, days)
+        )
+    return NoticeInput(
+        kind=new_kind,
+        issuing_unit_id=notice.issuing_unit_id,
+        subject=notice.subject,
+        problem=notice.problem,
+        basis=basis[:MAX_BASIS],
+        reply_due=reply,
+        measures_due=measures,
+        interview_required=new_kind == NoticeKind.OPINION or notice.interview_required,
+    )
+
+
+def _escalated_draft(notice: Notice, *, acting_user=None, job: str = "") -> Notice:
+    """The one way the draft of an escalated notice is made, by the issuer (notice_escalate) or
+    by the deadline engine (notice_escalate_automatically, acting_user None): the same input
+    checks, the same issuer and target checks, the same content."""
+    data = _validate_input(escalation_input(notice))
+    unit = _check_issuing_unit(
+        acting_user, data.issuing_unit_id, sub_district_id=notice.sub_district_id
+    )
+    target = _check_target(notice.sub_district_id, notice.target_id)
+    return _save_draft(
+        data, unit=unit, target=target, acting_user=acting_user, job=job, escalated_from=notice
+    )
 
 
 def _set_deadline_spec(notice: Notice, data: NoticeInput) -> None:
@@ -424,7 +498,7 @@ def notice_update_draft(
         before = _draft_content(notice)
         notice.kind = data.kind
         notice.issuing_unit = _check_issuing_unit(acting_user, data.issuing_unit_id)
-        notice.target = _check_target(acting_user, target_id)
+        notice.target = _check_target(acting_user.sub_district_id, target_id)
         notice.subject, notice.problem, notice.basis = data.subject, data.problem, data.basis
         notice.interview_required = data.interview_required
         _set_deadline_spec(notice, data)
@@ -800,32 +874,13 @@ def notice_escalate(
             state="accepted", decided_by=acting_user, decided_at=now
         )
         notice.closed_at, notice.close_reason, notice.current_due_at = now, reason, None
-        new_kind = ESCALATES_TO[notice.kind]
-        data = NoticeInput(
-            kind=new_kind,
-            issuing_unit_id=notice.issuing_unit_id,
-            subject=notice.subject,
-            problem=notice.problem,
-            basis=_("Escalated from %(number)s.") % {"number": notice.number}
-            + ("\n" + notice.basis if notice.basis else ""),
-            reply_due=Deadline(notice.reply_due_date, notice.reply_due_workdays),
-            measures_due=Deadline(notice.measures_due_date, notice.measures_due_workdays),
-            interview_required=new_kind == NoticeKind.OPINION or notice.interview_required,
-        )
-        created.append(
-            notice_create(
-                acting_user=acting_user,
-                data=data,
-                target_id=notice.target_id,
-                escalated_from=notice,
-            )
-        )
+        created.append(_escalated_draft(notice, acting_user=acting_user))
         _notify_target(notice, "notice.escalated")
         return {
             "_fields": ["closed_at", "close_reason"],
             "reason": reason,
             "escalated_to": created[0].pk,
-            "escalated_kind": new_kind,
+            "escalated_kind": created[0].kind,
         }
 
     _transition(
@@ -1058,12 +1113,7 @@ def extension_decide(
             notice.current_due_at = due
             notice.save(update_fields=[*fields, "current_due_at", "updated_at"])
             # The inbox item follows; overdue is recorded again if the new time passes too.
-            WorkItem.objects.filter(
-                subject_type=ContentType.objects.get_for_model(Notice),
-                subject_id=notice.pk,
-                kind=item_kind,
-                state=WorkItemState.OPEN,
-            ).update(due_at=due, overdue_at=None)
+            workitems.reschedule_items(subject=notice, kinds=[item_kind], due_at=due)
             extension.state, extension.granted_due_at = "granted", due
             after.update({"state": "granted", field: due})
         else:
@@ -1088,9 +1138,19 @@ def extension_decide(
 
 
 def notice_escalate_automatically(*, notice_id: int, job: str) -> Notice | None:
-    """Issue 4: in a sub-district that escalates automatically, the deadline engine escalates an
-    overdue notice itself and issues the next notice of the ladder (Art. 11, R11.2). No person
-    acts: the audit rows name the job. Returns the new notice, or None if nothing was due."""
+    """Art. 11, R11.2: in a sub-district that escalates automatically, the deadline engine
+    escalates an overdue notice itself and issues the next notice of the ladder, made exactly as
+    the issuer's escalation makes it. No person acts: the audit rows name the job. Returns the new
+    notice, or None if nothing was due or the next notice could not be made (its issuer or its
+    community no longer qualifies): then nothing changes and the proposal waits for the issuer."""
+    try:
+        return _escalate_automatically(notice_id, job)
+    except (ValidationError, PermissionDenied) as exc:
+        logger.warning("automatic escalation of notice %s left to the issuer: %s", notice_id, exc)
+        return None
+
+
+def _escalate_automatically(notice_id: int, job: str) -> Notice | None:
     now = timezone.now()
     with transaction.atomic():
         notice = Notice.objects.select_for_update().filter(pk=notice_id).first()
@@ -1110,28 +1170,7 @@ def notice_escalate_automatically(*, notice_id: int, job: str) -> Notice | None:
             )
         except ConcurrentTransition:
             return None
-        new_kind = ESCALATES_TO[notice.kind]
-        new = Notice(
-            sub_district_id=notice.sub_district_id,
-            kind=new_kind,
-            issuing_unit_id=notice.issuing_unit_id,
-            target_id=notice.target_id,
-            created_by=None,
-            subject=notice.subject,
-            problem=notice.problem,
-            basis=(
-                _("Escalated from %(number)s.") % {"number": notice.number}
-                + ("\n" + notice.basis if notice.basis else "")
-            )[:5000],
-            reply_due_date=None,
-            reply_due_workdays=notice.reply_due_workdays or 5,
-            measures_due_date=None,
-            measures_due_workdays=notice.measures_due_workdays or 15,
-            interview_required=new_kind == NoticeKind.OPINION or notice.interview_required,
-            escalated_from=notice,
-        )
-        new.save()
-        audit_record(event_type="notice.create", job=job, subject=new, after=_draft_content(new))
+        new = _escalated_draft(notice, job=job)
         try:
             with transaction.atomic():
                 new.issue()
@@ -1159,7 +1198,7 @@ def notice_escalate_automatically(*, notice_id: int, job: str) -> Notice | None:
                 **_snapshot(notice),
                 "automatic": True,
                 "escalated_to": new.pk,
-                "escalated_kind": new_kind,
+                "escalated_kind": new.kind,
             },
         )
     return new

@@ -1,8 +1,9 @@
 #!/usr/bin/env python
 """`make bench`: measure the foundation's hot paths and write var/bench/foundation.json.
 
-Runs against a throw-away SQLite database (or DATABASE_URL's server, in a database of its own name
-suffix `_bench`). Figures are wall-clock on this machine; compare runs on the same machine only.
+Runs against a throw-away SQLite database (or DATABASE_URL's server, in the test database of its
+name). BENCH_SCALE scales the repetitions (scripts/benchdata.py). Figures are wall-clock on this
+machine; compare runs on the same machine only.
 """
 
 import json
@@ -16,7 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-OUT = ROOT / "var" / "bench"
+
+import benchdata  # noqa: E402 (scripts/, after the path and settings above)
 
 
 def main() -> None:
@@ -39,9 +41,10 @@ def main() -> None:
         "machine": platform.platform(),
         "python": platform.python_version(),
         "database": connection.vendor,
+        "scale": benchdata.scale(),
     }
     try:
-        n = 2000
+        n = benchdata.scaled(2000, 20)
         started = time.perf_counter()
         for i in range(n):
             with transaction.atomic():
@@ -55,7 +58,7 @@ def main() -> None:
         assert report.ok and report.checked == n
         results["audit_verify_rows_per_second"] = round(n / elapsed, 1)
 
-        runs = 200
+        runs = benchdata.scaled(200, 10)
         started = time.perf_counter()
         for i in range(runs):
             add_workdays(date(2026, 1, 1 + i % 28), 20)
@@ -67,8 +70,9 @@ def main() -> None:
         results["workdays_between_2y_ms"] = round((time.perf_counter() - started) / runs * 1000, 3)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "foundation.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    (benchdata.out_dir() / "foundation.json").write_text(
+        json.dumps(results, indent=2, ensure_ascii=False)
+    )
     print(json.dumps(results, indent=2, ensure_ascii=False))
 
 

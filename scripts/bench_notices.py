@@ -24,6 +24,7 @@ test suite's `test_<name>`). Wall-clock figures: compare runs on the same machin
 from __future__ import annotations
 
 import cProfile
+import inspect
 import json
 import os
 import platform
@@ -43,15 +44,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/dangjian_bench"
 if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
     os.environ["DATABASE_URL"] = DEFAULT_URL
-OUT = ROOT / "var" / "bench"
 
 import benchdata  # noqa: E402 (scripts/, after the path and settings above)
 
-NOTICES = 100_000
-COMMUNITIES = 300
-RUNS = 30
-WARMUP = 5
-PROFILE_RUNS = 10
+OUT = benchdata.out_dir()
+NOTICES = benchdata.scaled(100_000, 200)
+COMMUNITIES = benchdata.scaled(300, 10)
+RUNS = benchdata.scaled(30, 3)
+WARMUP = benchdata.scaled(5, 1)
+PROFILE_RUNS = benchdata.scaled(10, 2)
 SEED = 20260302
 
 
@@ -238,25 +239,32 @@ def timed(fn) -> float:
 
 
 @contextmanager
-def captured_render():
-    """The request and context a notice view hands to render(), to re-render them alone."""
-    from rectification import views
-
+def captured_render(view):
+    """The request and context a view hands to render() (the one its module imported), to
+    re-render them alone."""
+    module = sys.modules[view.__module__]
     seen: dict = {}
-    real = views.render
+    real = module.render
 
     def spy(request, template_name, context=None, *args, **kwargs):
         seen.update(request=request, template=template_name, context=context)
         return real(request, template_name, context, *args, **kwargs)
 
-    views.render = spy
+    module.render = spy
     try:
         yield seen
     finally:
-        views.render = real
+        module.render = real
 
 
-def breakdown(client, url: str, view, extra: dict) -> dict:
+def resolve_view(url: str):
+    """The view a URL resolves to, wherever it lives (the project's URLconf decides)."""
+    from django.urls import resolve
+
+    return resolve(url).func
+
+
+def breakdown(client, url: str, extra: dict) -> dict:
     """Where a page's time goes: the view alone (its queries and template), the template alone,
     the template without its rows (and without the filter form), and the given query callables.
     The view is called again with the captured request, whose user already has its roles."""
@@ -264,7 +272,8 @@ def breakdown(client, url: str, view, extra: dict) -> dict:
     from django.forms import Form
     from django.template.loader import render_to_string
 
-    with captured_render() as seen:
+    view = resolve_view(url)
+    with captured_render(inspect.unwrap(view)) as seen:
         assert client.get(url).status_code == 200
     request, template, context = seen["request"], seen["template"], seen["context"]
     empty = Paginator([], 50).get_page(1)
@@ -354,7 +363,7 @@ def main() -> None:
 
     from core import workitems
     from core.models import WorkItem
-    from rectification import selectors, views
+    from rectification import selectors
     from rectification.forms import LedgerFilterForm
     from rectification.models import Notice
 
@@ -362,6 +371,7 @@ def main() -> None:
         "machine": platform.platform(),
         "python": platform.python_version(),
         "database": connection.vendor,
+        "scale": benchdata.scale(),
     }
     with benchdata.throwaway_database("notices") as db_name:
         with connection.cursor() as cursor:
@@ -421,7 +431,6 @@ def main() -> None:
                 "inbox": breakdown(
                     community,
                     reverse("inbox"),
-                    views.inbox,
                     {
                         "count_query_ms": lambda: workitems.inbox(units, thresholds).count(),
                         "light_counts_query_ms": lambda: workitems.light_counts(units, thresholds),
@@ -431,7 +440,6 @@ def main() -> None:
                 "ledger": breakdown(
                     office,
                     reverse("ledger"),
-                    views.ledger,
                     {
                         "filter_form_init_ms": lambda: LedgerFilterForm(
                             None, sub_district_id=office_user.sub_district_id
@@ -479,7 +487,6 @@ def main() -> None:
             }
             for name, index in expected.items()
         }
-    OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "notices.json").write_text(
         json.dumps(results, indent=2, ensure_ascii=False, default=str)
     )

@@ -64,11 +64,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/dangjian_bench"
 if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
     os.environ["DATABASE_URL"] = DEFAULT_URL
-OUT = ROOT / "var" / "bench"
 
 import benchdata  # noqa: E402 (scripts/, after the path and settings above)
 
-UNITS = int(os.environ.get("BENCH_SCORING_UNITS", "3000"))  # smaller for a quick try
+OUT = benchdata.out_dir()
+UNITS = int(os.environ.get("BENCH_SCORING_UNITS", 0)) or benchdata.scaled(3000, 20)
 STEPS = (UNITS // 2, UNITS)
 # (code, name, lead department, maximum points, indicators): 100 points, 60 indicators.
 CATEGORIES = (
@@ -705,6 +705,7 @@ def main() -> None:
         "machine": platform.platform(),
         "python": platform.python_version(),
         "database": connection.vendor,
+        "scale": benchdata.scale(),
     }
     rng = random.Random(SEED)
     with benchdata.throwaway_database("scoring") as db_name:
@@ -797,7 +798,6 @@ def main() -> None:
         "tracemalloc only Python allocations. No report row is absent (late or never submitted "
         "only), so the query for never-created periods does not run."
     )
-    OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "scoring.json").write_text(
         json.dumps(results, indent=2, ensure_ascii=False, default=str)
     )

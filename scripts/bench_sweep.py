@@ -54,12 +54,12 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/dangjian_bench"
 if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
     os.environ["DATABASE_URL"] = DEFAULT_URL
 os.environ.pop("REDIS_URL", None)  # the ORM broker: its enqueue cost is part of the sweep
-OUT = ROOT / "var" / "bench"
 
 import benchdata  # noqa: E402 (scripts/, after the path and settings above)
 
-NOTICES = int(os.environ.get("BENCH_SWEEP_NOTICES", "100000"))  # smaller for a quick try
-COMMUNITIES = 300
+OUT = benchdata.out_dir()
+NOTICES = int(os.environ.get("BENCH_SWEEP_NOTICES", 0)) or benchdata.scaled(100_000, 200)
+COMMUNITIES = benchdata.scaled(300, 10)
 FLOOR_RUNS = 3
 IDLE_RUNS = 5
 PROFILE_TOP = 25
@@ -137,7 +137,7 @@ def load(rng: random.Random) -> dict:
     from django.contrib.auth.hashers import make_password
 
     from core.models import Role, RoleAssignment, User
-    from rectification.services import WI_MEASURES, WI_REPLY
+    from rectification.kinds import WI_MEASURES, WI_REPLY
 
     org = benchdata.create_org(COMMUNITIES)
     password = make_password("bench-pass-12345")
@@ -173,7 +173,7 @@ def reset(kinds: list[str]) -> None:
     proposals and the proposals' work items, queued tasks; then vacuum."""
     from django.db import connection, transaction
 
-    from rectification.deadlines import WI_PROPOSAL
+    from rectification.kinds import WI_PROPOSAL
 
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM core_notification")
@@ -274,7 +274,7 @@ def instrumented(phases: Phases):
         for name in ("_remind_batch", "audit_record_many", "notify_items")
     }
     saved_kinds = deadlines.registered()
-    saved_enqueue = notifications.async_task
+    saved_dispatcher = notifications.dispatcher()
     saved_refresh = Notice.__dict__.get("refresh_from_db")
     try:
         # Deferred-field loads: one query each (nested inside on_overdue, counted apart).
@@ -282,8 +282,8 @@ def instrumented(phases: Phases):
         sweep._remind_batch = phases.wrap("reminders (3 steps, none due)", sweep._remind_batch)
         sweep.audit_record_many = phases.wrap("audit_record_many", sweep.audit_record_many)
         sweep.notify_items = phases.wrap("notify_items", sweep.notify_items)
-        notifications.async_task = phases.wrap(
-            "delivery enqueue (on_commit async_task)", notifications.async_task
+        notifications.set_dispatcher(
+            phases.wrap("delivery enqueue (on_commit async_task)", saved_dispatcher)
         )
         for spec in saved_kinds.values():
             changes = {}
@@ -299,7 +299,7 @@ def instrumented(phases: Phases):
     finally:
         for name, value in saved_sweep.items():
             setattr(sweep, name, value)
-        notifications.async_task = saved_enqueue
+        notifications.set_dispatcher(saved_dispatcher)
         if saved_refresh is None:
             del Notice.refresh_from_db
         else:
@@ -310,7 +310,7 @@ def instrumented(phases: Phases):
 
 def overdue_statement_seconds(db: DbTimer) -> tuple[int, float]:
     for key, (count, seconds) in db.by_statement.items():
-        if key.startswith("UPDATE core_workitem SET overdue_at"):
+        if key.startswith('UPDATE "core_workitem" SET "overdue_at"'):
             return count, seconds
     return 0, 0.0
 
@@ -459,6 +459,7 @@ def main() -> None:
         "machine": platform.platform(),
         "python": platform.python_version(),
         "database": connection.vendor,
+        "scale": benchdata.scale(),
         "batch_size": settings.DEADLINE_SWEEP_BATCH,
         "broker": "ORM" if Conf.ORM else "other",
     }
@@ -577,7 +578,6 @@ def main() -> None:
             "top_self_time": top,
         }
 
-    OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "sweep.json").write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
     keys = (
         "rows",

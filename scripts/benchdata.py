@@ -1,12 +1,51 @@
-"""Shared by the benchmarks (`make bench`): a throw-away PostgreSQL database and a sub-district
-with 300 communities and 100,000 issued or replied notices with their open work items, loaded
-with bulk inserts (the per-notice services would take too long)."""
+"""Shared by the benchmarks (`make bench`): the scale knob, where the figures go, a throw-away
+PostgreSQL database and a sub-district with 300 communities and 100,000 issued or replied notices
+with their open work items, loaded with bulk inserts (the per-notice services would take too
+long) and the product's set-based work-item opener.
+
+BENCH_SCALE scales every benchmark's data and repetitions: unset or `full` (1.0) for the figures
+of record, `small` (0.01: a few seconds each; what CI runs so that no benchmark rots unseen), or
+any positive number. Figures at a scale other than 1 go to var/bench/scale-<scale>/, never over
+the figures of record in var/bench/.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NAMED_SCALES = {"full": 1.0, "normal": 1.0, "small": 0.01}
+
+
+def scale() -> float:
+    """BENCH_SCALE as a factor (1.0 when unset)."""
+    raw = os.environ.get("BENCH_SCALE", "").strip().lower() or "full"
+    try:
+        value = NAMED_SCALES[raw] if raw in NAMED_SCALES else float(raw)
+    except ValueError:
+        raise SystemExit(f"BENCH_SCALE={raw!r}: give small, full or a positive number") from None
+    if not 0 < value <= 10:
+        raise SystemExit(f"BENCH_SCALE={raw!r}: give a number above 0 and at most 10")
+    return value
+
+
+def scaled(n: int, minimum: int = 1) -> int:
+    """`n` (a size or a number of repetitions at full scale) at BENCH_SCALE, at least `minimum`."""
+    return max(minimum, round(n * scale()))
+
+
+def out_dir() -> Path:
+    """var/bench/ at full scale; var/bench/scale-<scale>/ otherwise."""
+    factor = scale()
+    base = ROOT / "var" / "bench"
+    path = base if factor == 1.0 else base / f"scale-{factor:g}"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
 
 SUBJECTS = [
     "三会一课记录不全",
@@ -75,12 +114,14 @@ def load_notices(rng: random.Random, org: dict, count: int, due_minutes: tuple[i
     to now) away. Returns the notices."""
     from django.contrib.contenttypes.models import ContentType
     from django.db import transaction
+    from django.db.models import Case, CharField, F, Value, When
+    from django.db.models.functions import Cast, Concat
     from django.urls import reverse
     from django.utils import timezone
 
-    from core.models import WorkItem
+    from core import workitems
+    from rectification.kinds import WI_MEASURES, WI_REPLY
     from rectification.models import NUMBER_MARK, Notice, NoticeCounter, NoticeKind, NoticeState
-    from rectification.services import WI_MEASURES, WI_REPLY
 
     sd, office, office_user = org["sub_district"], org["office"], org["office_user"]
     communities = org["communities"]
@@ -122,7 +163,6 @@ def load_notices(rng: random.Random, org: dict, count: int, due_minutes: tuple[i
                 issued_at=issued_at,
             )
         )
-    notice_ct = ContentType.objects.get_for_model(Notice)
     kind_names = dict(NoticeKind.choices)
     with transaction.atomic():
         Notice.objects.bulk_create(notices, batch_size=5000)
@@ -132,22 +172,41 @@ def load_notices(rng: random.Random, org: dict, count: int, due_minutes: tuple[i
                 for (year, kind), last in counters.items()
             ]
         )
-        url_of = reverse("notice_detail", args=[0]).replace("/0/", "/{}/")
-        WorkItem.objects.bulk_create(
-            [
-                WorkItem(
-                    kind=WI_REPLY if n.state == NoticeState.ISSUED else WI_MEASURES,
-                    subject_type=notice_ct,
-                    subject_id=n.pk,
-                    owner_unit_id=n.target_id,
-                    sub_district=sd,
-                    title=f"{kind_names[n.kind]} {n.number} {n.subject}"[:250],
-                    reference=n.number,
-                    url=url_of.format(n.pk),
-                    due_at=n.current_due_at,
-                )
-                for n in notices
-            ],
-            batch_size=5000,
-        )
+        # The open work item each notice's community works to, through the product's set-based
+        # opener, titled as rectification.services titles it ("<kind> <number> <subject>").
+        url_prefix = reverse("notice_detail", args=[0]).removesuffix("0/")
+        loaded = Notice.objects.filter(sub_district=sd)
+        for item_kind, state in (
+            (WI_REPLY, NoticeState.ISSUED),
+            (WI_MEASURES, NoticeState.REPLIED),
+        ):
+            workitems.open_items_from(
+                loaded.filter(state=state),
+                kind=item_kind,
+                subject_type=ContentType.objects.get_for_model(Notice),
+                columns={
+                    "subject_id": F("pk"),
+                    "owner_unit": F("target_id"),
+                    "sub_district": F("sub_district_id"),
+                    "title": Concat(
+                        Case(
+                            *(When(kind=k, then=Value(str(v))) for k, v in kind_names.items()),
+                            output_field=CharField(),
+                        ),
+                        Value(" "),
+                        F("number"),
+                        Value(" "),
+                        F("subject"),
+                        output_field=CharField(),
+                    ),
+                    "reference": F("number"),
+                    "url": Concat(
+                        Value(url_prefix),
+                        Cast("pk", CharField()),
+                        Value("/"),
+                        output_field=CharField(),
+                    ),
+                    "due_at": F("current_due_at"),
+                },
+            )
     return notices

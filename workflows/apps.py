@@ -37,3 +37,10 @@ class WorkflowsConfig(AppConfig):
                 or access.is_installation_admin(user)
             ),
         )
+
+        # Core records notifications; delivering them is this app's machinery (a django-q2 task).
+        from core import notifications
+
+        from . import tasks
+
+        notifications.set_dispatcher(tasks.queue_delivery)

@@ -1,4 +1,4 @@
-"""Health of the deadline engine: the last sweeps, failed tasks and the backlog (issue 4)."""
+"""Health of the deadline engine: the last sweeps, failed tasks and the backlog (Art. 11)."""
 
 from __future__ import annotations
 

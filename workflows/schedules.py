@@ -18,7 +18,7 @@ class ScheduleSpec:
 
 def declared() -> list[ScheduleSpec]:
     return [
-        # Art. 11: reminders, overdue events and escalation proposals (issue 4).
+        # Art. 11: reminders, overdue events and escalation proposals (R11.2).
         ScheduleSpec(
             "deadline-sweep", "workflows.tasks.deadline_sweep_task", settings.DEADLINE_SWEEP_MINUTES
         ),

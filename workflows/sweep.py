@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from core import deadlines, workdays
 from core.audit import PendingEvent, audit_record_many
-from core.models import SweepRun
+from core.models import ReminderSent, SweepRun, WorkItem
 from core.notifications import notify_items
 
 JOB = "deadline-sweep"
@@ -42,10 +42,6 @@ class SweepResult:
     errors: list[str] = field(default_factory=list)
 
 
-class InjectedFault(RuntimeError):
-    """Raised by tests to kill a sweep in the middle."""
-
-
 def _dt(value):
     return connection.ops.adapt_datetimefield_value(value)
 
@@ -53,42 +49,55 @@ def _dt(value):
 def _reminder_limit(now: datetime, days: int) -> datetime:
     """Items due up to the end of the day `days` working days from today get the reminder."""
     today = workdays.local_date(now)
-    try:
-        last = workdays.add_workdays(today, days) if days else today
-    except workdays.CalendarYearUnknown:
-        # The calendar lacks next year: count weekdays rather than skip the reminder.
-        from datetime import timedelta
-
-        last, counted = today, 0
-        while counted < days:
-            last += timedelta(days=1)
-            counted += last.weekday() < 5
+    if not days:
+        return workdays.end_of_day(today)
+    # The calendar lacking next year: weekdays are counted rather than the reminder skipped.
+    last, _approximate = workdays.add_workdays_or_weekdays(today, days)
     return workdays.end_of_day(last)
 
 
-REMIND_SQL = """
-INSERT INTO core_remindersent (work_item_id, days, due_at, sent_at)
-SELECT w.id, %s, w.due_at, %s FROM core_workitem w
-WHERE w.state = 'open' AND w.due_at >= %s AND w.due_at <= %s AND w.kind IN ({kinds})
+def _names() -> dict[str, str]:
+    """The tables and columns the sweep's statements name, from the models (quoted)."""
+    quote = connection.ops.quote_name
+    w, r = WorkItem._meta, ReminderSent._meta
+    names = {"workitem": quote(w.db_table), "remindersent": quote(r.db_table)}
+    for name in ("id", "kind", "state", "due_at", "overdue_at", "title", "url", "subject_id"):
+        names[name] = quote(w.get_field(name).column)
+    for name in ("owner_unit", "sub_district", "subject_type"):
+        names[name] = quote(w.get_field(name).column)
+    for name in ("work_item", "days", "due_at", "sent_at"):
+        names[f"r_{name}"] = quote(r.get_field(name).column)
+    return names
+
+
+N = _names()
+
+REMIND_SQL = f"""
+INSERT INTO {N["remindersent"]}
+    ({N["r_work_item"]}, {N["r_days"]}, {N["r_due_at"]}, {N["r_sent_at"]})
+SELECT w.{N["id"]}, %s, w.{N["due_at"]}, %s FROM {N["workitem"]} w
+WHERE w.{N["state"]} = 'open' AND w.{N["due_at"]} >= %s AND w.{N["due_at"]} <= %s
+  AND w.{N["kind"]} IN ({{kinds}})
   AND NOT EXISTS (
-    SELECT 1 FROM core_remindersent r
-    WHERE r.work_item_id = w.id AND r.due_at = w.due_at AND r.days <= %s)
-ORDER BY w.id
+    SELECT 1 FROM {N["remindersent"]} r
+    WHERE r.{N["r_work_item"]} = w.{N["id"]} AND r.{N["r_due_at"]} = w.{N["due_at"]}
+      AND r.{N["r_days"]} <= %s)
+ORDER BY w.{N["id"]}
 LIMIT %s
 ON CONFLICT DO NOTHING
-RETURNING work_item_id
+RETURNING {N["r_work_item"]}
 """
 
-OVERDUE_SQL = """
-UPDATE core_workitem SET overdue_at = %s
-WHERE id IN (
-    SELECT id FROM core_workitem
-    WHERE state = 'open' AND overdue_at IS NULL AND due_at < %s
-    ORDER BY due_at, id
+OVERDUE_SQL = f"""
+UPDATE {N["workitem"]} SET {N["overdue_at"]} = %s
+WHERE {N["id"]} IN (
+    SELECT {N["id"]} FROM {N["workitem"]}
+    WHERE {N["state"]} = 'open' AND {N["overdue_at"]} IS NULL AND {N["due_at"]} < %s
+    ORDER BY {N["due_at"]}, {N["id"]}
     LIMIT %s
-) AND state = 'open' AND overdue_at IS NULL
-RETURNING id, kind, sub_district_id, owner_unit_id, subject_type_id, subject_id, title, url,
-    due_at
+) AND {N["state"]} = 'open' AND {N["overdue_at"]} IS NULL
+RETURNING {N["id"]}, {N["kind"]}, {N["sub_district"]}, {N["owner_unit"]}, {N["subject_type"]},
+    {N["subject_id"]}, {N["title"]}, {N["url"]}, {N["due_at"]}
 """
 
 
@@ -104,8 +113,6 @@ def _remind_batch(now: datetime, days: int, limit: datetime, batch: int) -> int:
         )
         ids = [row[0] for row in cursor.fetchall()]
         if ids:
-            from core.models import WorkItem
-
             owners = WorkItem.objects.filter(pk__in=ids).values_list("id", "owner_unit_id")
             verb = "deadline.due_today" if days == 0 else f"deadline.reminder_{days}"
             notify_items(verb, list(owners))
@@ -165,13 +172,8 @@ def _aware_row(row: deadlines.OverdueRow) -> deadlines.OverdueRow:
     return row if due is row.due_at else deadlines.OverdueRow(**{**row.__dict__, "due_at": due})
 
 
-def run_sweep(
-    *,
-    now: datetime | None = None,
-    batch_size: int | None = None,
-    fault_after_batches: int | None = None,
-) -> SweepResult:
-    """One full sweep. `fault_after_batches` (tests only) raises after that many batches."""
+def run_sweep(*, now: datetime | None = None, batch_size: int | None = None) -> SweepResult:
+    """One full sweep."""
     now = now or timezone.now()
     batch = batch_size or settings.DEADLINE_SWEEP_BATCH
     started = time.monotonic()
@@ -183,11 +185,6 @@ def run_sweep(
     ).update(finished_at=now, ok=False, error="abandoned: the worker stopped before finishing")
     run = SweepRun.objects.create(started_at=now)
     result = SweepResult(started_at=now)
-
-    def tick():
-        result.batches += 1
-        if fault_after_batches is not None and result.batches > fault_after_batches:
-            raise InjectedFault(f"fault injected after {fault_after_batches} batches")
 
     try:
         # Items whose time has come are opened first, so that they are reminded in this sweep
@@ -202,14 +199,14 @@ def run_sweep(
         for days in sorted(settings.DEADLINE_REMINDER_DAYS):
             limit = _reminder_limit(now, days)
             while True:
-                tick()
+                result.batches += 1
                 done = _remind_batch(now, days, limit, batch)
                 result.reminders += done
                 result.examined += done
                 if done == 0:  # a short batch may mean a concurrent sweep took some rows
                     break
         while True:
-            tick()
+            result.batches += 1
             done, proposals = _overdue_batch(now, batch)
             result.overdue += done
             result.proposals += proposals

@@ -1,4 +1,7 @@
-"""django-q2 tasks: take ids, call services, nothing else (house style)."""
+"""django-q2 tasks: the scheduled jobs (audit checks, the deadline sweep, viewflow timers) and the
+delivery of notifications, which is the machinery core.notifications dispatches to: in-app
+delivery and immediate e-mail, exactly once each, the retry of what was never delivered, and the
+daily digest."""
 
 from __future__ import annotations
 
@@ -114,6 +117,13 @@ def deliver_notifications(notification_ids: list[int]) -> int:
             )
             Notification.objects.filter(pk=pk).update(emailed_at=timezone.now())
     return delivered
+
+
+def queue_delivery(notification_ids: list[int]) -> str:
+    """core.notifications' dispatcher (set in WorkflowsConfig.ready): a task delivers the rows."""
+    from django_q.tasks import async_task
+
+    return async_task("workflows.tasks.deliver_notifications", notification_ids)
 
 
 def redeliver_pending(now: datetime | None = None) -> int:

@@ -45,7 +45,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "django_filters",
     "viewflow",
     "viewflow.workflow",
     "django_q",
@@ -247,7 +246,7 @@ STORAGES = {
 }
 
 # Evidence and other uploads live outside any URL; they are served only through views that check
-# access (later issues).
+# access (core.evidence).
 PRIVATE_STORAGE_ROOT = Path(os.environ.get("PRIVATE_STORAGE_ROOT", VAR_DIR / "private"))
 
 # --- Email --------------------------------------------------------------------------------------
@@ -312,7 +311,7 @@ LOGGING = {
 USE_X_REAL_IP = env_bool("USE_X_REAL_IP", False)
 SITE_NAME = os.environ.get("SITE_NAME") or _("Party-building assessment")
 
-# Evidence files (issue 3): a size limit per file and the types beyond PDF, DOCX, XLSX, JPG, PNG
+# Evidence files (Art. 11, 12): a size limit per file and the types beyond PDF, DOCX, XLSX, JPG, PNG
 # that this office accepts (core.evidence.EXTRA_TYPES: doc, xls, pptx, odt, ods, gif, webp, zip).
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024)))
 EVIDENCE_EXTRA_TYPES = env_list("EVIDENCE_EXTRA_TYPES", [])
@@ -326,7 +325,7 @@ SPREADSHEET_MAX_UNCOMPRESSED_BYTES = int(
     os.environ.get("SPREADSHEET_MAX_UNCOMPRESSED_BYTES", str(20 * 1024 * 1024))
 )
 
-# Deadline engine (issue 4): the sweep's interval and batch size, and the reminder steps in
+# Deadline engine (Art. 11): the sweep's interval and batch size, and the reminder steps in
 # working days before the due time (0 = on the due day).
 DEADLINE_SWEEP_MINUTES = int(os.environ.get("DEADLINE_SWEEP_MINUTES", "5"))
 DEADLINE_SWEEP_BATCH = int(os.environ.get("DEADLINE_SWEEP_BATCH", "500"))

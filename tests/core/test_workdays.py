@@ -317,6 +317,22 @@ def test_adding_workdays_that_stay_in_2026_works_although_2027_is_unknown():
     assert result == date(2026, 12, 31)
 
 
+def test_the_approximate_count_follows_the_calendar_where_it_knows_the_year():
+    # given 2026 known (the National Day holiday: 10-01 to 10-07, 10-10 a make-up Saturday)
+    # when 3 working days are counted from Wed 09-30 for a light or a reminder
+    day, approximate = workdays.add_workdays_or_weekdays(date(2026, 9, 30), 3)
+    # then the holiday is skipped and the make-up Saturday counts: 10-08, 10-09, 10-10
+    assert (day, approximate) == (date(2026, 10, 10), False)
+
+
+def test_the_approximate_count_counts_weekdays_where_the_calendar_lacks_the_year():
+    # given no office data for 2027
+    # when 3 working days are counted from Wed 2026-12-30 (2027 needed)
+    day, approximate = workdays.add_workdays_or_weekdays(date(2026, 12, 30), 3)
+    # then Mon to Fri are counted (Thu 12-31, Fri 01-01, Mon 01-04) and the answer says so
+    assert (day, approximate) == (date(2027, 1, 4), True)
+
+
 def test_a_2027_year_marked_incomplete_is_still_unknown():
     # given the office has entered New Year's Day 2027 but not marked the year complete
     CalendarDay.objects.create(date=date(2027, 1, 1), kind=DayKind.HOLIDAY, name="元旦")

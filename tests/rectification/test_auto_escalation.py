@@ -1,4 +1,4 @@
-"""A sub-district that escalates automatically: the engine escalates and issues (issue 4)."""
+"""A sub-district that escalates automatically: the engine escalates and issues (Art. 11, R11.2)."""
 
 import datetime as dt
 

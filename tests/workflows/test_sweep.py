@@ -1,4 +1,4 @@
-"""The deadline sweep (issue 4): reminders, overdue events, escalation proposals, batches, faults,
+"""The deadline sweep (Art. 11): reminders, overdue events, escalation proposals, batches, faults,
 two sweeps at once, a database that goes away, and the engine's health.
 
 Every count is taken per item, so "no duplicate" means exactly one ledger row, one audit row and
@@ -40,7 +40,7 @@ from rectification.models import EscalationProposal, Notice, NoticeKind
 from tests.workflows.conftest import at, end_of, issue, reply_item
 from workflows import health, sweep
 from workflows.schedules import declared
-from workflows.sweep import InjectedFault, run_sweep
+from workflows.sweep import run_sweep
 from workflows.tasks import deadline_sweep_task
 
 pytestmark = pytest.mark.usefixtures("engine_settings")
@@ -53,6 +53,29 @@ UNTOUCHED = (False, 0, 0, 0, 0)
 # Per reminded item (3-day step): (ledger rows, notifications): one each for staff and secretary.
 REMINDED = (1, 2)
 NOT_REMINDED = (0, 0)
+
+
+class InjectedFault(RuntimeError):
+    """Raised to kill a sweep in the middle."""
+
+
+def inject_fault(monkeypatch, *, after_batches: int) -> Callable[[], None]:
+    """The sweep dies before its batch number `after_batches + 1` (reminder and overdue batches
+    counted together, as they run); returns a function that lets later sweeps run in full."""
+    state = {"batches": 0, "armed": True}
+
+    def dying(batch):
+        def wrapper(*args, **kwargs):
+            state["batches"] += 1
+            if state["armed"] and state["batches"] > after_batches:
+                raise InjectedFault(f"fault injected after {after_batches} batches")
+            return batch(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(sweep, "_remind_batch", dying(sweep._remind_batch))
+    monkeypatch.setattr(sweep, "_overdue_batch", dying(sweep._overdue_batch))
+    return lambda: state.update(armed=False)
 
 
 def notice_type() -> ContentType:
@@ -497,13 +520,14 @@ DONE_AFTER = {
 
 
 @pytest.mark.parametrize("k", sorted(DONE_AFTER), ids=lambda k: f"after{k}batches")
-def test_a_sweep_killed_after_k_batches_leaves_nothing_half_done(workload, k):
+def test_a_sweep_killed_after_k_batches_leaves_nothing_half_done(workload, k, monkeypatch):
     # given
     overdue, reminded = workload
 
     # when: the sweep dies after k batches
+    disarm = inject_fault(monkeypatch, after_batches=k)
     with pytest.raises(InjectedFault):
-        run_sweep(now=at(5, 10), batch_size=3, fault_after_batches=k)
+        run_sweep(now=at(5, 10), batch_size=3)
 
     # then: every item is fully done or untouched, and exactly the first k batches are done
     assert assert_all_or_nothing(overdue, reminded) == DONE_AFTER[k]
@@ -514,6 +538,7 @@ def test_a_sweep_killed_after_k_batches_leaves_nothing_half_done(workload, k):
     assert (failed.reminders, failed.overdue) == DONE_AFTER[k]
 
     # when: the next sweep (a little later)
+    disarm()
     result = run_sweep(now=at(5, 10, 5), batch_size=3)
 
     # then: it completes exactly the rest
@@ -719,13 +744,13 @@ REFUSAL_POINTS = {
     "40th-statement": ("", 40, None),
     "1st-reminder-notifications": ("INSERT INTO core_notification", 1, (0, 0)),
     "delivery-after-1st-commit": ('SET "delivered_at"', 1, (3, 0)),
-    "2nd-batch-of-3-day-reminders": ("INSERT INTO core_remindersent", 4, (3, 0)),
-    "1st-overdue-update": ("UPDATE core_workitem SET overdue_at", 1, (4, 0)),
-    "2nd-overdue-update": ("UPDATE core_workitem SET overdue_at", 2, (4, 3)),
+    "2nd-batch-of-3-day-reminders": ('INSERT INTO "core_remindersent"', 4, (3, 0)),
+    "1st-overdue-update": ('UPDATE "core_workitem" SET "overdue_at"', 1, (4, 0)),
+    "2nd-overdue-update": ('UPDATE "core_workitem" SET "overdue_at"', 2, (4, 3)),
     "2nd-overdue-audit-rows": ('INSERT INTO "core_auditevent"', 2, (4, 3)),
     "audit-chain-head-3rd-batch": ('UPDATE "core_auditchainhead"', 3, (4, 6)),
     # one set-based INSERT of proposals and one of notifications per overdue batch
-    "proposals-3rd-batch": ("INSERT INTO rectification_escalationproposal", 3, (4, 6)),
+    "proposals-3rd-batch": ('INSERT INTO "rectification_escalationproposal"', 3, (4, 6)),
     "notifications-4th-batch": ("INSERT INTO core_notification", 6, (4, 9)),
     # the 1st UPDATE of core_sweeprun closes abandoned runs; the 2nd records this one
     "recording-the-run": ('UPDATE "core_sweeprun"', 2, (4, 10)),
@@ -818,11 +843,12 @@ def test_deadline_status_after_a_successful_sweep_is_healthy(org):
     assert "backlog / 积压: 0" in out
 
 
-def test_deadline_status_reports_a_failed_last_run(org):
+def test_deadline_status_reports_a_failed_last_run(org, monkeypatch):
     # given: a good sweep, then one that failed
     run_sweep()
+    inject_fault(monkeypatch, after_batches=0)
     with pytest.raises(InjectedFault):
-        run_sweep(fault_after_batches=0)
+        run_sweep()
 
     # when
     out = status()

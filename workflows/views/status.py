@@ -1,4 +1,4 @@
-"""The deadline engine's status page for the Office (issue 4, item 7).
+"""The deadline engine's status page for the Office (Art. 11: every step has a deadline).
 
 A sub-district's Office, administrator or auditor sees its own backlog and whether the shared
 sweep runs; the installation's figures (sweep totals, failed tasks, every sub-district's backlog)
