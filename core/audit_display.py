@@ -231,6 +231,15 @@ def _subject_model(event) -> type[models.Model] | None:
     return event.subject_type.model_class() if event.subject_type_id else None
 
 
+def _key_order(model: type[models.Model] | None, key: str) -> tuple[int, str]:
+    if model is not None:
+        names = [f.name for f in model._meta.concrete_fields]
+        for name in (key, key.removesuffix("_id")):
+            if name in names:
+                return (names.index(name), key)
+    return (10_000, key)
+
+
 def change_rows(event, viewer) -> list[Row]:
     """The rows of the before/after table of one audit event."""
     renderer = _Renderer(event_type=event.event_type, viewer=viewer)
@@ -240,7 +249,9 @@ def change_rows(event, viewer) -> list[Row]:
     def build() -> list[Row]:
         if isinstance(before, dict | None) and isinstance(after, dict | None):
             old, new = before or {}, after or {}
-            keys = list(old) + [k for k in new if k not in old]
+            # One order whatever the database keeps of the JSON (PostgreSQL's jsonb reorders
+            # keys): the subject model's fields in their declared order, then the rest by name.
+            keys = sorted({*old, *new}, key=lambda k: _key_order(model, k))
             return [
                 Row(
                     label=renderer.spec(k, model).label,

@@ -158,20 +158,73 @@ def notify(
 
 NOTIFY_ITEMS_SQL = """
 WITH pairs (item_id, unit_id) AS (VALUES {values})
-INSERT INTO core_notification
-    (sub_district_id, recipient_unit_id, recipient_user_id, verb, title, url, subject_type_id,
-     subject_id, created_at)
-SELECT DISTINCT w.sub_district_id, p.unit_id, ra.user_id, %s, w.title, w.url,
-    w.subject_type_id, w.subject_id, %s
+INSERT INTO {notification}
+    ({n_sub_district}, {n_unit}, {n_user}, {n_verb}, {n_title}, {n_url}, {n_subject_type},
+     {n_subject_id}, {n_created})
+SELECT DISTINCT w.{w_sub_district}, p.unit_id, ra.{ra_user}, %s, w.{w_title}, w.{w_url},
+    w.{w_subject_type}, w.{w_subject_id}, %s
 FROM pairs p
-JOIN core_workitem w ON w.id = p.item_id
-JOIN core_roleassignment ra ON ra.unit_id = p.unit_id
-JOIN core_unit un ON un.id = p.unit_id
-JOIN core_user u ON u.id = ra.user_id
-WHERE u.is_active AND ra.role IN ({roles})
-    AND u.sub_district_id = un.sub_district_id AND un.sub_district_id = w.sub_district_id
-RETURNING id
+JOIN {workitem} w ON w.{w_id} = p.item_id
+JOIN {roleassignment} ra ON ra.{ra_unit} = p.unit_id
+JOIN {unit} un ON un.{un_id} = p.unit_id
+JOIN {user} u ON u.{u_id} = ra.{ra_user}
+WHERE u.{u_active} AND ra.{ra_role} IN ({roles})
+    AND u.{u_sub_district} = un.{un_sub_district} AND un.{un_sub_district} = w.{w_sub_district}
+RETURNING {n_id}
 """
+
+
+def _notify_items_names(quote) -> dict[str, str]:
+    """Table and column names of NOTIFY_ITEMS_SQL, from the models' _meta (never literals)."""
+    from django.contrib.auth import get_user_model
+
+    from .models import Unit, WorkItem
+
+    def col(model, name):
+        return quote(model._meta.get_field(name).column)
+
+    user = get_user_model()
+    return {
+        "notification": quote(Notification._meta.db_table),
+        "workitem": quote(WorkItem._meta.db_table),
+        "roleassignment": quote(RoleAssignment._meta.db_table),
+        "unit": quote(Unit._meta.db_table),
+        "user": quote(user._meta.db_table),
+        **{
+            f"n_{k}": col(Notification, f)
+            for k, f in {
+                "id": "id",
+                "sub_district": "sub_district",
+                "unit": "recipient_unit",
+                "user": "recipient_user",
+                "verb": "verb",
+                "title": "title",
+                "url": "url",
+                "subject_type": "subject_type",
+                "subject_id": "subject_id",
+                "created": "created_at",
+            }.items()
+        },
+        **{
+            f"w_{k}": col(WorkItem, f)
+            for k, f in {
+                "id": "id",
+                "sub_district": "sub_district",
+                "title": "title",
+                "url": "url",
+                "subject_type": "subject_type",
+                "subject_id": "subject_id",
+            }.items()
+        },
+        "ra_user": col(RoleAssignment, "user"),
+        "ra_unit": col(RoleAssignment, "unit"),
+        "ra_role": col(RoleAssignment, "role"),
+        "un_id": col(Unit, "id"),
+        "un_sub_district": col(Unit, "sub_district"),
+        "u_id": col(user, "id"),
+        "u_active": col(user, "is_active"),
+        "u_sub_district": col(user, "sub_district"),
+    }
 
 
 def notify_items(verb: str, pairs: list[tuple[int, int]]) -> list[int]:
@@ -188,6 +241,7 @@ def notify_items(verb: str, pairs: list[tuple[int, int]]) -> list[int]:
     for start in range(0, len(pairs), 1000):
         chunk = pairs[start : start + 1000]
         sql = NOTIFY_ITEMS_SQL.format(
+            **_notify_items_names(connection.ops.quote_name),
             values=", ".join(["(%s, %s)"] * len(chunk)),
             roles=", ".join(["%s"] * len(RECIPIENT_ROLES)),
         )

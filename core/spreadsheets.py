@@ -303,9 +303,8 @@ def _value(cell: dict, data_only: bool) -> Any:
         return value
     if isinstance(value, int | float):
         return number(value)
-    if isinstance(value, str):
-        return value.replace("\x00", "")
-    return value  # datetime, date, time, timedelta
+    # str (a NUL character is kept, for plain() to refuse), datetime, date, time, timedelta
+    return value
 
 
 class Reader:
@@ -650,6 +649,9 @@ def plain(value: Any) -> Any:
         )
     if isinstance(value, CellError):
         raise Bad(_("the cell shows an error (%(error)s).") % {"error": value})
+    if isinstance(value, str) and "\x00" in value:
+        # The one policy for typed text (core.validation): refused, never silently dropped.
+        raise Bad(_("the cell contains a NUL character."))
     return value
 
 

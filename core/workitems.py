@@ -18,7 +18,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections, models
-from django.db.models import Case, Count, Q, Value, When
+from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -136,6 +136,53 @@ def open_item(
     )
 
 
+@dataclass(frozen=True)
+class NewItem:
+    """One item for open_items: the fields open_item takes, with the subject as type and id."""
+
+    kind: str
+    subject_type: ContentType
+    subject_id: int
+    owner_unit_id: int
+    sub_district_id: int
+    title: str
+    url: str
+    due_at: datetime | None
+    reference: str = ""
+
+
+def open_items(items, *, batch_size: int = 2000) -> None:
+    """open_item for many subjects at once, built in Python (translated titles, reversed URLs);
+    a subject that already has an open item of the kind is skipped (the partial unique index)."""
+    WorkItem.objects.bulk_create(
+        (
+            WorkItem(
+                kind=i.kind,
+                subject_type=i.subject_type,
+                subject_id=i.subject_id,
+                owner_unit_id=i.owner_unit_id,
+                sub_district_id=i.sub_district_id,
+                title=i.title[:250],
+                reference=i.reference[:40],
+                url=i.url,
+                due_at=i.due_at,
+            )
+            for i in items
+        ),
+        batch_size=batch_size,
+        ignore_conflicts=True,
+    )
+
+
+def delete_items(*, subject_model: type[models.Model], subject_ids) -> int:
+    """Remove every item (open or closed) of subjects that are being deleted with their year."""
+    deleted, _per_model = WorkItem.objects.filter(
+        subject_type=ContentType.objects.get_for_model(subject_model),
+        subject_id__in=subject_ids,
+    ).delete()
+    return deleted
+
+
 # The columns a set-based opening takes from its source rows (the rest are the kind's constants).
 SOURCE_COLUMNS = (
     "subject_id",
@@ -228,26 +275,3 @@ def reschedule_items(*, subject: models.Model, kinds: list[str], due_at: datetim
         kind__in=kinds,
         state=WorkItemState.OPEN,
     ).update(due_at=due_at, overdue_at=None)
-
-
-def inbox(unit_ids, thresholds: LightThresholds):
-    """Open items of the units, soonest due first (no deadline last), with their light."""
-    return (
-        WorkItem.objects.filter(owner_unit_id__in=list(unit_ids), state=WorkItemState.OPEN)
-        .select_related("owner_unit")
-        .annotate(light=light_expression("due_at", thresholds))
-        .order_by(models.F("due_at").asc(nulls_last=True), "id")
-    )
-
-
-def light_counts(unit_ids, thresholds: LightThresholds) -> dict[str, int]:
-    """Counts per light in one query."""
-    result = WorkItem.objects.filter(
-        owner_unit_id__in=list(unit_ids), state=WorkItemState.OPEN
-    ).aggregate(
-        **{
-            light: Count("id", filter=light_filter("due_at", light, thresholds))
-            for light in Light.values
-        }
-    )
-    return {k: v or 0 for k, v in result.items()}

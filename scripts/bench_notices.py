@@ -366,6 +366,7 @@ def main() -> None:
     from rectification import selectors
     from rectification.forms import LedgerFilterForm
     from rectification.models import Notice
+    from workflows import selectors as work_selectors
 
     results: dict[str, object] = {
         "machine": platform.platform(),
@@ -396,7 +397,7 @@ def main() -> None:
 
         thresholds = workitems.light_thresholds()
         ledger_qs = selectors.ledger(office_user, {}, thresholds)
-        inbox_qs = workitems.inbox({data["community"].pk}, thresholds)
+        inbox_qs = work_selectors.open_items({data["community"].pk}, thresholds)
 
         with override_settings(ROOT_URLCONF=_bench_urlconf()):
             office, community = Client(), Client()
@@ -410,7 +411,7 @@ def main() -> None:
             }
             # The bare views show exactly the rows of the real pages.
             ledger_pks = [n.pk for n in ledger_qs[:50]]
-            inbox_pks = [w.pk for w in inbox_qs[:100]]
+            inbox_pks = [w["id"] for w in inbox_qs[:100]]
             body = office.get("/bench/ledger/").content.decode()
             assert [int(p) for p in re.findall(r'data-pk="(\d+)"', body)] == ledger_pks
             body = community.get("/bench/inbox/").content.decode()
@@ -432,9 +433,15 @@ def main() -> None:
                     community,
                     reverse("inbox"),
                     {
-                        "count_query_ms": lambda: workitems.inbox(units, thresholds).count(),
-                        "light_counts_query_ms": lambda: workitems.light_counts(units, thresholds),
-                        "page_query_ms": lambda: list(workitems.inbox(units, thresholds)[:100]),
+                        "count_query_ms": lambda: work_selectors.open_items(
+                            units, thresholds
+                        ).count(),
+                        "light_counts_query_ms": lambda: work_selectors.light_counts(
+                            units, thresholds
+                        ),
+                        "page_query_ms": lambda: list(
+                            work_selectors.open_items(units, thresholds)[:100]
+                        ),
                     },
                 ),
                 "ledger": breakdown(

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from core import access, evidence, workdays, workitems
 from core.errors import Conflict
-from core.models import Unit, UnitKind, WorkItem
+from core.models import Unit, UnitKind
 
 from ..kinds import WI_REPORT
 from ..models import AssessedUnit, AssessmentYear, Indicator, Report, Schedule, YearStatus
@@ -97,23 +97,19 @@ def _open_report_items(now, batch, *, year_ids=None) -> int:
         if batch is not None:
             rows = rows[:batch]
         rows = list(rows)
-        WorkItem.objects.bulk_create(
-            (
-                WorkItem(
-                    kind=WI_REPORT,
-                    subject_type=ct,
-                    subject_id=r.pk,
-                    owner_unit_id=r.unit_id,
-                    sub_district_id=r.year.sub_district_id,
-                    title=_report_title(r)[:250],
-                    reference=r.indicator.code[:40],
-                    url=reverse("appraisal:report", args=[r.pk]),
-                    due_at=r.due_at,
-                )
-                for r in rows
-            ),
-            batch_size=2000,
-            ignore_conflicts=True,
+        workitems.open_items(
+            workitems.NewItem(
+                kind=WI_REPORT,
+                subject_type=ct,
+                subject_id=r.pk,
+                owner_unit_id=r.unit_id,
+                sub_district_id=r.year.sub_district_id,
+                title=_report_title(r),
+                reference=r.indicator.code,
+                url=reverse("appraisal:report", args=[r.pk]),
+                due_at=r.due_at,
+            )
+            for r in rows
         )
         Report.objects.filter(pk__in=[r.pk for r in rows]).update(task_opened=True)
     return len(rows)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from core import workitems
 from core.audit import audit_record
-from core.models import SubDistrict, Unit, UnitKind, WorkItem
+from core.models import SubDistrict, Unit, UnitKind
 
 from ..files.bundle.fields import BundleError, _
 from ..files.bundle.parse import Parsed
@@ -59,11 +60,7 @@ def import_bundle(parsed: Parsed, sub_district: SubDistrict, *, actor=None) -> d
                 % {"year": parsed.year, "status": existing.get_status_display()},
             )
         report_ids = Report.objects.filter(year=existing).values("pk")
-        WorkItem.objects.filter(
-            subject_type__app_label="appraisal",
-            subject_type__model="report",
-            subject_id__in=report_ids,
-        ).delete()
+        workitems.delete_items(subject_model=Report, subject_ids=report_ids)
         existing.delete()
 
     year = AssessmentYear(

@@ -742,7 +742,7 @@ REFUSAL_POINTS = {
     "10th-statement": ("", 10, None),
     "25th-statement": ("", 25, None),
     "40th-statement": ("", 40, None),
-    "1st-reminder-notifications": ("INSERT INTO core_notification", 1, (0, 0)),
+    "1st-reminder-notifications": ('INSERT INTO "core_notification"', 1, (0, 0)),
     "delivery-after-1st-commit": ('SET "delivered_at"', 1, (3, 0)),
     "2nd-batch-of-3-day-reminders": ('INSERT INTO "core_remindersent"', 4, (3, 0)),
     "1st-overdue-update": ('UPDATE "core_workitem" SET "overdue_at"', 1, (4, 0)),
@@ -751,7 +751,7 @@ REFUSAL_POINTS = {
     "audit-chain-head-3rd-batch": ('UPDATE "core_auditchainhead"', 3, (4, 6)),
     # one set-based INSERT of proposals and one of notifications per overdue batch
     "proposals-3rd-batch": ('INSERT INTO "rectification_escalationproposal"', 3, (4, 6)),
-    "notifications-4th-batch": ("INSERT INTO core_notification", 6, (4, 9)),
+    "notifications-4th-batch": ('INSERT INTO "core_notification"', 6, (4, 9)),
     # the 1st UPDATE of core_sweeprun closes abandoned runs; the 2nd records this one
     "recording-the-run": ('UPDATE "core_sweeprun"', 2, (4, 10)),
 }

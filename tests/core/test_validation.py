@@ -1,0 +1,40 @@
+"""One policy for typed text (core.validation): a NUL character is refused with the same message
+whichever app or channel receives it — a form of rectification or of appraisal, or a cell of an
+imported spreadsheet — never silently dropped."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import translation
+
+from appraisal.services import clean_text as appraisal_clean_text
+from core import spreadsheets
+from core.validation import clean_text
+from rectification.services import clean_text as rectification_clean_text
+
+
+@pytest.mark.parametrize("clean", [clean_text, rectification_clean_text])
+def test_nul_is_refused_naming_the_field(clean):
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        clean("整改\x00说明", label="Reply", max_length=100)
+    assert refused.value.messages == ["Reply contains a NUL character."]
+
+
+def test_appraisal_refuses_nul_with_the_same_message():
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        appraisal_clean_text("报告\x00", label="Reply", max_length=100)
+    assert refused.value.messages == ["Reply contains a NUL character."]
+
+
+def test_too_long_and_missing_are_refused_and_text_is_stripped():
+    with translation.override("en"):
+        with pytest.raises(ValidationError, match="at most 3 characters"):
+            clean_text("abcd", label="Name", max_length=3)
+        with pytest.raises(ValidationError, match="Name is required"):
+            clean_text("   ", label="Name", max_length=3)
+    assert clean_text("  ab ", label="Name", max_length=3) == "ab"
+    assert clean_text("", label="Name", max_length=3, required=False) == ""
+
+
+def test_a_spreadsheet_cell_with_nul_is_refused_not_stripped():
+    with translation.override("en"), pytest.raises(spreadsheets.Bad, match="NUL"):
+        spreadsheets.text("名称\x00")
