@@ -275,3 +275,14 @@ def reschedule_items(*, subject: models.Model, kinds: list[str], due_at: datetim
         kind__in=kinds,
         state=WorkItemState.OPEN,
     ).update(due_at=due_at, overdue_at=None)
+
+
+def cancel_items(*, subject_model: type[models.Model], subject_ids, kinds: list[str]) -> int:
+    """Close, as cancelled, the open items of `kinds` of many subjects at once (one UPDATE):
+    work that can no longer be done, such as the reports of a year whose results are decided."""
+    return WorkItem.objects.filter(
+        subject_type=ContentType.objects.get_for_model(subject_model),
+        subject_id__in=subject_ids,
+        kind__in=kinds,
+        state=WorkItemState.OPEN,
+    ).update(state=WorkItemState.CANCELLED, closed_at=timezone.now())

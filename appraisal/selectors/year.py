@@ -17,7 +17,12 @@ from core import workdays
 from ..models import (
     AssessedUnit,
     AssessmentYear,
+    BonusClaim,
     Category,
+    ClaimState,
+    Comprehensive,
+    FraudFinding,
+    FraudState,
     Report,
     Score,
     Vote,
@@ -42,6 +47,23 @@ def periods_not_yet_due(year: AssessmentYear, *, now: dt.datetime) -> NotYetDue:
     )
     last = row["last"]
     return NotYetDue(row["n"], last.astimezone(workdays.SHANGHAI).date() if last else None)
+
+
+@dataclass(frozen=True)
+class Undecided:
+    claims: int
+    findings: int
+
+
+def undecided(year: AssessmentYear) -> Undecided:
+    """Bonus claims (Art. 6) and fraud findings (Art. 19) still waiting for the Office or the
+    Leading Group: the results cannot be decided around them."""
+    return Undecided(
+        BonusClaim.objects.filter(
+            year=year, status__in=[ClaimState.DECLARED, ClaimState.OFFICE_REVIEWED]
+        ).count(),
+        FraudFinding.objects.filter(year=year, state=FraudState.PROPOSED).count(),
+    )
 
 
 @dataclass(frozen=True)
@@ -150,7 +172,9 @@ def year_checklist(
                 "unverified",
                 _("Categories without the joint team's verification"),
                 len(missing),
-                reverse("appraisal:scoring", args=[n, missing[0].code]) if missing else "",
+                reverse("appraisal:scoring", args=[n, missing[0].code])
+                if len(missing) == 1
+                else "",
                 links=[
                     (f"{c.code} {c.name}", reverse("appraisal:scoring", args=[n, c.code]))
                     for c in missing
@@ -170,6 +194,34 @@ def year_checklist(
                 "votes",
                 _("Communities without both satisfaction tallies"),
                 max(units - complete, 0),
+                reverse("appraisal:inputs", args=[n]),
+            )
+        )
+        waiting = undecided(year)
+        items.append(
+            CheckItem(
+                "claims",
+                _("Bonus claims awaiting the Office's review or the Leading Group's decision"),
+                waiting.claims,
+                reverse("appraisal:claims", args=[n]),
+                blocks="block",
+            )
+        )
+        items.append(
+            CheckItem(
+                "fraud",
+                _("Fraud findings awaiting the Leading Group's decision"),
+                waiting.findings,
+                reverse("appraisal:fraud_list", args=[n]),
+                blocks="block",
+            )
+        )
+        given = Comprehensive.objects.filter(year=year).values("unit_id").distinct().count()
+        items.append(
+            CheckItem(
+                "comprehensive",
+                _("Communities without a comprehensive evaluation"),
+                max(units - given, 0),
                 reverse("appraisal:inputs", args=[n]),
             )
         )

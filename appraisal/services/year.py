@@ -14,21 +14,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django_fsm import can_proceed
 
-from core import access
+from core import access, workitems
 from core.errors import Conflict
 from core.models import Unit, UnitKind
 
 from .. import policies
 from ..domain import settings as settings_rules
+from ..kinds import WI_REPORT
 from ..models import (
     AssessmentYear,
     Category,
     Indicator,
+    Report,
     YearStatus,
     full_marks_allow_decision,
     no_open_correction,
 )
-from ..selectors.year import periods_not_yet_due
+from ..selectors.year import periods_not_yet_due, undecided
 from .catalogue import _check_catalogue
 from .common import MAX_REASON, audit, clean_text, guard_open, lock_year, office_unit, require
 from .reports import start_year
@@ -291,6 +293,17 @@ def year_decide(
             "reason": clean_text(override_reason, label=_("Reason"), max_length=MAX_REASON),
             "periods_not_yet_due": not_due.count,
         }
+    waiting = undecided(year)
+    if waiting.claims or waiting.findings:
+        what = []
+        if waiting.claims:
+            what.append(_("bonus claims: %(n)s") % {"n": waiting.claims})
+        if waiting.findings:
+            what.append(_("fraud findings: %(n)s") % {"n": waiting.findings})
+        raise Conflict(
+            _("Not decided yet — %(what)s. They are decided before the results (Art. 6, 16, 19).")
+            % {"what": "; ".join(what)}
+        )
     year.as_of = now
     if no_open_correction(year) and not full_marks_allow_decision(year):
         codes = ", ".join(
@@ -307,6 +320,13 @@ def year_decide(
     if override:
         extra["override"] = override
     _transition(year, year.decide, acting_user=acting_user, fields=["as_of"], extra=extra)
+    # Reports can no longer be filed (Art. 12, 16): their tasks leave the communities' inboxes
+    # and the sweep's reminders.
+    workitems.cancel_items(
+        subject_model=Report,
+        subject_ids=Report.objects.filter(year=year).values("pk"),
+        kinds=[WI_REPORT],
+    )
     return year
 
 

@@ -17,7 +17,7 @@ from ..models import AssessedUnit, BonusClaim, ClaimState
 from ..selectors.claims import claim_counts
 from ..services.claims import claim_decide, claim_declare, claim_review
 from ..services.common import writable
-from .common import evidence_of, show_errors, year_of_user
+from .common import evidence_of, refuse_post, show_errors, year_of_user
 
 
 @login_required
@@ -60,7 +60,7 @@ def claim_list(request, number: int):
                     messages.success(request, _("Claim declared; the Office reviews it."))
                 return redirect("appraisal:claim", claim.pk)
     elif request.method == "POST":
-        raise PermissionDenied
+        refuse_post(year, has_right=bool(assessed))
     claims = access.visible(
         user, BonusClaim.objects.filter(year=year).select_related("unit").order_by("-declared_at")
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -13,6 +13,7 @@ from core.models import Evidence
 
 from ..forms.common import UploadForm
 from ..models import AssessmentYear
+from ..services.common import guard_open
 
 PAGE_SIZE = 50
 
@@ -32,6 +33,15 @@ def year_of_user(request, number: int) -> AssessmentYear:
     if year is None:
         raise Http404
     return year
+
+
+def refuse_post(year: AssessmentYear, *, has_right: bool):
+    """A POST the page does not offer: 409 with the reason when the user has the right but the
+    year's inputs are closed (Art. 16: decided results change only through a correction), 403
+    otherwise."""
+    if has_right:
+        guard_open(year)
+    raise PermissionDenied
 
 
 def back_to(name: str, *args, status: int | None = None):

@@ -17,7 +17,7 @@ from ..models import Category, FraudFinding, FraudState
 from ..selectors.scoring import unit_choices
 from ..services.common import writable
 from ..services.fraud import fraud_decide, fraud_record
-from .common import evidence_of, show_errors, year_of_user
+from .common import evidence_of, refuse_post, show_errors, year_of_user
 
 
 @login_required
@@ -49,7 +49,7 @@ def fraud_list(request, number: int):
                 messages.success(request, _("Finding recorded; the Leading Group decides it."))
                 return redirect("appraisal:fraud", number, finding.pk)
     elif request.method == "POST":
-        raise PermissionDenied
+        refuse_post(year, has_right=policies.is_office(request.user))
     findings = (
         FraudFinding.objects.filter(year=year)
         .select_related("unit", "category", "recorded_by", "decided_by")

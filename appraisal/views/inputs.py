@@ -20,7 +20,7 @@ from ..forms.common import UploadForm
 from ..models import AssessedUnit, Comprehensive, Vote, VoteKind
 from ..services.common import writable
 from ..services.inputs import inputs_save
-from .common import back_to, show_errors, upload_view, year_of_user
+from .common import back_to, refuse_post, show_errors, upload_view, year_of_user
 
 
 @login_required
@@ -34,7 +34,7 @@ def inputs(request, number: int):
     status = 200
     if request.method == "POST":
         if not editable:
-            raise PermissionDenied
+            refuse_post(year, has_right=access.can_act(request.user, year, "inputs"))
         absent = posted.missing(request.POST, _input_fields(units))
         if absent:
             posted.refuse(request, absent)

@@ -34,7 +34,7 @@ from ..selectors.scoring import (
 )
 from ..services.common import writable
 from ..services.scoring import CellInput, adjustment_add, scoring_grid_save, spot_check_add
-from .common import back_to, show_errors, year_of_user
+from .common import back_to, refuse_post, show_errors, year_of_user
 
 
 @login_required
@@ -60,7 +60,7 @@ def scoring(request, number: int, code: str):
     status = 200
     if request.method == "POST":
         if not (editable or verifying):
-            raise PermissionDenied
+            refuse_post(year, has_right=can_edit or policies.is_office(request.user))
         shown: dict[str, object] = {}
         for unit in units:
             for ind in indicators:
@@ -157,7 +157,7 @@ def adjustments(request, number: int):
     if request.method == "POST":
         form = {"adjustment": adj_form, "spot_check": check_form}.get(request.POST.get("form"))
         if form is None:
-            raise PermissionDenied
+            refuse_post(year, has_right=bool(writer_categories(user, year)))
         if form.is_valid():
             data = form.cleaned_data
             try:

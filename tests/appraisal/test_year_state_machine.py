@@ -83,8 +83,10 @@ def test_a_decided_year_refuses_a_department_score_and_its_results_do_not_move(c
     ind = Indicator.objects.get(year=year, code="LZ-02")
     url = reverse("appraisal:scoring", args=[year.year, "LZ"])
     response = client.post(url, {f"s-{org.community.pk}-{ind.pk}": "15.00"})
-    # then both are refused and the decided results are what they were
-    assert response.status_code in (403, 409)
+    # then both are refused — the page with the reason, 409, not a 403 — and the decided
+    # results are what they were
+    assert response.status_code == 409
+    assert "已决定" in response.content.decode()
     assert _total(year, org.community.code) == total
 
 
@@ -153,7 +155,17 @@ def test_year_page_shows_the_checklist_and_links_every_verification_grid(client,
     services.year_open_year_end(year_id=year.pk, acting_user=office)
     # before 已决定: not yet due needs a reason; verification, votes, exceptions are listed
     section = _checklist(client, year)
-    for key in ("not_due", "unscored", "unverified", "votes", "exceptions", "correction"):
+    for key in (
+        "not_due",
+        "unscored",
+        "unverified",
+        "votes",
+        "claims",
+        "fraud",
+        "comprehensive",
+        "exceptions",
+        "correction",
+    ):
         assert f'data-testid="check-{key}"' in section
     page = client.get(reverse("appraisal:year", args=[year.year])).content.decode()
     assert 'name="override_reason"' in page
@@ -176,3 +188,60 @@ def test_checklist_is_the_offices_not_the_communitys(client, org, year):
     client.force_login(org.user(Role.COMMUNITY_STAFF))
     page = client.get(reverse("appraisal:year", args=[year.year])).content.decode()
     assert 'data-testid="checklist"' not in page
+
+
+def _decided(org, year):
+    office = org.user(Role.OFFICE_STAFF)
+    services.year_open_year_end(year_id=year.pk, acting_user=office)
+    return services.year_decide(year_id=year.pk, acting_user=office, now=_after_year_end(year))
+
+
+def test_deciding_cancels_the_report_tasks_nobody_can_do_any_more(org, year):
+    from core.models import WorkItem, WorkItemState
+
+    open_reports = WorkItem.objects.filter(kind="report.submit", state=WorkItemState.OPEN)
+    assert open_reports.exists()
+    _decided(org, year)
+    assert not open_reports.exists()
+    assert WorkItem.objects.filter(kind="report.submit", state=WorkItemState.CANCELLED).exists()
+
+
+def test_pending_claims_and_fraud_findings_block_the_decision(org, year):
+    from appraisal.models import FraudFinding
+
+    office = org.user(Role.OFFICE_STAFF)
+    services.fraud_record(
+        year_id=year.pk,
+        acting_user=office,
+        unit_id=org.community.pk,
+        category_id=Category.objects.get(year=year, code="LZ").pk,
+        reason="伪造会议记录",
+    )
+    services.year_open_year_end(year_id=year.pk, acting_user=office)
+    with pytest.raises(Conflict, match="弄虚作假"):
+        services.year_decide(year_id=year.pk, acting_user=office, now=_after_year_end(year))
+    assert AssessmentYear.objects.get(pk=year.pk).status == YearStatus.YEAR_END
+    finding = FraudFinding.objects.get(year=year)
+    services.fraud_decide(
+        finding_id=finding.pk, acting_user=org.user(Role.LEADER), uphold=False, note="不成立"
+    )
+    year = services.year_decide(year_id=year.pk, acting_user=office, now=_after_year_end(year))
+    assert year.status == YearStatus.DECIDED
+
+
+@pytest.mark.parametrize(
+    ("role", "url_name", "data"),
+    [
+        (Role.OFFICE_STAFF, "appraisal:inputs", {}),
+        (Role.OFFICE_STAFF, "appraisal:fraud_list", {"unit": "1"}),
+        (Role.DEPT_ASSESSOR, "appraisal:adjustments", {"form": "adjustment"}),
+    ],
+)
+def test_input_pages_of_a_decided_year_answer_409_with_the_reason(
+    client, org, year, role, url_name, data
+):
+    year = _decided(org, year)
+    client.force_login(org.user(role))
+    response = client.post(reverse(url_name, args=[year.year]), data)
+    assert response.status_code == 409
+    assert "已决定" in response.content.decode()
