@@ -20,13 +20,18 @@ REPORT_STATES = [
 ]
 
 
-def report_state(report: Report, now) -> str:
+def report_state(report: Report, now, *, closed: bool = False) -> str:
+    """Art. 12: on time, late or missing at `now` (the results' moment); before its due time a
+    report not filed is pending — unless the year is decided (`closed`): then it is missing."""
     if report.submitted_at is None:
-        return "missing" if report.due_at < now else "pending"
+        return "missing" if closed or report.due_at < now else "pending"
     return "late" if report.submitted_at > report.due_at else "on_time"
 
 
-def state_q(state: str, now) -> Q:
+def state_q(state: str, now, *, closed: bool = False) -> Q:
+    """The reports of one state of report_state, as a filter."""
+    if closed and state in ("pending", "missing"):
+        return Q(submitted_at__isnull=True) if state == "missing" else Q(pk__in=[])
     return {
         "pending": Q(submitted_at__isnull=True, due_at__gte=now),
         "missing": Q(submitted_at__isnull=True, due_at__lt=now),
@@ -68,12 +73,12 @@ def report_listing(
     if indicator.isdigit():
         reports = reports.filter(indicator_id=int(indicator))
     if state in dict(REPORT_STATES):
-        reports = reports.filter(state_q(state, now))
+        reports = reports.filter(state_q(state, now, closed=year.inputs_closed))
     counts = reports.aggregate(
-        pending=Count("id", filter=state_q("pending", now)),
-        missing=Count("id", filter=state_q("missing", now)),
-        late=Count("id", filter=state_q("late", now)),
-        on_time=Count("id", filter=state_q("on_time", now)),
+        pending=Count("id", filter=state_q("pending", now, closed=year.inputs_closed)),
+        missing=Count("id", filter=state_q("missing", now, closed=year.inputs_closed)),
+        late=Count("id", filter=state_q("late", now, closed=year.inputs_closed)),
+        on_time=Count("id", filter=state_q("on_time", now, closed=year.inputs_closed)),
     )
     return ReportListing(
         reports=reports.order_by("due_at", "unit__sort_order", "indicator__code"),

@@ -9,13 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import access
 
 from ..forms.reports import ReportForm
 from ..models import Report, YearStatus
+from ..results.compute import results_as_of
 from ..selectors.reports import REPORT_STATES, report_listing, report_state
 from ..services.common import writable
 from ..services.reports import report_submit
@@ -26,7 +26,9 @@ from .common import PAGE_SIZE, back_to, evidence_of, show_errors, year_of_user
 def report_list(request, number: int):
     """Every report the user may see, with its state; exclusions are visible at once (R12.1)."""
     year = year_of_user(request, number)
-    now = timezone.now()
+    # Art. 12: a report's state is judged at the moment the results are computed for (fixed when
+    # the year is decided), so the list and the results never disagree.
+    now = results_as_of(year)
     unit = request.GET.get("unit", "")
     indicator = request.GET.get("indicator", "")
     state = request.GET.get("state", "")
@@ -35,7 +37,7 @@ def report_list(request, number: int):
     )
     page = Paginator(listing.reports, PAGE_SIZE)
     page = page.get_page(request.GET.get("page"))
-    rows = [(r, report_state(r, now)) for r in page.object_list]
+    rows = [(r, report_state(r, now, closed=year.inputs_closed)) for r in page.object_list]
     query = urlencode(
         {k: v for k, v in (("unit", unit), ("indicator", indicator), ("state", state)) if v}
     )
@@ -63,7 +65,7 @@ def report_detail(request, pk: int):
         Report.objects.select_related("year", "indicator__category", "unit", "submitted_by"),
         pk=pk,
     )
-    now = timezone.now()
+    now = results_as_of(report.year)  # the results' moment, as on the list
     can_submit = (
         report.submitted_at is None
         and access.can_act(request.user, report, "submit")
@@ -104,7 +106,7 @@ def report_detail(request, pk: int):
         {
             "report": report,
             "year": report.year,
-            "state": report_state(report, now),
+            "state": report_state(report, now, closed=report.year.inputs_closed),
             "form": form,
             "files": evidence_of(report),
         },

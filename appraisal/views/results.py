@@ -227,7 +227,9 @@ def _unit_context(computed: Computed, code: str, *, claim_titles: bool, fraud_re
                         "submitted": result_rows.local_time(ex.submitted),
                         # Results are year-end results (scoring.md §1): a period not yet due
                         # counts as missing; say so, so that nobody reads it as a lapse.
-                        "not_yet_due": ex.submitted is None
+                        # Once the year is decided the count is final, not interim.
+                        "not_yet_due": not computed.year.inputs_closed
+                        and ex.submitted is None
                         and ex.due is not None
                         and ex.due > computed.results.as_of,
                     }

@@ -245,3 +245,22 @@ def test_input_pages_of_a_decided_year_answer_409_with_the_reason(
     response = client.post(reverse(url_name, args=[year.year]), data)
     assert response.status_code == 409
     assert "已决定" in response.content.decode()
+
+
+def test_a_decided_year_lists_unfiled_reports_as_missing_as_its_results_count_them(
+    client, org, year
+):
+    # given a year decided early, with a reason, while periods were not yet due
+    office = org.user(Role.OFFICE_STAFF)
+    services.year_open_year_end(year_id=year.pk, acting_user=office)
+    services.year_decide(year_id=year.pk, acting_user=office, override_reason="提前决定")
+    unfiled = Report.objects.filter(year=year, submitted_at__isnull=True)
+    report = unfiled.order_by("-due_at").first()
+    client.force_login(office)
+    # then no report is "not yet due" any more: the decision counted them as missing
+    page = client.get(reverse("appraisal:reports", args=[year.year]))
+    assert page.context["counts"]["pending"] == 0
+    assert page.context["counts"]["missing"] == unfiled.count()
+    detail = client.get(reverse("appraisal:report", args=[report.pk]))
+    assert detail.context["state"] == "missing"
+    assert "仍可" not in detail.content.decode()  # it can no longer be filed, and says nothing so
