@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Window
+from django.db.models import Count, F, OuterRef, Subquery, Window
 from django.db.models.functions import Coalesce, RowNumber
 
 from core import access, deadlines, workitems
@@ -163,17 +163,12 @@ def categories_to_score(user, lead_unit_ids) -> list[dict]:
     reports are not a basis for scoring, so they never wait). One query."""
     if not lead_unit_ids:
         return []
-    # Appraisal is a lower app: its models are read here, its rules stay in appraisal.
-    from appraisal.models import Category, Report, Score, YearStatus
+    # Appraisal is a lower app: its models are read here, its rule stays in appraisal.
+    from appraisal.models import Category, Report, YearStatus
+    from appraisal.selectors.scoring import reports_waiting_for_score
 
-    scored = Score.objects.filter(
-        unit_id=OuterRef("unit_id"),
-        indicator_id=OuterRef("indicator_id"),
-        department_score__isnull=False,
-    ).filter(Q(scored_at__isnull=True) | Q(scored_at__gte=OuterRef("submitted_at")))
     waiting = (
-        Report.objects.filter(indicator__category_id=OuterRef("pk"), submitted_at__lte=F("due_at"))
-        .filter(~Exists(scored))
+        reports_waiting_for_score(Report.objects.filter(indicator__category_id=OuterRef("pk")))
         .order_by()
         .values("indicator__category_id")
         .annotate(n=Count("id"))

@@ -3,7 +3,7 @@ the assessed units, the adjustments and spot checks a user sees."""
 
 from __future__ import annotations
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from .. import domain, policies
 from ..models import (
@@ -16,6 +16,19 @@ from ..models import (
     Score,
     SpotCheck,
 )
+
+
+def reports_waiting_for_score(reports: QuerySet) -> QuerySet:
+    """Of `reports`, those filed on time (Art. 12: late and missing reports are no basis for
+    scoring) whose community has no department score for the indicator given since it was
+    filed. The one definition of "waiting for scoring": the home pages and the year's checklist
+    both count it."""
+    scored = Score.objects.filter(
+        unit_id=OuterRef("unit_id"),
+        indicator_id=OuterRef("indicator_id"),
+        department_score__isnull=False,
+    ).filter(Q(scored_at__isnull=True) | Q(scored_at__gte=OuterRef("submitted_at")))
+    return reports.filter(submitted_at__lte=F("due_at")).filter(~Exists(scored))
 
 
 def writer_categories(user, year) -> list[Category]:

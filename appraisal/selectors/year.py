@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -31,6 +31,7 @@ from ..models import (
     full_marks_allow_decision,
     no_open_correction,
 )
+from .scoring import reports_waiting_for_score
 
 
 @dataclass(frozen=True)
@@ -127,18 +128,10 @@ def year_checklist(
         )
     )
 
-    # Indicators of a community with reports filed on time and no department score yet (the
+    # Indicators of a community with reports waiting for its department's score (the
     # department scores the indicator once for all its periods, scoring.md §1).
-    scored = Score.objects.filter(
-        year=year,
-        unit_id=OuterRef("unit_id"),
-        indicator_id=OuterRef("indicator_id"),
-        department_score__isnull=False,
-    )
     pairs = (
-        Report.objects.filter(year=year, submitted_at__lte=F("due_at"))
-        .annotate(scored=Exists(scored))
-        .filter(scored=False)
+        reports_waiting_for_score(Report.objects.filter(year=year))
         .values_list("indicator__category_id", "unit_id", "indicator_id")
         .distinct()
     )
@@ -153,7 +146,7 @@ def year_checklist(
     items.append(
         CheckItem(
             "unscored",
-            _("Indicators with reports filed on time and no score yet (community × indicator)"),
+            _("Indicators with reports filed on time and not scored since (community × indicator)"),
             sum(unscored.values()),
             f"{reports_url}?state=on_time",
             links=links,

@@ -167,7 +167,8 @@ def check_settings(year: AssessmentYear) -> None:
 
 @transaction.atomic
 def year_update_settings(*, year_id: int, acting_user, values: dict) -> AssessmentYear:
-    """Every setting of scoring.md, editable until the results are published."""
+    """Every setting of scoring.md, editable until the results are decided (then only through an
+    approved correction, Art. 16)."""
     year = lock_year(year_id, acting_user)
     access.require_action(acting_user, year, "edit_settings")
     guard_open(year)

@@ -44,7 +44,7 @@ def _department_line(code: str) -> str:
 
 @transaction.atomic
 def import_bundle(parsed: Parsed, sub_district: SubDistrict, *, actor=None) -> dict[str, int]:
-    """Write the bundle as the year of `sub_district`; replaces an unpublished year."""
+    """Write the bundle as the year of `sub_district`; replaces a year not yet decided."""
     existing = (
         AssessmentYear.objects.select_for_update()
         .filter(sub_district=sub_district, year=parsed.year)

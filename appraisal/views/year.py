@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from core import access
 from core.forms import hidden_value
@@ -137,9 +137,12 @@ def _may_advance(user, year) -> bool:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def year_advance(request, number: int):
     year = year_of_user(request, number)
+    if request.method == "GET":
+        # A reload of the address a refused step left in the browser: back to the year page.
+        return redirect("appraisal:year", number)
     if next_status(year) is not None and not _may_advance(request.user, year):
         raise PermissionDenied  # a closed year is the service's 409
     # The button names the status it moves the year from; without it a double click could not

@@ -264,3 +264,11 @@ def test_a_decided_year_lists_unfiled_reports_as_missing_as_its_results_count_th
     detail = client.get(reverse("appraisal:report", args=[report.pk]))
     assert detail.context["state"] == "missing"
     assert "仍可" not in detail.content.decode()  # it can no longer be filed, and says nothing so
+
+
+def test_reloading_the_advance_address_leads_back_to_the_year_page(client, org, year):
+    client.force_login(org.user(Role.OFFICE_STAFF))
+    response = client.get(reverse("appraisal:year_advance", args=[year.year]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("appraisal:year", args=[year.year])
+    assert AssessmentYear.objects.get(pk=year.pk).status == YearStatus.IN_PROGRESS
