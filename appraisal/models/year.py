@@ -78,7 +78,8 @@ def full_marks_allow_decision(year: "AssessmentYear") -> bool:
 
     memo = getattr(year, "_decision_check", None)
     if memo is None or memo[0] != year.as_of:
-        memo = (year.as_of, compute(year, as_of=year.as_of).results)
+        # The full-marks figures only: no per-report detail is needed for the check.
+        memo = (year.as_of, compute(year, as_of=year.as_of, details=False).results)
         year._decision_check = memo
     return memo[1].can_finalise
 

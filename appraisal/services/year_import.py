@@ -9,8 +9,6 @@ from core import workitems
 from core.audit import audit_record
 from core.models import SubDistrict, Unit, UnitKind
 
-from ..files.bundle.fields import BundleError, _
-from ..files.bundle.parse import Parsed
 from ..models import (
     SCHEDULE_REPORTS,
     Adjustment,
@@ -29,6 +27,7 @@ from ..models import (
     Vote,
     YearStatus,
 )
+from .bundle_input import BundleError, Parsed, _
 
 
 def _schedule_for(required: int) -> str:

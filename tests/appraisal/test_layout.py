@@ -38,3 +38,28 @@ def test_files_read_and_write_bytes_but_leave_rights_and_audit_to_the_services()
         text = path.read_text()
         for needle in ("audit_record", "access.", "PermissionDenied", "policies."):
             assert needle not in text, (path.name, needle)
+
+
+def _imported_modules(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            names.add("." * node.level + (node.module or ""))
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return names
+
+
+def test_services_and_selectors_never_import_views_forms_or_files():
+    # bytes → typed rows → a service: the formats call the services, never the reverse
+    upward = ("files", "views", "forms")
+    offenders = {
+        str(path.relative_to(APP)): sorted(
+            m
+            for m in _imported_modules(path)
+            if m.lstrip(".").split(".")[0] in upward or any(f"appraisal.{u}" in m for u in upward)
+        )
+        for folder in ("services", "selectors", "domain")
+        for path in _modules(folder)
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}

@@ -9,9 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.translation import gettext, override
 
 from ...models import ClaimState
+from ...services.bundle_input import BundleError, _
 
 FORMAT = "rectify-year-bundle/1"
 DECIMAL_RE = re.compile(r"^-?\d{1,5}(\.\d{1,2})?$")
@@ -67,44 +67,6 @@ VOTE_FIELDS = {
     "dissatisfied": "vote_dissatisfied",
 }
 CLAIM_STATUSES = {s.value for s in ClaimState}
-
-
-class _(str):
-    """A message rendered when shown, in the language active then (the commands print it in
-    Chinese and English). Marked for makemessages like gettext."""
-
-    params: dict | None = None
-
-    def __mod__(self, params):
-        message = _(self)
-        message.params = params
-        return message
-
-    def render(self) -> str:
-        text = gettext(str.__str__(self))
-        if not self.params:
-            return text
-        return text % {k: v.render() if isinstance(v, _) else v for k, v in self.params.items()}
-
-
-class BundleError(ValueError):
-    """A bad bundle: `path` names where, the message says what."""
-
-    def __init__(self, path: str, message):
-        self.path = path
-        self.message = message
-        super().__init__(path)
-
-    def __str__(self) -> str:
-        text = self.message.render() if isinstance(self.message, _) else str(self.message)
-        return f"{self.path}: {text}" if self.path else text
-
-    def bilingual(self) -> str:
-        with override("zh-hans"):
-            zh = str(self)
-        with override("en"):
-            en = str(self)
-        return zh if zh == en else f"{zh} / {en}"
 
 
 # ---------------------------------------------------------------- field checks

@@ -5,8 +5,6 @@ ready for the import service."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +13,7 @@ from ...domain import settings as settings_rules
 from ...domain.model import MAX_BALLOTS
 from ...models import AssessmentYear, VoteKind
 from ...results.document import dec
+from ...services.bundle_input import Parsed
 from .fields import (
     CLAIM_STATUSES,
     CODE_RE,
@@ -37,24 +36,6 @@ from .fields import (
     _str,
     _time,
 )
-
-
-@dataclass
-class Parsed:
-    year: int
-    as_of: datetime | None
-    settings: dict[str, Any]
-    units: list[dict]
-    categories: list[dict]
-    indicators: list[dict]
-    reports: list[dict]
-    scores: list[dict]
-    adjustments: list[dict]
-    fraud: list[dict]
-    claims: list[dict]
-    votes: list[dict]
-    comprehensive: list[dict]
-    exceptions: list[dict]
 
 
 def _settings(raw: Any) -> dict[str, Any]:
