@@ -53,6 +53,10 @@ def calendar_day_set(
         return _calendar_day_set(acting_user, day, kind, name, note)
 
 
+# What an edit of a calendar day changes (an insert writes the whole row).
+CALENDAR_DAY_FIELDS = ["kind", "name", "note", "updated_by", "updated_at"]
+
+
 def _calendar_day_set(acting_user, day, kind, name, note) -> CalendarDay:
     with transaction.atomic():
         existing = CalendarDay.objects.select_for_update().filter(date=day).first()
@@ -60,7 +64,7 @@ def _calendar_day_set(acting_user, day, kind, name, note) -> CalendarDay:
         obj = existing or CalendarDay(date=day)
         obj.kind, obj.name, obj.note, obj.updated_by = kind, name.strip(), note.strip(), acting_user
         obj.full_clean(validate_unique=False)  # the unique date is settled by the database
-        obj.save()
+        obj.save(update_fields=CALENDAR_DAY_FIELDS if existing else None)
         audit_record(
             event_type="calendar.day_set",
             actor=acting_user,
@@ -102,7 +106,7 @@ def calendar_year_set(*, acting_user, year: int, complete: bool, source: str = "
         if not created and (obj.complete, obj.source) == (complete, source.strip()):
             return obj  # saved unchanged: nothing to store, nothing to audit
         obj.complete, obj.source, obj.updated_by = complete, source.strip(), acting_user
-        obj.save()
+        obj.save(update_fields=["complete", "source", "updated_by", "updated_at"])
         audit_record(
             event_type="calendar.year_set",
             actor=acting_user,
@@ -247,7 +251,7 @@ def _calendar_import(acting_user, parsed, result: ImportResult) -> ImportResult:
             else:
                 result.updated += 1
             obj.kind, obj.name, obj.note, obj.updated_by = kind, name, note, acting_user
-            obj.save()
+            obj.save(update_fields=CALENDAR_DAY_FIELDS if before is not None else None)
             audit_record(
                 event_type="calendar.day_set",
                 actor=acting_user,

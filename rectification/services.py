@@ -477,6 +477,24 @@ def _draft_content(notice: Notice) -> dict:
     }
 
 
+# The columns an edit of a draft writes (the content of _draft_content but the escalation link,
+# which an edit never changes).
+DRAFT_FIELDS = [
+    "kind",
+    "issuing_unit",
+    "target",
+    "subject",
+    "problem",
+    "basis",
+    "reply_due_date",
+    "reply_due_workdays",
+    "measures_due_date",
+    "measures_due_workdays",
+    "interview_required",
+    "updated_at",
+]
+
+
 def notice_update_draft(
     *,
     notice_id: int,
@@ -505,7 +523,8 @@ def notice_update_draft(
         after = _draft_content(notice)
         if after == before:
             return notice  # saved unchanged: nothing to store, nothing to audit
-        notice.save()
+        # Several Office staff edit a draft: write only what the edit form changes.
+        notice.save(update_fields=DRAFT_FIELDS)
         audit_record(
             event_type="notice.update",
             actor=acting_user,
