@@ -354,6 +354,9 @@ def notice_detail(request, pk: int):
         if state == NoticeState.MEASURES_SUBMITTED
         else reply_version,
         "interview_fingerprint": services.interview_fingerprint(notice),
+        # The timeline links each step to its audit row only for those who may read the trail
+        # (the audit pages refuse anyone else).
+        "can_read_audit": access.can_read_audit(user),
         **case,
     }
     return render(request, "rectification/notice_detail.html", context)
