@@ -30,6 +30,46 @@ def _moves_lights(service):
     return wrapper
 
 
+# --- account -------------------------------------------------------------------------------------
+
+
+def account_settings_save(*, acting_user, email: str, email_notifications: bool) -> bool:
+    """Change one's own e-mail address and notification choice; False if nothing changed
+    (nothing is stored or audited then)."""
+    before = {"email": acting_user.email, "email_notifications": acting_user.email_notifications}
+    after = {"email": email, "email_notifications": email_notifications}
+    if before == after:
+        return False
+    with transaction.atomic():
+        acting_user.email, acting_user.email_notifications = email, email_notifications
+        acting_user.save(update_fields=["email", "email_notifications"])
+        audit_record(
+            event_type="account.notification_settings",
+            actor=acting_user,
+            subject=acting_user,
+            before=before,
+            after=after,
+            ip=current_ip(),
+        )
+    return True
+
+
+def password_change(*, acting_user, new_password: str) -> None:
+    """Set one's own new password (already validated by the form), audited in the same write."""
+    with transaction.atomic():
+        acting_user.set_password(new_password)
+        acting_user.save(update_fields=["password"])
+        audit_record(
+            event_type="auth.password_change",
+            actor=acting_user,
+            subject=acting_user,
+            ip=current_ip(),
+        )
+
+
+# --- working-day calendar -----------------------------------------------------------------------
+
+
 def _require_calendar_editor(user) -> None:
     # The calendar is one national table that moves every sub-district's deadlines.
     if not access.can_edit_calendar(user):
