@@ -257,7 +257,13 @@ def register_core() -> None:
             "status": Field(_("Status")),
             "comment": Field(_("Comment")),
             "text": Field(_("Text")),
-            "files": Field(_("Files"), columns={"name": Field(pgettext_lazy("file", "Name"))}),
+            "files": Field(
+                _("Files"),
+                columns={
+                    "id": Field(pgettext_lazy("file", "ID")),
+                    "name": Field(pgettext_lazy("file", "Name")),
+                },
+            ),
             "size": Field(_("Size (bytes)")),
             "sha256": Field(_("SHA-256")),
             "late": Field(_("Late")),

@@ -32,6 +32,7 @@ def test_a_files_name_column_is_headed_file_name_not_a_persons_name(org):
     assert table is not None
     assert pgettext("file", "Name") in table.headers
     assert gettext("Name") not in table.headers
+    assert "Id" not in table.headers and pgettext("file", "ID") in table.headers
     assert pgettext("file", "Name") != gettext("Name")
 
 
