@@ -2,9 +2,11 @@
 local times, 是/否 — never a Python dict, never a UTC timestamp or an internal id.
 
 A key is labelled by, in order: what its event type registered for it (core.audit_events), the
-subject model's field (its verbose_name, its choices, the name of what a foreign key points to),
-what an app registered for the key, and last a humanised key. Ids are resolved in one query per
-model, and only to objects of the viewer's own sub-district (nobody of another is named).
+subject model's field (its verbose_name, its choices, the name of what a foreign key points to;
+a field given no verbose_name is labelled by what an app registered for the key, or by the model
+it points to), what an app registered for the key, and last a humanised key. Ids are resolved in
+one query per model, and only to objects of the viewer's own sub-district (nobody of another
+is named).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
@@ -105,7 +108,7 @@ class _Renderer:
             if isinstance(candidate, models.Field) and candidate.concrete:
                 model_field = candidate
         if model_field is not None:
-            return _Spec(str(capfirst(model_field.verbose_name)), model_field, extra)
+            return _Spec(_field_label(model_field, extra), model_field, extra)
         if extra is not None:
             return _Spec(str(extra.label), None, extra)
         return _Spec(audit_events.humanize(key))
@@ -134,6 +137,8 @@ class _Renderer:
                 return Value(self.ref(extra.refers_to, raw))
             if extra.items and isinstance(raw, list):
                 return self.rows(raw, _model(extra.items))
+            if extra.columns and isinstance(raw, list):
+                return self.rows(raw, None, extra.columns)
         return self.generic(raw)
 
     def choice(self, path: str, raw: Any) -> str:
@@ -158,14 +163,23 @@ class _Renderer:
             )
         return Value(self.scalar(raw))
 
-    def rows(self, items: list, model: type[models.Model] | None) -> Value:
+    def rows(
+        self,
+        items: list,
+        model: type[models.Model] | None,
+        columns: dict[str, audit_events.Field] | None = None,
+    ) -> Value:
         dicts = [item for item in items if isinstance(item, dict)]
         if len(dicts) != len(items):
             return self.generic(items)
         keys: list[str] = []
         for item in dicts:
             keys += [k for k in item if k not in keys]
-        specs = [self.spec(k, model) for k in keys]
+        columns = columns or {}
+        specs = [
+            _Spec(str(columns[k].label), None, columns[k]) if k in columns else self.spec(k, model)
+            for k in keys
+        ]
         body = [
             [self.inline_typed(spec, item.get(k)) for k, spec in zip(keys, specs, strict=True)]
             for item in dicts
@@ -194,6 +208,20 @@ class _Renderer:
         if isinstance(raw, list | dict):
             return self.inline(raw)
         return str(raw)
+
+
+def _field_label(model_field: models.Field, extra: audit_events.Field | None) -> str:
+    """A model field's label: its verbose_name where one was given (translatable). A field left
+    without one is named after its attribute, in English whatever the language ("unit",
+    "indicator"): then what an app registered for the key, or the name of the model a foreign key
+    points to (its verbose_name, translated)."""
+    if isinstance(model_field.verbose_name, Promise):
+        return str(capfirst(model_field.verbose_name))
+    if extra is not None:
+        return str(extra.label)
+    if model_field.is_relation and model_field.related_model is not None:
+        return str(capfirst(model_field.related_model._meta.verbose_name))
+    return str(capfirst(model_field.verbose_name))
 
 
 def _flatten(table: Table) -> str:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_{}]+)+$|^[a-z][a-z0-9_]*$")
 
@@ -172,6 +172,9 @@ class Field:
     choices: str = ""
     # What a stored value means, where it is a code (a deadline kind …): value -> label.
     values: Callable[[Any], str] | None = None
+    # A list of rows that are not a model's (the files of a step): labels of their keys, before
+    # the keys' general labels (a file's "name" is its file name, not a person's name).
+    columns: dict[str, Field] | None = None
 
 
 _fields: dict[str, Field] = {}
@@ -254,7 +257,13 @@ def register_core() -> None:
             "status": Field(_("Status")),
             "comment": Field(_("Comment")),
             "text": Field(_("Text")),
-            "files": Field(_("Files")),
+            "files": Field(
+                _("Files"),
+                columns={
+                    "id": Field(pgettext_lazy("file", "ID")),
+                    "name": Field(pgettext_lazy("file", "Name")),
+                },
+            ),
             "size": Field(_("Size (bytes)")),
             "sha256": Field(_("SHA-256")),
             "late": Field(_("Late")),

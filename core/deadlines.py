@@ -24,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils.translation import gettext_lazy as _
+
 
 @dataclass(frozen=True)
 class OverdueRow:
@@ -60,8 +62,26 @@ class DeadlineKind:
 _kinds: dict[str, DeadlineKind] = {}
 
 
+class UnknownKind(ValueError):
+    """A programming error: a work-item kind that no app registered (it would escape the sweep
+    and have no label in the inbox)."""
+
+
 def register(kind: DeadlineKind) -> None:
     _kinds[kind.kind] = kind
+
+
+def unregister(kind: str) -> None:
+    """For tests that register a kind of their own."""
+    _kinds.pop(kind, None)
+
+
+def require(kind: str) -> DeadlineKind:
+    """The registered kind, or UnknownKind: core.workitems opens nothing of an unregistered kind."""
+    spec = _kinds.get(kind)
+    if spec is None:
+        raise UnknownKind(f"Work-item kind {kind!r} is not registered (core.deadlines.register)")
+    return spec
 
 
 def get(kind: str) -> DeadlineKind | None:
@@ -72,8 +92,13 @@ def registered() -> dict[str, DeadlineKind]:
     return dict(_kinds)
 
 
+# What an item is called if its kind is no longer registered (an old row): never its code, which
+# means nothing to a user.
+FALLBACK_LABEL = _("Other task")
+
+
 def label(kind: str) -> str:
     """What an item of this kind is called wherever it is listed (inbox, home page): the label the
-    kind registered; its code only if nothing registered it."""
+    kind registered; a neutral "Other task" if nothing registers it (any more)."""
     spec = _kinds.get(kind)
-    return str(spec.label) if spec is not None else kind
+    return str(spec.label if spec is not None else FALLBACK_LABEL)

@@ -77,7 +77,12 @@ def _human(size: int) -> str:
 
 def check_upload(upload) -> CheckedFile:
     """Refuse a file that is too large (413) or not an allowed type by its content (415)."""
-    name = os.path.basename(str(upload.name or "file"))[:255].replace("\x00", "") or "file"
+    # A NUL in the file's name is replaced, not refused (core.validation refuses it in typed text):
+    # the name is only how the uploader called the file — the content is what is checked, hashed
+    # and kept — and refusing a whole upload for its name would be harsh. PostgreSQL cannot store
+    # a NUL; U+FFFD (the replacement character) shows where one was, where dropping it would
+    # silently join the name's parts.
+    name = os.path.basename(str(upload.name or "file"))[:255].replace("\x00", "\ufffd") or "file"
     if upload.size > max_bytes():
         raise UploadRejected(
             _("“%(name)s” is larger than %(limit)s; files may be at most %(limit)s.")

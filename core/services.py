@@ -30,6 +30,46 @@ def _moves_lights(service):
     return wrapper
 
 
+# --- account -------------------------------------------------------------------------------------
+
+
+def account_settings_save(*, acting_user, email: str, email_notifications: bool) -> bool:
+    """Change one's own e-mail address and notification choice; False if nothing changed
+    (nothing is stored or audited then)."""
+    before = {"email": acting_user.email, "email_notifications": acting_user.email_notifications}
+    after = {"email": email, "email_notifications": email_notifications}
+    if before == after:
+        return False
+    with transaction.atomic():
+        acting_user.email, acting_user.email_notifications = email, email_notifications
+        acting_user.save(update_fields=["email", "email_notifications"])
+        audit_record(
+            event_type="account.notification_settings",
+            actor=acting_user,
+            subject=acting_user,
+            before=before,
+            after=after,
+            ip=current_ip(),
+        )
+    return True
+
+
+def password_change(*, acting_user, new_password: str) -> None:
+    """Set one's own new password (already validated by the form), audited in the same write."""
+    with transaction.atomic():
+        acting_user.set_password(new_password)
+        acting_user.save(update_fields=["password"])
+        audit_record(
+            event_type="auth.password_change",
+            actor=acting_user,
+            subject=acting_user,
+            ip=current_ip(),
+        )
+
+
+# --- working-day calendar -----------------------------------------------------------------------
+
+
 def _require_calendar_editor(user) -> None:
     # The calendar is one national table that moves every sub-district's deadlines.
     if not access.can_edit_calendar(user):
@@ -53,6 +93,10 @@ def calendar_day_set(
         return _calendar_day_set(acting_user, day, kind, name, note)
 
 
+# What an edit of a calendar day changes (an insert writes the whole row).
+CALENDAR_DAY_FIELDS = ["kind", "name", "note", "updated_by", "updated_at"]
+
+
 def _calendar_day_set(acting_user, day, kind, name, note) -> CalendarDay:
     with transaction.atomic():
         existing = CalendarDay.objects.select_for_update().filter(date=day).first()
@@ -60,7 +104,7 @@ def _calendar_day_set(acting_user, day, kind, name, note) -> CalendarDay:
         obj = existing or CalendarDay(date=day)
         obj.kind, obj.name, obj.note, obj.updated_by = kind, name.strip(), note.strip(), acting_user
         obj.full_clean(validate_unique=False)  # the unique date is settled by the database
-        obj.save()
+        obj.save(update_fields=CALENDAR_DAY_FIELDS if existing else None)
         audit_record(
             event_type="calendar.day_set",
             actor=acting_user,
@@ -102,7 +146,7 @@ def calendar_year_set(*, acting_user, year: int, complete: bool, source: str = "
         if not created and (obj.complete, obj.source) == (complete, source.strip()):
             return obj  # saved unchanged: nothing to store, nothing to audit
         obj.complete, obj.source, obj.updated_by = complete, source.strip(), acting_user
-        obj.save()
+        obj.save(update_fields=["complete", "source", "updated_by", "updated_at"])
         audit_record(
             event_type="calendar.year_set",
             actor=acting_user,
@@ -247,7 +291,7 @@ def _calendar_import(acting_user, parsed, result: ImportResult) -> ImportResult:
             else:
                 result.updated += 1
             obj.kind, obj.name, obj.note, obj.updated_by = kind, name, note, acting_user
-            obj.save()
+            obj.save(update_fields=CALENDAR_DAY_FIELDS if before is not None else None)
             audit_record(
                 event_type="calendar.day_set",
                 actor=acting_user,

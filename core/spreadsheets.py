@@ -51,6 +51,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
+from . import validation
 from .errors import UploadRejected
 
 MB = 1024 * 1024
@@ -649,9 +650,8 @@ def plain(value: Any) -> Any:
         )
     if isinstance(value, CellError):
         raise Bad(_("the cell shows an error (%(error)s).") % {"error": value})
-    if isinstance(value, str) and "\x00" in value:
-        # The one policy for typed text (core.validation): refused, never silently dropped.
-        raise Bad(_("the cell contains a NUL character."))
+    # The one policy for typed text (core.validation): refused, never silently dropped.
+    validation.refuse_nul(value, label=_("the cell"), error=Bad)
     return value
 
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -20,10 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import access, services, workdays
-from .audit import audit_record
 from .downloads import attachment, xlsx_response
 from .forms import AuditFilterForm, CalendarDayForm, CalendarImportForm, CalendarYearForm
-from .middleware import client_ip
 from .models import AuditEvent, CalendarDay, CalendarYear, RoleAssignment, Unit, UnitKind
 
 
@@ -42,22 +41,11 @@ def account(request):
     initial = {"email": user.email, "email_notifications": user.email_notifications}
     form = NotificationSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        before = {"email": user.email, "email_notifications": user.email_notifications}
-        if before == {k: form.cleaned_data[k] for k in before}:
-            messages.success(request, _("Saved."))  # unchanged: nothing to store or audit
-            return redirect("account")
-        with transaction.atomic():
-            user.email = form.cleaned_data["email"]
-            user.email_notifications = form.cleaned_data["email_notifications"]
-            user.save(update_fields=["email", "email_notifications"])
-            audit_record(
-                event_type="account.notification_settings",
-                actor=user,
-                subject=user,
-                before=before,
-                after={"email": user.email, "email_notifications": user.email_notifications},
-                ip=client_ip(request),
-            )
+        services.account_settings_save(
+            acting_user=user,
+            email=form.cleaned_data["email"],
+            email_notifications=form.cleaned_data["email_notifications"],
+        )
         messages.success(request, _("Saved."))
         return redirect("account")
     return render(request, "core/account.html", {"assignments": assignments, "form": form})
@@ -68,15 +56,12 @@ class AuditedPasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("password_change_done")
 
     def form_valid(self, form):
-        with transaction.atomic():
-            response = super().form_valid(form)
-            audit_record(
-                event_type="auth.password_change",
-                actor=self.request.user,
-                subject=self.request.user,
-                ip=client_ip(self.request),
-            )
-        return response
+        # What PasswordChangeView does, the password written (and audited) by the service.
+        services.password_change(
+            acting_user=form.user, new_password=form.cleaned_data["new_password1"]
+        )
+        update_session_auth_hash(self.request, form.user)
+        return HttpResponseRedirect(self.get_success_url())
 
 
 # --- Organisation -------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import workdays
+from . import deadlines, workdays
 from .models import WorkItem, WorkItemState
 
 DUE_SOON_WORKDAYS = 3
@@ -121,7 +121,9 @@ def open_item(
     reference: str = "",
     returned: bool = False,
 ) -> WorkItem:
-    """Put a piece of work into a unit's inbox (one open item per subject and kind)."""
+    """Put a piece of work into a unit's inbox (one open item per subject and kind). The kind must
+    be registered in core.deadlines (deadlines.UnknownKind otherwise)."""
+    deadlines.require(kind)
     return WorkItem.objects.create(
         kind=kind,
         subject_type=ContentType.objects.get_for_model(subject),
@@ -154,6 +156,12 @@ class NewItem:
 def open_items(items, *, batch_size: int = 2000) -> None:
     """open_item for many subjects at once, built in Python (translated titles, reversed URLs);
     a subject that already has an open item of the kind is skipped (the partial unique index)."""
+
+    def checked(items):
+        for item in items:
+            deadlines.require(item.kind)
+            yield item
+
     WorkItem.objects.bulk_create(
         (
             WorkItem(
@@ -167,7 +175,7 @@ def open_items(items, *, batch_size: int = 2000) -> None:
                 url=i.url,
                 due_at=i.due_at,
             )
-            for i in items
+            for i in checked(items)
         ),
         batch_size=batch_size,
         ignore_conflicts=True,
@@ -209,6 +217,7 @@ def open_items_from(
     subject that already has an open item of the kind is skipped (the partial unique index
     decides). Returns the number of items opened. The deadline sweep opens thousands in a batch:
     the rows never travel through Python."""
+    deadlines.require(kind)
     unknown = set(columns) - set(SOURCE_COLUMNS)
     if unknown or not {"subject_id", "owner_unit", "sub_district", "title", "url"} <= set(columns):
         raise ValueError(f"open_items_from: columns {sorted(columns)}")

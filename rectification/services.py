@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, pgettext
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
-from core import access, evidence, workdays, workitems
+from core import access, evidence, submissions, workdays, workitems
 from core.audit import audit_record
 from core.errors import Conflict
 from core.middleware import current_ip
@@ -477,6 +477,24 @@ def _draft_content(notice: Notice) -> dict:
     }
 
 
+# The columns an edit of a draft writes (the content of _draft_content but the escalation link,
+# which an edit never changes).
+DRAFT_FIELDS = [
+    "kind",
+    "issuing_unit",
+    "target",
+    "subject",
+    "problem",
+    "basis",
+    "reply_due_date",
+    "reply_due_workdays",
+    "measures_due_date",
+    "measures_due_workdays",
+    "interview_required",
+    "updated_at",
+]
+
+
 def notice_update_draft(
     *,
     notice_id: int,
@@ -505,7 +523,8 @@ def notice_update_draft(
         after = _draft_content(notice)
         if after == before:
             return notice  # saved unchanged: nothing to store, nothing to audit
-        notice.save()
+        # Several Office staff edit a draft: write only what the edit form changes.
+        notice.save(update_fields=DRAFT_FIELDS)
         audit_record(
             event_type="notice.update",
             actor=acting_user,
@@ -565,6 +584,51 @@ def notice_bulk_issue(*, acting_user, data: NoticeInput, target_ids: Sequence[in
             notice_issue(notice_id=n.pk, acting_user=acting_user, expected_state=S.DRAFT)
             for n in notices
         ]
+
+
+def notice_new(
+    *, acting_user, token, data: NoticeInput, target_ids: Sequence[int], issue_now: bool
+) -> list[Notice]:
+    """The new-notice form, sent once: its one-time token is claimed (409 if it was before: a
+    double click or a resent page creates nothing twice) and the notices are issued to the
+    communities at once (签发), or one draft is saved — all in one transaction."""
+    with transaction.atomic():
+        submissions.submission_claim(token=token, acting_user=acting_user, url=reverse("ledger"))
+        if issue_now:
+            return notice_bulk_issue(acting_user=acting_user, data=data, target_ids=target_ids)
+        if len(target_ids) != 1:
+            raise ValidationError(
+                _(
+                    "A draft is for one community; to issue to several communities at once, "
+                    "use 签发."
+                )
+            )
+        return [notice_create(acting_user=acting_user, data=data, target_id=target_ids[0])]
+
+
+def notice_save_draft(
+    *,
+    notice_id: int,
+    acting_user,
+    data: NoticeInput,
+    target_id: int,
+    expected_draft: str | None = None,
+    issue: bool = False,
+) -> Notice:
+    """The edit page's save, and its 签发 (`issue`): one write, both happen or neither."""
+    with transaction.atomic():
+        notice = notice_update_draft(
+            notice_id=notice_id,
+            acting_user=acting_user,
+            data=data,
+            target_id=target_id,
+            expected_draft=expected_draft,
+        )
+        if issue:
+            notice = notice_issue(
+                notice_id=notice_id, acting_user=acting_user, expected_state=S.DRAFT
+            )
+        return notice
 
 
 # --- community: reply and measures ------------------------------------------------------------

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -179,17 +178,22 @@ def notice_new(request):
         token = str(submissions.token_from(request.POST))
     form = _notice_form(request, request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        targets = form.cleaned_data["targets"]
         issue_now = "issue" in request.POST
         try:
-            with transaction.atomic():
-                submissions.submission_claim(
-                    token=token, acting_user=request.user, url=reverse("ledger")
-                )
-                notices = _create_notices(request, form, targets, issue_now=issue_now)
+            notices = services.notice_new(
+                acting_user=request.user,
+                token=token,
+                data=_input(form),
+                target_ids=form.cleaned_data["targets"],
+                issue_now=issue_now,
+            )
         except ValidationError as exc:
             _errors_to_messages(request, exc)
         else:
+            if issue_now:
+                messages.success(request, _("Issued %(n)s notice(s).") % {"n": len(notices)})
+            else:
+                messages.success(request, _("Draft saved."))
             if len(notices) == 1:
                 return redirect("notice_detail", pk=notices[0].pk)
             return redirect("ledger")
@@ -198,25 +202,6 @@ def notice_new(request):
         "rectification/notice_form.html",
         {"form": form, "notice": None, "submission_token": token},
     )
-
-
-def _create_notices(request, form, targets, *, issue_now: bool) -> list[Notice]:
-    """签发 to one or many communities, or save one draft (in the caller's transaction)."""
-    if issue_now:
-        notices = services.notice_bulk_issue(
-            acting_user=request.user, data=_input(form), target_ids=targets
-        )
-        messages.success(request, _("Issued %(n)s notice(s).") % {"n": len(notices)})
-        return notices
-    if len(targets) != 1:
-        raise ValidationError(
-            _("A draft is for one community; to issue to several communities at once, use 签发.")
-        )
-    notice = services.notice_create(
-        acting_user=request.user, data=_input(form), target_id=targets[0]
-    )
-    messages.success(request, _("Draft saved."))
-    return [notice]
 
 
 @login_required
@@ -248,18 +233,14 @@ def notice_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             # Saving and 签发 from this page are one write: both happen or neither.
-            with transaction.atomic():
-                services.notice_update_draft(
-                    notice_id=pk,
-                    acting_user=request.user,
-                    data=_input(form),
-                    target_id=form.cleaned_data["targets"][0],
-                    expected_draft=expected_draft,
-                )
-                if "issue" in request.POST:
-                    services.notice_issue(
-                        notice_id=pk, acting_user=request.user, expected_state=NoticeState.DRAFT
-                    )
+            services.notice_save_draft(
+                notice_id=pk,
+                acting_user=request.user,
+                data=_input(form),
+                target_id=form.cleaned_data["targets"][0],
+                expected_draft=expected_draft,
+                issue="issue" in request.POST,
+            )
             messages.success(
                 request, _("Issued.") if "issue" in request.POST else _("Draft saved.")
             )
@@ -354,6 +335,9 @@ def notice_detail(request, pk: int):
         if state == NoticeState.MEASURES_SUBMITTED
         else reply_version,
         "interview_fingerprint": services.interview_fingerprint(notice),
+        # The timeline links each step to its audit row only for those who may read the trail
+        # (the audit pages refuse anyone else).
+        "can_read_audit": access.can_read_audit(user),
         **case,
     }
     return render(request, "rectification/notice_detail.html", context)

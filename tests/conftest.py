@@ -47,12 +47,19 @@ TEST_EVENT_TYPES = (
     "unit.update",
 )
 TEST_NOTIFICATION_KINDS = ("test.cross", "t")
+# Made-up work-item kinds (core.workitems refuses a kind core.deadlines does not know): never
+# reminded, so the sweep's tests see only the product's kinds at work.
+TEST_WORK_ITEM_KINDS = ("test.kind",)
 
 
 @pytest.fixture(autouse=True, scope="session")
 def _test_event_types():
-    from core import audit_events
+    from core import audit_events, deadlines
 
+    for kind in TEST_WORK_ITEM_KINDS:
+        deadlines.register(
+            deadlines.DeadlineKind(kind=kind, label=f"Test task {kind}", remind=False)
+        )
     for key in TEST_EVENT_TYPES:
         audit_events.register(key, f"Test event {key}", "tests")
     for kind in TEST_NOTIFICATION_KINDS:
@@ -62,3 +69,5 @@ def _test_event_types():
         audit_events.events.unregister(key)
     for kind in TEST_NOTIFICATION_KINDS:
         audit_events.notification_kinds.unregister(kind)
+    for kind in TEST_WORK_ITEM_KINDS:
+        deadlines.unregister(kind)

@@ -71,6 +71,22 @@ def test_a_long_uncommon_password_of_any_characters_is_accepted(client, org, lon
     assert user.check_password(long_enough)
 
 
+def test_a_password_change_is_audited_and_keeps_the_user_logged_in(client, org):
+    from core.models import AuditEvent
+
+    user = org.user(Role.COMMUNITY_STAFF)
+    client.force_login(user)
+    response = change_password(client, "plum river at dusk")
+    assert response.status_code == 302
+    assert response.url == reverse("password_change_done")
+    event = AuditEvent.objects.get(event_type="auth.password_change")
+    assert (event.actor_id, str(event.subject_id)) == (user.pk, str(user.pk))
+    # the session follows the new password (no log-out by the change itself)
+    assert client.get(reverse("account")).status_code == 200
+    user.refresh_from_db()
+    assert user.check_password("plum river at dusk")
+
+
 def test_the_demo_password_would_be_refused_by_the_policy():
     # seed_demo sets it with set_password (bypassing the validators), and runs only with DEBUG
     # on (test_commands: test_seed_demo_refuses_without_debug, ..._builds_the_demo_sub_district)

@@ -38,3 +38,23 @@ def test_too_long_and_missing_are_refused_and_text_is_stripped():
 def test_a_spreadsheet_cell_with_nul_is_refused_not_stripped():
     with translation.override("en"), pytest.raises(spreadsheets.Bad, match="NUL"):
         spreadsheets.text("名称\x00")
+
+
+def test_a_spreadsheet_cell_and_a_form_share_the_one_nul_message():
+    from core.validation import NUL_MESSAGE, nul_message
+
+    with translation.override("en"):
+        with pytest.raises(spreadsheets.Bad) as refused:
+            spreadsheets.plain("名称\x00")
+        assert refused.value.problem == nul_message("the cell")
+        assert nul_message("Reply") == str(NUL_MESSAGE) % {"field": "Reply"}
+
+
+def test_a_nul_in_an_uploaded_files_name_is_replaced_visibly_not_refused():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from core import evidence
+    from tests.rectification.conftest import PDF_BYTES
+
+    checked = evidence.check_upload(SimpleUploadedFile("整改\x00报告.pdf", PDF_BYTES))
+    assert checked.name == "整改\ufffd报告.pdf"

@@ -200,3 +200,22 @@ def test_postgres_ten_identical_bulk_issues_issue_once(org):
 def test_sqlite_ten_identical_bulk_issues_issue_once(sqlite_file_db, org):  # noqa: F811
     assert connection.vendor == "sqlite"
     _race_new(org)
+
+
+def test_an_edit_of_a_draft_writes_only_the_edited_columns(org):
+    # given a draft several Office staff may edit
+    from tests.sqlwrites import updated_columns
+
+    draft = _draft(org)
+    # when one saves a new subject
+    with updated_columns(Notice._meta.db_table) as updates:
+        services.notice_update_draft(
+            notice_id=draft.pk,
+            acting_user=org.user(Role.OFFICE_STAFF),
+            data=notice_input(org, subject="新主题"),
+            target_id=org.community.pk,
+        )
+    # then the UPDATE writes the draft's content, never its state, number or deadlines' times
+    assert len(updates) == 1
+    assert {"subject", "problem", "target_id", "updated_at"} <= updates[0]
+    assert not {"state", "number", "reply_due_at", "created_by_id", "created_at"} & updates[0]

@@ -76,3 +76,27 @@ def test_a_step_of_the_deadline_engine_names_the_engine_not_its_job_code(client,
         assert audit_events.label("deadline.overdue") in text
     assert "deadline-sweep" not in text
     assert not raw_codes(text)
+
+
+@pytest.mark.parametrize(
+    "role", [Role.OFFICE_STAFF, Role.COMMUNITY_STAFF, Role.AUDITOR, Role.LEADER, Role.ADMIN]
+)
+def test_the_timeline_links_the_audit_trail_only_for_its_readers(client, org, issued, role):
+    from core import access
+    from core.models import AuditEvent
+
+    user = org.user(role)
+    client.force_login(user)
+    page = client.get(reverse("notice_detail", args=[issued.pk]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    event = AuditEvent.objects.filter(event_type="notice.issue").latest("pk")
+    link = f'href="{reverse("audit_detail", args=[event.pk])}"'
+    if access.can_read_audit(user):
+        # a reader follows the step to its audit row
+        assert link in body
+        assert client.get(reverse("audit_detail", args=[event.pk])).status_code == 200
+    else:
+        # anyone else would get a 403 there: no link at all
+        assert client.get(reverse("audit_detail", args=[event.pk])).status_code == 403
+        assert 'href="/audit/' not in body and link not in body
