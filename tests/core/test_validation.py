@@ -58,3 +58,12 @@ def test_a_nul_in_an_uploaded_files_name_is_replaced_visibly_not_refused():
 
     checked = evidence.check_upload(SimpleUploadedFile("整改\x00报告.pdf", PDF_BYTES))
     assert checked.name == "整改\ufffd报告.pdf"
+
+
+def test_a_bundle_text_with_nul_is_refused_with_the_same_message():
+    from appraisal.files.bundle.fields import BundleError, _str
+
+    with pytest.raises(BundleError) as refused:
+        _str("社区\x00", "units[0].name")
+    with translation.override("en"):  # a bundle's message is rendered when shown
+        assert str(refused.value) == "units[0].name: the value contains a NUL character."

@@ -122,7 +122,10 @@ def _str(value: Any, path: str, *, max_length: int = 200, blank: bool = False) -
     if not isinstance(value, str) or (not blank and not value.strip()):
         raise BundleError(path, _("must be a non-empty text"))
     if "\x00" in value:
-        raise BundleError(path, _("contains a NUL character"))
+        # The one NUL policy and message of typed text (core.validation.NUL_MESSAGE).
+        raise BundleError(
+            path, _("%(field)s contains a NUL character.") % {"field": _("the value")}
+        )
     if len(value) > max_length:
         raise BundleError(path, _("is longer than %(n)s characters") % {"n": max_length})
     return value
