@@ -17,7 +17,7 @@ class AppraisalConfig(AppConfig):
 
         from . import kinds, policies
         from .demo import seed_appraisal
-        from .results.publication import backfill_missing_versions
+        from .services.publication import backfill_missing_versions
 
         # A year published before result versions existed gets its version 1 on upgrade.
         post_migrate.connect(

@@ -47,6 +47,13 @@ def sha256(data: Any) -> str:
     return hashlib.sha256(canonical_bytes(data)).hexdigest()
 
 
+def settings_used(year: AssessmentYear) -> dict:
+    """The year's scoring settings as a version stores them: as the bundle writes them."""
+    from ..files.bundle import export_settings
+
+    return export_settings(year)
+
+
 def bundle_sha256(year: AssessmentYear) -> str:
     """SHA-256 of the canonical bytes of the year bundle (year-bundle.md)."""
     from ..files.bundle import export_bundle

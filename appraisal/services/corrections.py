@@ -15,9 +15,9 @@ from core.models import UnitKind
 from .. import policies
 from ..kinds import WI_CORRECTION
 from ..models import OPEN_CORRECTION_STATES, Correction, CorrectionState
-from ..results.publication import figures_changed
 from ..results.versions import current_version
 from .common import MAX_REASON, ask, audit, clean_text, lock_year, require
+from .publication import figures_changed
 
 
 @transaction.atomic

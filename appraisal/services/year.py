@@ -346,7 +346,7 @@ def year_publish(*, year_id: int, acting_user, now=None, expected_status=None) -
         fields=["published_at"],
         extra={"published_at": now.isoformat()},
     )
-    from ..results.publication import version_write  # it writes its audit row through .common
+    from .publication import version_write
 
     version_write(year=year, acting_user=acting_user, now=now)
     return year

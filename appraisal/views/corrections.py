@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ..forms.common import ReasonForm
-from ..results import publication
 from ..selectors.corrections import latest_correction
+from ..services import publication
 from ..services.corrections import correction_close, correction_decide, correction_request
 from .common import back_to, show_errors, year_of_user
 from .results import _year as results_year

@@ -49,8 +49,9 @@ from appraisal.models import (
     VoteKind,
     YearStatus,
 )
-from appraisal.results import compute, publication
+from appraisal.results import compute
 from appraisal.results import rows as xlsx_results
+from appraisal.services import publication
 from core.models import AuditEvent, Role, UnitKind, WorkItem
 from tests.factories import UnitFactory
 

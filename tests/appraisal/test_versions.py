@@ -20,7 +20,8 @@ from django.urls import reverse
 from appraisal import domain, kinds, services
 from appraisal.files.bundle import export_bundle
 from appraisal.models import Correction, CorrectionState, Indicator, ResultsVersion, YearStatus
-from appraisal.results import publication, versions
+from appraisal.results import versions
+from appraisal.services import publication
 from core.errors import Conflict
 from core.models import AuditEvent, Notification, Role, WorkItem, WorkItemState
 from tests.factories import UnitFactory

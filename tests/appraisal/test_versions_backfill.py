@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from appraisal import services
 from appraisal.models import ResultsVersion, YearStatus
-from appraisal.results.publication import BACKFILL_JOB, backfill_missing_versions
+from appraisal.services.publication import BACKFILL_JOB, backfill_missing_versions
 from core.models import AuditEvent, Role
 
 pytestmark = pytest.mark.django_db

@@ -21,7 +21,8 @@ from appraisal.models import (
     Score,
     YearStatus,
 )
-from appraisal.results import compute, publication
+from appraisal.results import compute
+from appraisal.services import publication
 from core.errors import Conflict
 from core.models import AuditEvent, Role, WorkItem
 from tests.appraisal.pageform import post_data

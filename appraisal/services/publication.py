@@ -18,11 +18,19 @@ from core.models import UnitKind
 from core.notifications import Message, notify_many
 
 from .. import policies
-from ..files.bundle import export_settings
 from ..kinds import WI_REPUBLICATION
 from ..models import FROZEN, AssessmentYear, Correction, CorrectionState, ResultsVersion
-from .compute import compute
-from .versions import UnitChange, bundle_sha256, current_version, diff, sha256, snapshot
+from ..results.compute import compute
+from ..results.versions import (
+    UnitChange,
+    bundle_sha256,
+    current_version,
+    diff,
+    settings_used,
+    sha256,
+    snapshot,
+)
+from .common import MAX_REASON, ask, audit, clean_text
 
 
 def version_write(
@@ -36,8 +44,6 @@ def version_write(
 ) -> ResultsVersion:
     """Store the next version of the year's results with its audit row; call inside the
     transaction of the publication or republication (Art. 16)."""
-
-    from ..services.common import audit  # services import this module
 
     now = now or timezone.now()
     if not transaction.get_connection().in_atomic_block:
@@ -53,7 +59,7 @@ def version_write(
         as_of=computed.results.as_of,
         figures=figures,
         figures_sha256=sha256(figures),
-        settings_used=export_settings(year),
+        settings_used=settings_used(year),
         bundle_sha256=bundle_sha256(year),
         reason=reason,
         correction=correction,
@@ -114,7 +120,7 @@ def figures_changed(year: AssessmentYear) -> bool:
     if current is None:
         return True
     live = snapshot(compute(year))
-    return bool(diff(current.figures, live)) or export_settings(year) != current.settings_used
+    return bool(diff(current.figures, live)) or settings_used(year) != current.settings_used
 
 
 def _open_correction(year_id: int, acting_user, state: str) -> Correction:
@@ -137,7 +143,6 @@ def _open_correction(year_id: int, acting_user, state: str) -> Correction:
 def correction_republication_request(*, year_id: int, acting_user) -> Correction:
     """The Office closes the year's applied correction and asks the Leading Group to publish
     its figures as a new version (Art. 16); the year is frozen again meanwhile."""
-    from ..services.common import ask, audit  # services import this module
 
     year = access.get_visible_or_404(acting_user, AssessmentYear, pk=year_id)
     if not policies.is_office(acting_user):
@@ -179,7 +184,6 @@ def correction_republication_decide(
     """The Leading Group approves the republication of the year's closed correction (a new
     version is written and the units whose figures changed are told) or refuses it (the
     published version stays)."""
-    from ..services.common import MAX_REASON, audit, clean_text  # services import this module
 
     year = access.get_visible_or_404(acting_user, AssessmentYear, pk=year_id)
     access.require_action(acting_user, year, "approve_correction")
