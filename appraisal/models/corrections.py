@@ -88,7 +88,7 @@ class ResultsVersion(models.Model):
     `figures` is results.versions.snapshot() of the results (Decimals as strings), `settings_used`
     the scoring settings as the year bundle writes them, `bundle_sha256` the SHA-256 of the
     canonical bytes of the year bundle the figures were computed from (versions.bundle_sha256).
-    Written once by results.publication.version_write, with its audit row; never changed."""
+    Written once by services.publication.version_write, with its audit row; never changed."""
 
     year = models.ForeignKey(AssessmentYear, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField(_("version"))

@@ -1,5 +1,5 @@
 """Corrections of decided results (Art. 16): requested by the Office, approved or refused by
-the Leading Group, closed by the Office (republication is in results.publication)."""
+the Leading Group, closed by the Office (republication is in services.publication)."""
 
 from __future__ import annotations
 
@@ -95,7 +95,7 @@ def correction_close(*, correction_id, acting_user) -> Correction:
     access.require_action(acting_user, correction, "close")
     if correction.state != CorrectionState.APPROVED:
         raise Conflict(_("Only an approved correction can be closed."))
-    # Art. 16: changed figures are published only as a new version (results.publication), never
+    # Art. 16: changed figures are published only as a new version (services.publication), never
     # left to differ silently from what was published.
     if current_version(correction.year) is not None and figures_changed(correction.year):
         raise Conflict(
