@@ -6,16 +6,15 @@ from django.utils.translation import gettext_lazy as _
 class Conflict(Exception):
     """The action does not fit the object's current state (HTTP 409).
 
-    `url` links the 409 page back to the object (a form submitted from a page left open); `english`
-    is the message in English, shown beside a translated one so that it reads in both languages.
+    `url` links the 409 page back to the object (a form submitted from a page left open). The page
+    speaks the user's language only.
     """
 
     default_message = _("This action is not possible in the current state.")
 
-    def __init__(self, message=None, *, url: str | None = None, english: str | None = None):
+    def __init__(self, message=None, *, url: str | None = None):
         self.message = message or self.default_message
         self.url = url
-        self.english = english
         super().__init__(str(self.message))
 
 

@@ -52,7 +52,6 @@ class ErrorMiddleware:
         if isinstance(exception, Conflict):
             context = {
                 "message": exception.message,
-                "english": exception.english,
                 "back_url": exception.url,
             }
             return render(request, "409.html", context, status=409)

@@ -45,8 +45,4 @@ def submission_claim(*, token: uuid.UUID, acting_user, url: str | None = None) -
         with transaction.atomic():
             FormSubmission.objects.create(token=token, user=acting_user)
     except IntegrityError:
-        from django.utils import translation
-
-        with translation.override("en"):
-            english = _(ALREADY_SENT)
-        raise Conflict(_(ALREADY_SENT), url=url, english=english) from None
+        raise Conflict(_(ALREADY_SENT), url=url) from None

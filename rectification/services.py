@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, pgettext
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
@@ -237,15 +237,8 @@ STALE_OTHER = gettext_noop(
 
 
 def _stale(notice: Notice, msgid: str = STALE_STATE) -> Conflict:
-    """The 409 of a stale form: in the user's language and in English, with a link to the case."""
-
-    def text() -> str:
-        return _(msgid) % {"state": notice.get_state_display()}
-
-    message = text()
-    with translation.override("en"):
-        english = text()
-    return Conflict(message, url=_case_url(notice), english=english)
+    """The 409 of a stale form, in the user's language, with a link to the case."""
+    return Conflict(_(msgid) % {"state": notice.get_state_display()}, url=_case_url(notice))
 
 
 def latest_reply_version(notice: Notice) -> int:

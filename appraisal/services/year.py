@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django_fsm import can_proceed
@@ -400,6 +400,4 @@ def _year_moved_on(year: AssessmentYear) -> Conflict:
         "The year moved on after the page was opened: it is now “%(status)s”. Nothing was done."
     )
     message = _(msgid) % {"status": year.get_status_display()}
-    with translation.override("en"):
-        english = _(msgid) % {"status": year.get_status_display()}
-    return Conflict(message, url=reverse("appraisal:year", args=[year.year]), english=english)
+    return Conflict(message, url=reverse("appraisal:year", args=[year.year]))

@@ -272,3 +272,17 @@ def test_reloading_the_advance_address_leads_back_to_the_year_page(client, org, 
     assert response.status_code == 302
     assert response["Location"] == reverse("appraisal:year", args=[year.year])
     assert AssessmentYear.objects.get(pk=year.pk).status == YearStatus.IN_PROGRESS
+
+
+def test_the_409_page_speaks_chinese_only(client, org, year):
+    client.force_login(org.user(Role.OFFICE_STAFF))
+    url = reverse("appraisal:year_advance", args=[year.year])
+    data = {"expected_status": YearStatus.IN_PROGRESS}
+    client.post(url, data)
+    response = client.post(url, data)  # a double click
+    assert response.status_code == 409
+    main = response.content.decode().split("<main", 1)[1].split(">", 1)[1].split("</main>")[0]
+    # (the deadline engine's banner names its process, qcluster: a command, not prose)
+    text = re.sub(r"<[^>]+>", " ", main).replace("qcluster", "")
+    assert "年度" in text
+    assert not re.search(r"[A-Za-z]{4,}", text), text  # neither "(409 Conflict)" nor a copy
