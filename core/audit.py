@@ -62,39 +62,9 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def compute_hash(
-    *,
-    prev_hash: str,
-    event_type: str,
-    sub_district_id: int | None,
-    actor_id: int | None,
-    actor_label: str,
-    subject_type: str,
-    subject_id: str,
-    subject_repr: str,
-    created_at,
-    before: Any,
-    after: Any,
-    ip: str | None,
-) -> str:
-    """SHA-256 over the row's content and its predecessor's hash."""
-    payload = _canonical(
-        hash_payload(
-            prev_hash=prev_hash,
-            event_type=event_type,
-            sub_district_id=sub_district_id,
-            actor_id=actor_id,
-            actor_label=actor_label,
-            subject_type=subject_type,
-            subject_id=subject_id,
-            subject_repr=subject_repr,
-            created_at=created_at,
-            before=before,
-            after=after,
-            ip=ip,
-        )
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+def compute_hash(**fields: Any) -> str:
+    """SHA-256 over the row's content and its predecessor's hash (the fields of hash_payload)."""
+    return hashlib.sha256(_canonical(hash_payload(**fields)).encode("utf-8")).hexdigest()
 
 
 def hash_payload(
