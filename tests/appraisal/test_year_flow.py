@@ -515,7 +515,7 @@ def test_joint_team_values_replace_the_departments_at_year_end(client, org, year
     assert (lz02.source, lz02.score) == ("joint_team", Decimal("15.00"))
     assert AuditEvent.objects.filter(event_type="appraisal.verified_scores_saved").count() == 1
     # above the maximum: refused, nothing saved
-    assert client.post(url, {**grid, f"v-{org.community.pk}-{ind.pk}": "20.01"}).status_code == 303
+    assert client.post(url, {**grid, f"v-{org.community.pk}-{ind.pk}": "20.01"}).status_code == 400
     score.refresh_from_db()
     assert score.verified_score == Decimal("15.00")
 
