@@ -37,6 +37,7 @@ def register() -> None:
         ("appraisal.indicator_saved", _("Indicator saved")),
         ("appraisal.indicator_deleted", _("Indicator deleted")),
         ("appraisal.report_submitted", _("Report filed")),
+        ("appraisal.report_amended", _("Report amended")),
         ("appraisal.scores_saved", _("Scores saved")),
         ("appraisal.verified_scores_saved", _("Verified scores saved")),
         ("appraisal.adjustment_added", _("Adjustment recorded")),

@@ -17,3 +17,10 @@ class ReportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
     )
     files = MultipleFileField(label=gettext_lazy("Attachments"))
+
+
+class ReportAmendForm(ReportForm):
+    """An amendment before the due time; `version` is the one the page showed (a stale page is
+    refused)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

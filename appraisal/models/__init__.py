@@ -17,7 +17,7 @@ from .corrections import (
 )
 from .fraud import FraudFinding, FraudState
 from .inputs import Comprehensive, FullMarksException, Vote, VoteKind
-from .reports import Report
+from .reports import Report, ReportVersion
 from .scoring import Adjustment, Score, SpotCheck
 from .year import (
     FROZEN,
@@ -58,6 +58,7 @@ __all__ = [
     "FullMarksException",
     "Indicator",
     "Report",
+    "ReportVersion",
     "ResultsVersion",
     "ResultsVersionQuerySet",
     "Schedule",

@@ -62,3 +62,28 @@ class Report(models.Model):
     @property
     def counted(self) -> bool:
         return self.submitted_at is not None and self.submitted_at <= self.due_at
+
+
+class ReportVersion(models.Model):
+    """One filing of a report: the first and each amendment made before its due time. The last
+    version on or before the due time is the one that counts (scoring.md §1); none is ever
+    changed or removed."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveSmallIntegerField(_("version"))
+    text = models.TextField(_("report"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("report version")
+        verbose_name_plural = _("report versions")
+        ordering = ["report", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "number"], name="report_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} v{self.number}"

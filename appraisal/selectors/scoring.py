@@ -49,10 +49,14 @@ def scoring_grid(
     indicators: list[Indicator],
     *,
     now,
+    closed: bool = False,
 ) -> tuple[list, dict[int, int]]:
-    """The scoring grid of one category: per community, per indicator, its score, its on-time and
-    late reports and the §1 cap they allow (domain.report_cap, the rule the results apply), and
-    per indicator how many communities had a report due so far. Three queries."""
+    """The scoring grid of one category: per community, per indicator, its score, its on-time,
+    late and not-yet-due reports, the §1 cap they allow (domain.report_cap, the rule the results
+    apply) and what of the score counts under it, and per indicator how many communities had a
+    report due so far. Three queries. Once the year is decided (`closed`) nothing is "not yet
+    due" (scoring.md §1: every required period is treated as due)."""
+    not_due = Q(pk__in=[]) if closed else Q(submitted_at__isnull=True, due_at__gte=now)
     scores = {
         (s.unit_id, s.indicator_id): s
         for s in Score.objects.filter(year=year, indicator__category=category)
@@ -65,6 +69,7 @@ def scoring_grid(
             n=Count("id"),
             on_time=Count("id", filter=Q(submitted_at__lte=F("due_at"))),
             late=Count("id", filter=Q(submitted_at__gt=F("due_at"))),
+            not_due=Count("id", filter=not_due),
         )
         .order_by()
     }
@@ -79,21 +84,34 @@ def scoring_grid(
     for unit in units:
         cells = []
         for ind in indicators:
-            stat = stats.get((unit.unit_id, ind.pk), {"n": 0, "on_time": 0, "late": 0})
+            stat = stats.get(
+                (unit.unit_id, ind.pk), {"n": 0, "on_time": 0, "late": 0, "not_due": 0}
+            )
             required = ind.required_reports
             cap = domain.report_cap(ind.max_points, stat["on_time"], required)
             score = scores.get((unit.unit_id, ind.pk))
+            # What the results take (§1): the joint team's value where present, capped.
+            value = None
+            if score is not None:
+                value = (
+                    score.verified_score
+                    if score.verified_score is not None
+                    else score.department_score
+                )
+            not_yet = min(stat["not_due"], max(required - stat["on_time"], 0))
             cells.append(
                 {
                     "indicator": ind,
                     "score": score,
                     "on_time": stat["on_time"],
                     "late": stat["late"],
+                    "not_due": not_yet,
+                    # late or never filed although due: these lower the cap (Art. 12)
+                    "short": max(required - stat["on_time"] - not_yet, 0),
                     "required": required,
                     "cap": cap,
-                    "over_cap": score is not None
-                    and score.department_score is not None
-                    and score.department_score > cap,
+                    "over_cap": value is not None and value > cap,
+                    "counted": min(value, cap) if value is not None else None,
                 }
             )
         rows.append((unit, cells))

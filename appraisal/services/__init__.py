@@ -32,7 +32,7 @@ from .inputs import (
     inputs_save,
     votes_save,
 )
-from .reports import open_report_items, periods, report_submit, start_year
+from .reports import open_report_items, periods, report_amend, report_submit, start_year
 from .scoring import (
     CellInput,
     adjustment_add,
@@ -102,6 +102,7 @@ __all__ = [
     "open_report_items",
     "parse_points",
     "periods",
+    "report_amend",
     "report_submit",
     "scores_save",
     "scoring_grid_save",

@@ -19,7 +19,15 @@ from core.errors import Conflict
 from core.models import Unit, UnitKind
 
 from ..kinds import WI_REPORT
-from ..models import AssessedUnit, AssessmentYear, Indicator, Report, Schedule, YearStatus
+from ..models import (
+    AssessedUnit,
+    AssessmentYear,
+    Indicator,
+    Report,
+    ReportVersion,
+    Schedule,
+    YearStatus,
+)
 from .common import audit, clean_text, guard_open, store_files, with_files
 
 
@@ -148,6 +156,9 @@ def report_submit(*, report_id: int, acting_user, text: str, files: Sequence = (
     report.submitted_at = now
     report.submitted_by = acting_user
     report.save(update_fields=["text", "submitted_at", "submitted_by"])
+    ReportVersion.objects.create(
+        report=report, number=1, text=text, submitted_at=now, submitted_by=acting_user
+    )
     files = store_files(checked, subject=report, year=report.year, user=acting_user)
     workitems.close_items(subject=report, kinds=[WI_REPORT])
     audit(
@@ -163,6 +174,69 @@ def report_submit(*, report_id: int, acting_user, text: str, files: Sequence = (
             "late": report.late,
             "text": text,
             "files": files,
+        },
+    )
+    return report
+
+
+@with_files
+def report_amend(
+    *, report_id: int, acting_user, text: str, version: int, files: Sequence = ()
+) -> Report:
+    """Amend a filed report before its due time: a new version, the earlier ones kept. The last
+    version on or before the due time counts (scoring.md §1), so once the due time has passed a
+    report is no longer amended: a later version could not count and must not replace the one
+    that does (Art. 12). `version` is the number the user's page showed: another amendment made
+    since is a conflict."""
+    report = access.get_visible_or_404(
+        acting_user,
+        Report.objects.select_for_update(of=("self",)).select_related("year", "indicator"),
+        pk=report_id,
+    )
+    access.require_action(acting_user, report, "submit")
+    guard_open(report.year)
+    if report.year.status not in (YearStatus.IN_PROGRESS, YearStatus.YEAR_END):
+        raise Conflict(_("Reports are filed while the year is in progress."))
+    if report.submitted_at is None:
+        raise Conflict(_("This report has not been filed yet."))
+    now = timezone.now()
+    if now > report.due_at:
+        raise Conflict(
+            _(
+                "The due time has passed: the report is no longer amended, the version filed "
+                "on time counts (Art. 12)."
+            )
+        )
+    current = report.versions.count()
+    if version != current:
+        raise Conflict(_("The report has been amended since you opened it: reload the page."))
+    text = clean_text(text, label=_("Report"))
+    checked = evidence.check_uploads(files)
+    before = {"text": report.text, "submitted_at": report.submitted_at, "version": current}
+    if text == report.text and not checked:
+        raise ValidationError(_("The amendment changes nothing."))
+    report.text = text
+    report.submitted_at = now
+    report.submitted_by = acting_user
+    report.save(update_fields=["text", "submitted_at", "submitted_by"])
+    ReportVersion.objects.create(
+        report=report, number=current + 1, text=text, submitted_at=now, submitted_by=acting_user
+    )
+    stored = store_files(checked, subject=report, year=report.year, user=acting_user)
+    audit(
+        "appraisal.report_amended",
+        actor=acting_user,
+        subject=report,
+        year=report.year,
+        before=before,
+        after={
+            "indicator": report.indicator.code,
+            "period": report.period,
+            "due_at": report.due_at,
+            "submitted_at": now,
+            "version": current + 1,
+            "text": text,
+            "files": stored,
         },
     )
     return report

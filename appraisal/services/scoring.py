@@ -71,29 +71,41 @@ def verified_scores_save(
 
 def _save_grid(year, category, acting_user, cells, *, field: str) -> int:
     indicators = {i.pk: i for i in Indicator.objects.filter(category=category)}
-    units = set(AssessedUnit.objects.filter(year=year).values_list("unit_id", flat=True))
+    units = dict(AssessedUnit.objects.filter(year=year).values_list("unit_id", "name"))
     existing = {
         (s.unit_id, s.indicator_id): s
         for s in Score.objects.select_for_update().filter(year=year, indicator__category=category)
     }
     verified = field == "verified_score"
     now = timezone.now()
-    changes, errors = [], []
+    prefix = "v" if verified else "s"
+    changes, errors = [], {}
     for cell in cells:
         ind = indicators.get(cell.indicator_id)
         if ind is None or cell.unit_id not in units:
             raise PermissionDenied
+        # A refusal names the community and the indicator, keyed by the cell's input name so
+        # that the page marks the cell (the whole grid is saved or nothing is).
+        label = f"{units[cell.unit_id]} · {ind.code}"
+        key = f"{cell.unit_id}-{ind.pk}"
         try:
             value = (
                 None
                 if str(cell.score).strip() == ""
-                else parse_points(cell.score, label=ind.code, low=Decimal(0), high=ind.max_points)
-            )
-            comment = clean_text(
-                cell.comment, label=_("Comment"), max_length=MAX_REASON, required=False
+                else parse_points(cell.score, label=label, low=Decimal(0), high=ind.max_points)
             )
         except ValidationError as exc:
-            errors.extend(exc.messages)
+            errors[f"{prefix}-{key}"] = exc.messages
+            continue
+        try:
+            comment = clean_text(
+                cell.comment,
+                label=f"{label} · {_('Comment')}",
+                max_length=MAX_REASON,
+                required=False,
+            )
+        except ValidationError as exc:
+            errors[f"c-{key}"] = exc.messages
             continue
         score = existing.get((cell.unit_id, ind.pk))
         if verified:

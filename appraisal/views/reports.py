@@ -9,16 +9,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import access
 
-from ..forms.reports import ReportForm
+from ..forms.reports import ReportAmendForm, ReportForm
 from ..models import Report, YearStatus
 from ..results.compute import results_as_of
 from ..selectors.reports import REPORT_STATES, report_listing, report_state
 from ..services.common import writable
-from ..services.reports import report_submit
+from ..services.reports import report_amend, report_submit
 from .common import PAGE_SIZE, back_to, evidence_of, show_errors, year_of_user
 
 
@@ -72,8 +73,45 @@ def report_detail(request, pk: int):
         and report.year.status in (YearStatus.IN_PROGRESS, YearStatus.YEAR_END)
         and writable(report.year)
     )
+    # Art. 12, scoring.md §1: before its due time a filed report can be amended (a new version;
+    # the last one on or before the due time counts).
+    versions = list(report.versions.select_related("submitted_by"))
+    can_amend = (
+        report.submitted_at is not None
+        and timezone.now() <= report.due_at
+        and access.can_act(request.user, report, "submit")
+        and report.year.status in (YearStatus.IN_PROGRESS, YearStatus.YEAR_END)
+        and writable(report.year)
+    )
+    amending = request.method == "POST" and request.POST.get("action") == "amend"
+    amend_form = None
+    if can_amend:
+        amend_form = ReportAmendForm(
+            request.POST if amending else None,
+            request.FILES if amending else None,
+            initial={"text": report.text, "version": len(versions)},
+        )
+    if amending:
+        if amend_form is None:
+            access.require_action(request.user, report, "submit")
+            messages.error(request, _("This report can no longer be amended."))
+            return back_to("appraisal:report", pk, status=303)
+        if amend_form.is_valid():
+            try:
+                report_amend(
+                    report_id=pk,
+                    acting_user=request.user,
+                    text=amend_form.cleaned_data["text"],
+                    version=amend_form.cleaned_data["version"],
+                    files=amend_form.cleaned_data["files"],
+                )
+            except ValidationError as exc:
+                show_errors(request, exc)
+            else:
+                messages.success(request, _("Report amended; the earlier versions are kept."))
+                return redirect("appraisal:report", pk)
     form = ReportForm(request.POST or None, request.FILES or None) if can_submit else None
-    if request.method == "POST":
+    if request.method == "POST" and not amending:
         if form is None:
             access.require_action(request.user, report, "submit")
             messages.error(request, _("This report can no longer be filed."))
@@ -108,6 +146,8 @@ def report_detail(request, pk: int):
             "year": report.year,
             "state": report_state(report, now, closed=report.year.inputs_closed),
             "form": form,
+            "amend_form": amend_form,
+            "versions": versions,
             "files": evidence_of(report),
         },
     )

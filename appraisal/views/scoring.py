@@ -34,7 +34,7 @@ from ..selectors.scoring import (
 )
 from ..services.common import writable
 from ..services.scoring import CellInput, adjustment_add, scoring_grid_save, spot_check_add
-from .common import back_to, refuse_post, show_errors, year_of_user
+from .common import refuse_post, show_errors, year_of_user
 
 
 @login_required
@@ -58,6 +58,7 @@ def scoring(request, number: int, code: str):
         and (year.status == YearStatus.YEAR_END or year.inputs_closed)
     )
     status = 200
+    refused: dict[str, list[str]] = {}
     if request.method == "POST":
         if not (editable or verifying):
             refuse_post(year, has_right=can_edit or policies.is_office(request.user))
@@ -104,12 +105,19 @@ def scoring(request, number: int, code: str):
                 verified=cells("v") if verifying else None,
             )
         except ValidationError as exc:
+            # Nothing was saved: the grid comes back with every typed value and the refused
+            # cells marked, each message naming the community and the indicator.
             show_errors(request, exc)
-            return back_to("appraisal:scoring", number, code, status=303)
-        messages.success(request, _("%(n)s score(s) saved.") % {"n": n})
-        return redirect("appraisal:scoring", number, code)
+            refused = getattr(exc, "error_dict", {}) or {"": exc.messages}
+            status = 400
+        else:
+            messages.success(request, _("%(n)s score(s) saved.") % {"n": n})
+            return redirect("appraisal:scoring", number, code)
 
-    rows, due_so_far = scoring_grid(year, category, units, indicators, now=timezone.now())
+    rows, due_so_far = scoring_grid(
+        year, category, units, indicators, now=timezone.now(), closed=year.inputs_closed
+    )
+    _values(rows, request.POST if status == 400 else None, refused)
     return render(
         request,
         "appraisal/scoring.html",
@@ -121,9 +129,30 @@ def scoring(request, number: int, code: str):
             "editable": editable,
             "verifying": verifying,
             "due_so_far": due_so_far,
+            "refused": bool(refused),
         },
         status=status,
     )
+
+
+def _values(rows, typed, refused) -> None:
+    """What each box shows: the stored values, or on a refused grid what was typed (nothing
+    of it was saved), with the refused boxes marked."""
+    for unit, cells in rows:
+        for c in cells:
+            key = f"{unit.unit_id}-{c['indicator'].pk}"
+            score = c["score"]
+            stored = {
+                "s": score.department_score if score else None,
+                "c": score.comment if score else "",
+                "v": score.verified_score if score else None,
+            }
+            for prefix, value in stored.items():
+                name = f"{prefix}-{key}"
+                if typed is not None and name in typed:
+                    value = typed[name]
+                c[f"{prefix}_value"] = "" if value is None else str(value)
+                c[f"{prefix}_bad"] = name in refused
 
 
 @login_required
