@@ -100,7 +100,7 @@ class BonusClaim(ConcurrentTransitionMixin, models.Model):
 
 
 class ObjectionState(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", _("Awaiting the Office's answer")
     UPHELD = "upheld", _("Upheld")
     DISMISSED = "dismissed", _("Dismissed")
 
