@@ -218,3 +218,27 @@ def test_rejected_claim_shows_the_decision(client, org, year):
     assert "Rejected by the Leading Group" in page or "领导小组" in page
     assert str(org.user(Role.LEADER)) in page
     assert "publicity period not over" not in page and "通报展示期未结束" not in page
+
+
+def test_office_rejection_names_the_office_and_the_reason(client, org, year):
+    claim = _claim(year, org.community, status=ClaimState.DECLARED, days=None)
+    office = org.user(Role.OFFICE_STAFF)
+    claim_review(claim_id=claim.pk, acting_user=office, forward=False, note="不属于区级以上表彰")
+    client.force_login(org.user(Role.COMMUNITY_STAFF))
+    response = client.get(reverse("appraisal:claim", args=[claim.pk]))
+    page = response.content.decode()
+    assert "不属于区级以上表彰" in page and str(office) in page
+    assert "Rejected by the Office" in page or "办公室审核未通过" in page
+    listing = client.get(reverse("appraisal:claims", args=[year.year])).content.decode()
+    assert "Rejected by the Office" in listing or "办公室审核未通过" in listing
+    assert "not approved by the Leading Group" not in listing
+
+
+def test_withdrawn_claim_says_so_on_its_page(client, org, year, c02):
+    claim = _claim(year, org.community)
+    _object(client, c02, claim)
+    _respond(client, org, claim, ClaimObjection.objects.get(), "upheld", "证书系伪造")
+    client.force_login(org.user(Role.COMMUNITY_STAFF))
+    page = client.get(reverse("appraisal:claim", args=[claim.pk])).content.decode()
+    assert "证书系伪造" in page
+    assert 'data-testid="objection-status"' in page
