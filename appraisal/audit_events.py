@@ -49,6 +49,8 @@ def register() -> None:
         ("appraisal.claim_reviewed", _("Bonus claim reviewed by the Office")),
         ("appraisal.claim_approved", _("Bonus claim approved")),
         ("appraisal.claim_rejected", _("Bonus claim rejected")),
+        ("appraisal.claim_objection_raised", _("Objection to a bonus claim raised")),
+        ("appraisal.claim_objection_handled", _("Objection to a bonus claim handled")),
         ("appraisal.votes_saved", _("Votes saved")),
         ("appraisal.comprehensive_saved", _("Comprehensive evaluation saved")),
         ("appraisal.full_marks_exception", _("Full-marks exception recorded")),

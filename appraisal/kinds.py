@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 WI_REPORT = "report.submit"  # a community must file a periodic report (Art. 7, 8)
 WI_CLAIM_REVIEW = "claim.review"  # the Office reviews a bonus claim (Art. 6)
 WI_CLAIM_DECIDE = "claim.decide"  # the Leading Group decides a bonus claim
+WI_CLAIM_OBJECTION = "claim.objection"  # the Office handles an objection raised in publicity
 WI_FRAUD_DECIDE = "fraud.decide"  # the Leading Group decides a fraud finding (Art. 19)
 WI_CORRECTION = "correction.approve"  # the Leading Group approves a correction
 WI_REPUBLICATION = "correction.republish"  # the Leading Group approves a republication (Art. 16)
@@ -29,6 +30,7 @@ def register() -> None:
     for kind, label in (
         (WI_CLAIM_REVIEW, _("Review a bonus claim")),
         (WI_CLAIM_DECIDE, _("Decide a bonus claim")),
+        (WI_CLAIM_OBJECTION, _("Handle an objection to a bonus claim")),
         (WI_FRAUD_DECIDE, _("Decide a fraud finding")),
         (WI_CORRECTION, _("Approve a correction")),
         (WI_REPUBLICATION, _("Approve the republication of corrected results")),

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils import timezone
 
 from core import access
 from core.models import Role
@@ -22,6 +23,7 @@ from .models import (
     AssessmentYear,
     BonusClaim,
     Category,
+    ClaimState,
     Correction,
     FraudFinding,
     Report,
@@ -63,6 +65,15 @@ def visible_categories(user, year: AssessmentYear):
 
 def can_score(user, category: Category) -> bool:
     return category.lead_unit_id is not None and category.lead_unit_id in lead_units(user)
+
+
+# Art. 6: every unit of the sub-district may object during publicity; auditors and
+# administrators read and change nothing.
+OBJECTOR_ROLES = tuple(r for r in Role.values if r not in (Role.AUDITOR, Role.ADMIN))
+
+
+def objector_units(user) -> set[int]:
+    return access.units_for(user, *OBJECTOR_ROLES)
 
 
 def community_ids(user) -> set[int]:
@@ -107,15 +118,21 @@ class ReportPolicy(access.Policy):
 
 
 class ClaimPolicy(access.Policy):
+    """A community sees its own claims; during publicity (通报展示, Art. 6) every member of the
+    sub-district sees the claim and may object to it (auditors only read)."""
+
     def scope(self, user, queryset):
         queryset = super().scope(user, queryset)
         if sees_all(user):
             return queryset
-        return queryset.filter(unit_id__in=community_ids(user))
+        return queryset.filter(
+            Q(unit_id__in=community_ids(user))
+            | Q(status=ClaimState.APPROVED, publicity_ends_at__gt=timezone.now())
+        )
 
     def can_view(self, user, obj) -> bool:
         return super().can_view(user, obj) and (
-            sees_all(user) or obj.unit_id in community_ids(user)
+            sees_all(user) or obj.unit_id in community_ids(user) or obj.in_publicity(timezone.now())
         )
 
     def can_act(self, user, obj, action: str) -> bool:
@@ -123,6 +140,8 @@ class ClaimPolicy(access.Policy):
             return is_office(user)
         if action == "decide":
             return is_leader(user)
+        if action == "object":
+            return bool(objector_units(user))
         return False
 
 

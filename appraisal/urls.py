@@ -21,6 +21,7 @@ urlpatterns = [
     path("<int:number>/fraud/", fraud.fraud_list, name="fraud_list"),
     path("<int:number>/fraud/<int:pk>/", fraud.fraud_detail, name="fraud"),
     path("<int:number>/claims/", claims.claim_list, name="claims"),
+    path("<int:number>/claims/publicity/", claims.publicity_board, name="claim_publicity"),
     path("claims/<int:pk>/", claims.claim_detail, name="claim"),
     path("<int:number>/inputs/", inputs.inputs, name="inputs"),
     path(

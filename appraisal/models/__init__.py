@@ -7,7 +7,7 @@ and show what it returns (scoring.md: store nothing that can be recomputed).
 """
 
 from .catalogue import SCHEDULE_REPORTS, Category, Indicator, Schedule
-from .claims import BonusClaim, BonusLevel, ClaimState
+from .claims import BonusClaim, BonusLevel, ClaimObjection, ClaimState, ObjectionState
 from .corrections import (
     OPEN_CORRECTION_STATES,
     Correction,
@@ -48,6 +48,7 @@ __all__ = [
     "BonusClaim",
     "BonusLevel",
     "Category",
+    "ClaimObjection",
     "ClaimState",
     "Comprehensive",
     "Correction",
@@ -57,6 +58,7 @@ __all__ = [
     "FraudState",
     "FullMarksException",
     "Indicator",
+    "ObjectionState",
     "Report",
     "ReportVersion",
     "ResultsVersion",

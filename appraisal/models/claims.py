@@ -46,7 +46,15 @@ class BonusClaim(ConcurrentTransitionMixin, models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     review_note = models.TextField(_("Office review"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     decision_note = models.TextField(_("Leading Group decision"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     sort_order = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -77,3 +85,50 @@ class BonusClaim(ConcurrentTransitionMixin, models.Model):
     )
     def reject(self):
         pass
+
+    # Art. 6: an objection upheld during publicity (通报展示) withdraws the approval.
+    @transition(field=status, source=ClaimState.APPROVED, target=ClaimState.REJECTED)
+    def withdraw(self):
+        pass
+
+    def in_publicity(self, now) -> bool:
+        return (
+            self.status == ClaimState.APPROVED
+            and self.publicity_ends_at is not None
+            and now < self.publicity_ends_at
+        )
+
+
+class ObjectionState(models.TextChoices):
+    OPEN = "open", _("Awaiting the Office's answer")
+    UPHELD = "upheld", _("Upheld")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class ClaimObjection(models.Model):
+    """An objection (异议) raised against a claim during its publicity (Art. 6); the Office
+    upholds it (the approval is withdrawn) or dismisses it, with a reason."""
+
+    claim = models.ForeignKey(BonusClaim, on_delete=models.CASCADE, related_name="objections")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    raised_at = models.DateTimeField(_("raised at"))
+    reason = models.TextField(_("reason"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=ObjectionState.choices, default=ObjectionState.OPEN
+    )
+    response = models.TextField(_("response"), blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        ordering = ["raised_at", "id"]
+
+    def __str__(self) -> str:
+        return self.reason[:40]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy
 
 from .. import domain
-from ..models import AssessmentYear, BonusClaim
+from ..models import AssessmentYear, BonusClaim, ClaimState
 from ..results import claim_result
 
 CLAIM_REASONS = {
@@ -21,3 +22,18 @@ def claim_counts(claim: BonusClaim, year: AssessmentYear) -> tuple[bool, list[st
     verdict, at the moment the results are computed at (the year's as_of once decided)."""
     verdict = claim_result(claim, year)
     return verdict.counted, [str(CLAIM_REASONS[r]) for r in verdict.reasons]
+
+
+def publicity_board(year: AssessmentYear, now):
+    """The claims of the year in publicity (通报展示, Art. 6), every unit of the sub-district
+    reads them: soonest end first, with the number of open objections."""
+    return (
+        BonusClaim.objects.filter(year=year, status=ClaimState.APPROVED, publicity_ends_at__gt=now)
+        .select_related("unit")
+        .annotate(open_objections=Count("objections", filter=Q(objections__status="open")))
+        .order_by("publicity_ends_at", "id")
+    )
+
+
+def objections_of(claim: BonusClaim):
+    return claim.objections.select_related("unit", "raised_by", "handled_by")

@@ -18,8 +18,15 @@ from core.models import UnitKind
 from core.notifications import notify
 
 from .. import policies
-from ..kinds import WI_CLAIM_DECIDE, WI_CLAIM_REVIEW
-from ..models import BonusClaim, BonusLevel, ClaimState, YearStatus
+from ..kinds import WI_CLAIM_DECIDE, WI_CLAIM_OBJECTION, WI_CLAIM_REVIEW
+from ..models import (
+    BonusClaim,
+    BonusLevel,
+    ClaimObjection,
+    ClaimState,
+    ObjectionState,
+    YearStatus,
+)
 from .common import (
     MAX_REASON,
     ask,
@@ -110,7 +117,9 @@ def claim_review(*, claim_id, acting_user, forward: bool, note: str) -> BonusCla
     note = clean_text(note, label=_("Review note"), max_length=MAX_REASON, required=not forward)
     transition()
     claim.review_note = note
-    claim.save(update_fields=["status", "review_note"])
+    claim.reviewed_by = acting_user
+    claim.reviewed_at = timezone.now()
+    claim.save(update_fields=["status", "review_note", "reviewed_by", "reviewed_at"])
     workitems.close_items(subject=claim, kinds=[WI_CLAIM_REVIEW])
     if forward:
         ask(
@@ -149,6 +158,8 @@ def claim_decide(
     note = clean_text(note, label=_("Decision note"), max_length=MAX_REASON, required=not approve)
     transition()
     claim.decision_note = note
+    claim.decided_by = acting_user
+    claim.decided_at = now
     if approve:
         try:
             last = workdays.add_workdays(
@@ -157,7 +168,9 @@ def claim_decide(
         except workdays.CalendarYearUnknown as exc:
             raise ValidationError(str(exc)) from exc
         claim.publicity_ends_at = workdays.end_of_day(last)
-    claim.save(update_fields=["status", "decision_note", "publicity_ends_at"])
+    claim.save(
+        update_fields=["status", "decision_note", "decided_by", "decided_at", "publicity_ends_at"]
+    )
     workitems.close_items(subject=claim)
     _notify_claim(claim, "claim_approved" if approve else "claim_rejected")
     audit(
@@ -179,3 +192,81 @@ def _notify_claim(claim: BonusClaim, verb: str) -> None:
         url=reverse("appraisal:claim", args=[claim.pk]),
         subject=claim,
     )
+
+
+@transaction.atomic
+def objection_raise(*, claim_id, acting_user, reason, now: dt.datetime | None = None):
+    """Anyone of the sub-district (auditors only read) objects to a claim in publicity (Art. 6);
+    the objection lands in the Office's inbox."""
+    now = now or timezone.now()
+    claim = _lock_claim(claim_id, acting_user)
+    require(access.can_act(acting_user, claim, "object"))
+    guard_open(claim.year)
+    if not claim.in_publicity(now):
+        raise Conflict(_("This claim is not in its publicity period: objections are closed."))
+    reason = clean_text(reason, label=_("Reason"), max_length=MAX_REASON)
+    units = policies.objector_units(acting_user)
+    objection = ClaimObjection.objects.create(
+        claim=claim, unit_id=min(units), raised_by=acting_user, raised_at=now, reason=reason
+    )
+    ask(
+        UnitKind.OFFICE,
+        claim.year,
+        kind=WI_CLAIM_OBJECTION,
+        subject=objection,
+        title=_("Handle an objection to a bonus claim: %(unit)s, %(title)s")
+        % {"unit": claim.unit.name, "title": claim.title},
+        url=reverse("appraisal:claim", args=[claim.pk]),
+    )
+    audit(
+        "appraisal.claim_objection_raised",
+        actor=acting_user,
+        subject=claim,
+        year=claim.year,
+        after={"objection": objection.pk, "unit": objection.unit_id, "reason": reason},
+    )
+    return objection
+
+
+@transaction.atomic
+def objection_handle(*, objection_id, claim_id, acting_user, upheld: bool, response: str):
+    """The Office answers an objection: upheld withdraws the claim's approval (Art. 6), dismissed
+    leaves it standing; the response is required either way."""
+    objection = (
+        ClaimObjection.objects.select_for_update(of=("self",))
+        .select_related("claim")
+        .filter(pk=objection_id, claim_id=claim_id)
+        .first()
+    )
+    if objection is None:
+        raise Conflict(_("This objection does not exist."))
+    claim = _lock_claim(objection.claim_id, acting_user)
+    access.require_action(acting_user, claim, "review")
+    guard_open(claim.year)
+    if objection.status != ObjectionState.OPEN:
+        raise Conflict(_("This objection has already been handled."))
+    response = clean_text(response, label=_("Response"), max_length=MAX_REASON)
+    now = timezone.now()
+    objection.status = ObjectionState.UPHELD if upheld else ObjectionState.DISMISSED
+    objection.response = response
+    objection.handled_by = acting_user
+    objection.handled_at = now
+    objection.save(update_fields=["status", "response", "handled_by", "handled_at"])
+    if upheld and can_proceed(claim.withdraw):
+        claim.withdraw()
+        claim.save(update_fields=["status"])
+        _notify_claim(claim, "claim_rejected")
+    workitems.close_items(subject=objection, kinds=[WI_CLAIM_OBJECTION])
+    audit(
+        "appraisal.claim_objection_handled",
+        actor=acting_user,
+        subject=claim,
+        year=claim.year,
+        after={
+            "objection": objection.pk,
+            "status": objection.status,
+            "response": response,
+            "claim_status": claim.status,
+        },
+    )
+    return objection
