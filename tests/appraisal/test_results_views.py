@@ -18,6 +18,7 @@ Extra units (query-count tests): 20 + 30 + 15 + 10 = 75, votes 84 → total 76.8
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from io import BytesIO
 from types import SimpleNamespace
@@ -26,6 +27,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import transaction
 from django.urls import reverse
+from django.utils.html import escape
 from openpyxl import load_workbook
 
 from appraisal import domain
@@ -816,3 +818,54 @@ def test_export_queries(client, org, units, django_assert_num_queries):
         response = client.get(target)
     sheet = load_workbook(BytesIO(response.content), read_only=True).worksheets[0]
     assert len(list(sheet.values)) == units + 1
+
+
+# ---------------------------------------------------------------- order, ties, labels, opinions
+
+
+def test_categories_in_the_regulations_order_on_page_drill_down_and_export(client, org, y):
+    # Art. 3: 党风廉政建设, 组织建设, 宣传意识形态, 其他任务 — their sort order, not their codes
+    order = ["党风廉政建设", "组织建设", "宣传意识形态", "其他任务"]
+    page = get(client, org.user(Role.AUDITOR), url("results"))
+    assert [c.name for c in page.context["categories"]] == order
+    html = page.content.decode()
+    assert [html.index(f">{name}<") for name in order] == sorted(
+        html.index(f">{name}<") for name in order
+    )
+    unit = client.get(url("results_unit", org.community.code))
+    assert [c["result"].name for c in unit.context["unit_categories"]] == order
+    book = load_workbook(BytesIO(client.get(url("results_export")).content), read_only=True)
+    assert [h.split("（")[0] for h in next(iter(book[book.sheetnames[0]].values))[4:8]] == order
+
+
+def test_tie_rule_is_stated_on_the_page_and_in_the_export(client, org, y):
+    rule = xlsx_results.tie_rule()
+    page = get(client, org.user(Role.OFFICE_STAFF), url("results"))
+    assert escape(rule) in page.content.decode()
+    book = load_workbook(BytesIO(client.get(url("results_export")).content), read_only=True)
+    assert rule in [r[1] for r in book[book.sheetnames[1]].values]
+
+
+def test_drill_down_labels_each_term_of_the_category_sum(client, org, y):
+    response = get(client, org.user(Role.OFFICE_STAFF), url("results_unit", org.community.code))
+    html = response.content.decode()
+    start = html.index(">", html.index('data-testid="category-sum"')) + 1
+    text = re.sub(r"<[^>]+>", "", html[start : html.index("</dd>", start)])
+    assert " ".join(text.split()) == (
+        "党风廉政建设 23.00 + 组织建设 38.00 + 宣传意识形态 18.00 + 其他任务 15.00"
+    )
+
+
+def test_drill_down_shows_the_departments_opinion_per_cell(client, org, y):
+    Score.objects.filter(unit=org.community, indicator=y.ind["LZ1"]).update(
+        comment="台账不完整，扣 1 分。"
+    )
+    for role in (Role.OFFICE_STAFF, Role.AUDITOR, Role.DEPT_ASSESSOR):
+        response = get(client, org.user(role), url("results_unit", org.community.code))
+        html = response.content.decode()
+        assert html.count('data-testid="opinion"') == 1, role
+        assert "台账不完整，扣 1 分。" in html
+    # and in the export, beside the cell
+    book = load_workbook(BytesIO(client.get(url("results_export")).content), read_only=True)
+    cells = [r for r in list(book[book.sheetnames[3]].values)[1:] if r[0] == org.community.code]
+    assert [r[-1] for r in cells if r[3] == "LZ1"] == ["台账不完整，扣 1 分。"]
