@@ -135,13 +135,17 @@ def _full_marks(computed: Computed, *, can_record: bool) -> list[dict]:
     """Art. 4: each category's full-marks check, with the category and whether the Leading Group
     may record (or re-word) an exception for it here."""
     categories = {c.code: c for c in computed.categories}
+    # Art. 3: in the regulation's order of the categories (computed.categories), not by code
+    order = {code: i for i, code in enumerate(categories)}
     return [
         {
             "check": check,
             "category": categories.get(check.category),
             "can_record": can_record and check.breaks_cap and check.category in categories,
         }
-        for check in computed.results.full_marks
+        for check in sorted(
+            computed.results.full_marks, key=lambda c: order.get(c.category, len(order))
+        )
     ]
 
 

@@ -828,6 +828,7 @@ def test_categories_in_the_regulations_order_on_page_drill_down_and_export(clien
     order = ["党风廉政建设", "组织建设", "宣传意识形态", "其他任务"]
     page = get(client, org.user(Role.AUDITOR), url("results"))
     assert [c.name for c in page.context["categories"]] == order
+    assert [c["category"].name for c in page.context["checks"]] == order
     html = page.content.decode()
     assert [html.index(f">{name}<") for name in order] == sorted(
         html.index(f">{name}<") for name in order
