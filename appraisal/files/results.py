@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from core import spreadsheets
 
+from ..results import audit
 from ..results.compute import Computed
 from ..results.rows import (
     RankingRow,
@@ -25,10 +26,11 @@ def ranking_xlsx(
     rows: list[RankingRow],
     *,
     claim_titles: bool,
+    fraud_reasons: bool = False,
     settings_data: dict | None = None,
 ) -> bytes:
-    """Three sheets: the ranking with every column, the settings used (`settings_data`: those
-    stored with a published version), every exclusion."""
+    """The ranking with every column, the settings used (`settings_data`: those stored with a
+    published version), every exclusion, then the figures of the drill-down (results.audit)."""
     book = spreadsheets.new_workbook(streaming=True)
     ranking = book.create_sheet(_("Ranking"))
     spreadsheets.append(ranking, ranking_headers(computed))
@@ -49,4 +51,11 @@ def ranking_xlsx(
     spreadsheets.append(exclusions, exclusion_headers())
     for values in exclusion_values(computed, rows, claim_titles=claim_titles):
         spreadsheets.append(exclusions, values)
+    for name, headers, lines in audit.sheets(
+        computed, rows, claim_titles=claim_titles, fraud_reasons=fraud_reasons
+    ):
+        sheet = book.create_sheet(name)
+        spreadsheets.append(sheet, headers)
+        for values in lines:
+            spreadsheets.append(sheet, values)
     return spreadsheets.to_bytes(book)

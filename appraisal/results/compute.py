@@ -180,7 +180,8 @@ def compute(
     as_of = results_as_of(year, as_of)
     settings = scoring_settings(year)
 
-    categories = tuple(Category.objects.filter(year=year).order_by("code"))
+    # Art. 3: the regulation's order of the categories (their sort order), not their codes
+    categories = tuple(Category.objects.filter(year=year).order_by("sort_order", "code"))
     indicators = list(Indicator.objects.filter(year=year).order_by("code"))
     units = list(AssessedUnit.objects.filter(year=year).order_by("code"))
     unit_ids = {u.unit_id for u in units}

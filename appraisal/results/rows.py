@@ -142,8 +142,18 @@ def settings_rows(year: AssessmentYear, data: dict | None = None) -> list[tuple[
         (label("bottom_penalty"), ", ".join(data["bottom_penalty"])),
         (_("Penalised bottom positions (否优降档)"), str(len(data["bottom_penalty"]))),
         (label("grade_bands"), "; ".join(band_text)),
+        (_("Tie rule (Art. 17)"), tie_rule()),
     ]
     return rows
+
+
+def tie_rule() -> str:
+    """scoring.md §5 / R17.1: the stated rule for ties, shown on the page and in the export."""
+    return _(
+        "Units are ordered by total, then performance, then satisfaction (descending). Units "
+        "equal on all three share one rank, counted from the top (1, 2, 2, 4) and likewise from "
+        "the bottom; a shared rank splits nothing: each gets that rank's addition or deduction."
+    )
 
 
 def yes(value: bool) -> str:

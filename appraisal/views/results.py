@@ -51,6 +51,7 @@ from ..models import (
     FraudState,
     Indicator,
     ResultsVersion,
+    Score,
 )
 from ..results import Computed, Overrides, compute, versions
 from ..results import rows as result_rows
@@ -134,13 +135,17 @@ def _full_marks(computed: Computed, *, can_record: bool) -> list[dict]:
     """Art. 4: each category's full-marks check, with the category and whether the Leading Group
     may record (or re-word) an exception for it here."""
     categories = {c.code: c for c in computed.categories}
+    # Art. 3: in the regulation's order of the categories (computed.categories), not by code
+    order = {code: i for i, code in enumerate(categories)}
     return [
         {
             "check": check,
             "category": categories.get(check.category),
             "can_record": can_record and check.breaks_cap and check.category in categories,
         }
-        for check in computed.results.full_marks
+        for check in sorted(
+            computed.results.full_marks, key=lambda c: order.get(c.category, len(order))
+        )
     ]
 
 
@@ -211,6 +216,12 @@ def results_exception(request, number: int):
 
 def _unit_context(computed: Computed, code: str, *, claim_titles: bool, fraud_reasons: bool):
     unit = computed.results.unit(code)
+    # The lead departments' opinions (意见) per cell, for the feedback letter (Art. 16)
+    opinions = dict(
+        Score.objects.filter(year=computed.year, unit_id=computed.units[code].unit_id)
+        .exclude(comment="")
+        .values_list("indicator__code", "comment")
+    )
     categories = []
     for cat in unit.categories:
         indicators = [
@@ -218,6 +229,7 @@ def _unit_context(computed: Computed, code: str, *, claim_titles: bool, fraud_re
                 "result": ind,
                 "source": result_rows.source_label(ind.source),
                 "capped": ind.score < ind.raw_score,
+                "opinion": opinions.get(ind.code, ""),
                 "exclusions": [
                     {
                         "period": ex.period,
@@ -317,7 +329,13 @@ def results_export(request, number: int):
     # Claim titles: those who see every claim, and a community its own (ClaimPolicy).
     titles = policies.sees_all(request.user) or codes is not None
     return xlsx_response(
-        ranking_xlsx(computed, rows, claim_titles=titles, settings_data=shown.settings),
+        ranking_xlsx(
+            computed,
+            rows,
+            claim_titles=titles,
+            fraud_reasons=policies.sees_all(request.user),
+            settings_data=shown.settings,
+        ),
         ascii_name=f"results-{year.year}.xlsx",
         name=f"考核结果-{year.year}.xlsx",
     )

@@ -18,6 +18,7 @@ Extra units (query-count tests): 20 + 30 + 15 + 10 = 75, votes 84 → total 76.8
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from io import BytesIO
 from types import SimpleNamespace
@@ -26,6 +27,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import transaction
 from django.urls import reverse
+from django.utils.html import escape
 from openpyxl import load_workbook
 
 from appraisal import domain
@@ -267,7 +269,8 @@ def test_ranking_shows_every_figure_worked_by_hand(client, org, y):
     c01, c02 = row_of(response, org.community.code), row_of(response, org.community2.code)
     assert [r.code for r in response.context["rows"]] == [c01.code, c02.code]
     u = c01.unit
-    assert [c.score for c in u.categories] == [D("23.00"), D("15.00"), D("18.00"), D("38.00")]
+    # Art. 3: the regulation's order of the categories, not their codes' alphabet
+    assert [c.score for c in u.categories] == [D("23.00"), D("38.00"), D("18.00"), D("15.00")]
     assert (u.bonus, u.performance, u.satisfaction, u.total) == (
         D("1.00"),
         D("95.00"),
@@ -420,10 +423,11 @@ def test_community_after_publication_sees_only_its_own(client, org, published):
     # the export: its own row only
     response = client.get(url("results_export"))
     book = load_workbook(BytesIO(response.content), read_only=True)
-    ranking, _settings, exclusions = (book[name] for name in book.sheetnames)
-    rows = list(ranking.values)
+    rows = list(book[book.sheetnames[0]].values)
     assert len(rows) == 2 and rows[1][2] == org.community.code
-    assert {r[0] for r in list(exclusions.values)[1:]} == {org.community.code}
+    # every sheet names its own unit only
+    for name in book.sheetnames[2:]:
+        assert {r[0] for r in list(book[name].values)[1:]} <= {org.community.code}, name
     # no sandbox for communities
     assert client.get(url("results_whatif")).status_code == 403
 
@@ -540,17 +544,16 @@ def test_export_has_every_column_the_settings_and_every_exclusion(client, org, y
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "results-2025.xlsx" in response["Content-Disposition"]
     book = load_workbook(BytesIO(response.content), read_only=True)
-    assert len(book.sheetnames) == 3
-    ranking, settings, exclusions = (list(book[name].values) for name in book.sheetnames)
+    ranking, settings, exclusions = (list(book[name].values) for name in book.sheetnames[:3])
     computed = compute(y.year)
     header = list(ranking[0])
     assert header == xlsx_results.ranking_headers(computed)
     assert len(header) == 4 + 4 + 19
     assert header[4:8] == [
         "党风廉政建设（25.00）",
-        "其他任务（15.00）",
-        "宣传意识形态（20.00）",
         "组织建设（40.00）",
+        "宣传意识形态（20.00）",
+        "其他任务（15.00）",
     ]
     # a figure matching the page: c01's total, adjustment and grade
     row = row_of(page, org.community.code)
@@ -781,8 +784,9 @@ def _warm(client, user, target):
 # (Every required report exists here; a year with never-created periods adds one query.)
 # The ranking lists no single exclusion, only their numbers: it skips the late-or-missing query.
 RANKING_QUERIES = 3 + 1 + 11 + 2 + 3
-UNIT_QUERIES = 3 + 1 + 12 + 2 + 3
-EXPORT_QUERIES = 3 + 1 + 12 + 3  # no page around it
+# The drill-down and the export add one query: the departments' own scores and opinions per cell.
+UNIT_QUERIES = 3 + 1 + 12 + 2 + 3 + 1
+EXPORT_QUERIES = 3 + 1 + 12 + 3 + 1  # no page around it
 
 
 @pytest.mark.parametrize("units", [2, 10])
@@ -814,3 +818,55 @@ def test_export_queries(client, org, units, django_assert_num_queries):
         response = client.get(target)
     sheet = load_workbook(BytesIO(response.content), read_only=True).worksheets[0]
     assert len(list(sheet.values)) == units + 1
+
+
+# ---------------------------------------------------------------- order, ties, labels, opinions
+
+
+def test_categories_in_the_regulations_order_on_page_drill_down_and_export(client, org, y):
+    # Art. 3: 党风廉政建设, 组织建设, 宣传意识形态, 其他任务 — their sort order, not their codes
+    order = ["党风廉政建设", "组织建设", "宣传意识形态", "其他任务"]
+    page = get(client, org.user(Role.AUDITOR), url("results"))
+    assert [c.name for c in page.context["categories"]] == order
+    assert [c["category"].name for c in page.context["checks"]] == order
+    html = page.content.decode()
+    assert [html.index(f">{name}<") for name in order] == sorted(
+        html.index(f">{name}<") for name in order
+    )
+    unit = client.get(url("results_unit", org.community.code))
+    assert [c["result"].name for c in unit.context["unit_categories"]] == order
+    book = load_workbook(BytesIO(client.get(url("results_export")).content), read_only=True)
+    assert [h.split("（")[0] for h in next(iter(book[book.sheetnames[0]].values))[4:8]] == order
+
+
+def test_tie_rule_is_stated_on_the_page_and_in_the_export(client, org, y):
+    rule = xlsx_results.tie_rule()
+    page = get(client, org.user(Role.OFFICE_STAFF), url("results"))
+    assert escape(rule) in page.content.decode()
+    book = load_workbook(BytesIO(client.get(url("results_export")).content), read_only=True)
+    assert rule in [r[1] for r in book[book.sheetnames[1]].values]
+
+
+def test_drill_down_labels_each_term_of_the_category_sum(client, org, y):
+    response = get(client, org.user(Role.OFFICE_STAFF), url("results_unit", org.community.code))
+    html = response.content.decode()
+    start = html.index(">", html.index('data-testid="category-sum"')) + 1
+    text = re.sub(r"<[^>]+>", "", html[start : html.index("</dd>", start)])
+    assert " ".join(text.split()) == (
+        "党风廉政建设 23.00 + 组织建设 38.00 + 宣传意识形态 18.00 + 其他任务 15.00"
+    )
+
+
+def test_drill_down_shows_the_departments_opinion_per_cell(client, org, y):
+    Score.objects.filter(unit=org.community, indicator=y.ind["LZ1"]).update(
+        comment="台账不完整，扣 1 分。"
+    )
+    for role in (Role.OFFICE_STAFF, Role.AUDITOR, Role.DEPT_ASSESSOR):
+        response = get(client, org.user(role), url("results_unit", org.community.code))
+        html = response.content.decode()
+        assert html.count('data-testid="opinion"') == 1, role
+        assert "台账不完整，扣 1 分。" in html
+    # and in the export, beside the cell
+    book = load_workbook(BytesIO(client.get(url("results_export")).content), read_only=True)
+    cells = [r for r in list(book[book.sheetnames[3]].values)[1:] if r[0] == org.community.code]
+    assert [r[-1] for r in cells if r[3] == "LZ1"] == ["台账不完整，扣 1 分。"]
