@@ -24,7 +24,7 @@ def first_versions(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appraisal', '0004_year_status_state_machine'),
+        ('appraisal', '0005_claims_objections'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
