@@ -111,6 +111,8 @@ NOT_IN_MATRIX = {
     ),
     "notification_open": "each person opens only their own: tests/core/test_notification_centre.py",
     "notice_dismiss_proposal": "issuer only, by role: tests/rectification/test_proposals.py",
+    "claim_publicity": "every role of the sub-district, none of another: "
+    "tests/appraisal/test_claim_publicity.py",
     **dict.fromkeys(
         (
             "years",
