@@ -34,6 +34,8 @@ def register() -> None:
         ("year.closed", _("Year closed")),
         ("appraisal.year_imported", _("Year imported from a bundle")),
         ("appraisal.catalogue_imported", _("Catalogue imported")),
+        ("appraisal.category_imported", _("Indicators of a category imported")),
+        ("appraisal.catalogue_approved", _("Catalogue approved by the Office")),
         ("appraisal.indicator_saved", _("Indicator saved")),
         ("appraisal.indicator_deleted", _("Indicator deleted")),
         ("appraisal.report_submitted", _("Report filed")),
@@ -77,6 +79,7 @@ def register() -> None:
     audit_events.register_fields(
         {
             "copied_from": Field(_("Settings copied from")),
+            "approval_withdrawn": Field(_("Catalogue approval withdrawn")),
             "categories": Field(_("Categories")),
             "indicators": Field(_("Indicators")),
             "indicator": Field(_("Indicator")),
@@ -98,6 +101,9 @@ def register() -> None:
     audit_events.register_fields(
         {"source": Field(_("Source"), values=_catalogue_source)},
         event_type="appraisal.catalogue_imported",
+    )
+    audit_events.register_fields(
+        {"source": Field(_("Source"))}, event_type="appraisal.category_imported"
     )
     # The top level of these payloads is a list of rows (key "").
     for event_type, model in (

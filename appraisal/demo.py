@@ -46,6 +46,8 @@ from .models import (
     Vote,
     VoteKind,
 )
+from .selectors.catalogue import catalogue_digest
+from .services.catalogue import catalogue_approve
 from .services.claims import claim_decide, claim_declare, claim_review
 from .services.inputs import comprehensive_save, votes_save
 from .services.reports import report_submit
@@ -191,6 +193,10 @@ class _Seeder:
                     self.number, 6, 30, 23, 59, 59, tzinfo=workdays.SHANGHAI
                 )
             },
+        )
+        # Art. 5: the Office approves the catalogue before the year starts.
+        catalogue_approve(
+            year_id=self.year.pk, acting_user=self.office, digest=catalogue_digest(self.year)
         )
         self.year = year_advance(year_id=self.year.pk, acting_user=self.office, now=self.now)
         self.units = list(

@@ -3,7 +3,9 @@
 - The Office runs the year: settings, catalogue, status, votes and comprehensive inputs, fraud
   findings, the review of bonus claims, the what-if sandbox.
 - A lead department sees and scores only the category it leads (Category.lead_unit), with its
-  adjustments and spot checks; the Office leads 其他任务 for the Leading Group.
+  adjustments and spot checks, and drafts that category's indicators while the year is planned
+  (Art. 5; the Office approves the whole catalogue before the year starts); the Office leads
+  其他任务 for the Leading Group.
 - The Leading Group decides bonus claims, fraud findings, full-marks exceptions and corrections of
   a published year.
 - A community sees its own reports (with every exclusion and why), its own claims and, once the
@@ -76,6 +78,24 @@ def objector_units(user) -> set[int]:
     return access.units_for(user, *OBJECTOR_ROLES)
 
 
+def drafting_units(user) -> set[int]:
+    """The departments whose category's indicators the user drafts (Art. 5)."""
+    return access.units_for(user, Role.DEPT_ASSESSOR)
+
+
+def can_draft(user, category: Category) -> bool:
+    """Art. 5: the Office edits the whole catalogue; a department the category it leads."""
+    return is_office(user) or (
+        category.lead_unit_id is not None and category.lead_unit_id in drafting_units(user)
+    )
+
+
+def draftable_categories(user, year: AssessmentYear):
+    if is_office(user):
+        return Category.objects.filter(year=year)
+    return Category.objects.filter(year=year, lead_unit_id__in=drafting_units(user))
+
+
 def community_ids(user) -> set[int]:
     return access.units_for(user, *COMMUNITY_ROLES)
 
@@ -86,6 +106,12 @@ class YearPolicy(access.Policy):
     def can_act(self, user, obj, action: str) -> bool:
         if action in {"manage", "advance", "edit_settings", "edit_catalogue", "inputs"}:
             return is_office(user)
+        if action == "draft_catalogue":
+            # Art. 5: a department drafts its own category while the year is planned; the
+            # Office's right stays and is refused with 409 once the year has started.
+            return is_office(user) or (
+                bool(drafting_units(user)) and obj.status == YearStatus.PLANNING
+            )
         if action in {"decide", "approve_correction"}:
             return is_leader(user)
         return False

@@ -20,7 +20,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .errors import UploadRejected
+from .errors import Conflict, UploadRejected
 from .models import Evidence
 
 # Types every installation accepts; EVIDENCE_EXTRA_TYPES adds what an office enables.
@@ -166,6 +166,41 @@ def store(checked: CheckedFile, *, subject, sub_district_id: int, user) -> Evide
         sha256=digest.hexdigest(),
         file_type=checked.file_type,
         content_type=checked.content_type,
+        uploaded_by=user,
+    )
+
+
+def store_copy(original: Evidence, *, subject, user) -> Evidence:
+    """A file of an earlier version kept for a new one (a resubmission after a return): its own
+    copy under a new generated name, so each version's files stay as they were submitted. A file
+    whose bytes no longer match the recorded SHA-256 is not carried over."""
+    written = _written.get()
+    if written is None:
+        raise RuntimeError("evidence.store_copy() must run inside evidence.removed_if_failed()")
+    stored_name = f"{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+    path = storage_root() / stored_name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    written.append(path)
+    with open(path_of(original), "rb") as source, open(path, "xb") as out:
+        while chunk := source.read(1024 * 1024):
+            digest.update(chunk)
+            out.write(chunk)
+    os.chmod(path, 0o600)
+    if digest.hexdigest() != original.sha256:
+        raise Conflict(
+            _("“%(name)s” could not be kept: attach it again.") % {"name": original.original_name}
+        )
+    return Evidence.objects.create(
+        sub_district_id=original.sub_district_id,
+        subject_type=ContentType.objects.get_for_model(subject),
+        subject_id=subject.pk,
+        original_name=original.original_name,
+        stored_name=stored_name,
+        size=original.size,
+        sha256=original.sha256,
+        file_type=original.file_type,
+        content_type=original.content_type,
         uploaded_by=user,
     )
 

@@ -76,6 +76,7 @@ class CalendarYearForm(forms.Form):
 
 class CalendarImportForm(forms.Form):
     file = forms.FileField(label=_("Excel file (.xlsx)"))
+    file.upload_max_bytes = MAX_CALENDAR_UPLOAD  # the hint under the field (core_tags.upload_hint)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

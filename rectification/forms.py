@@ -3,9 +3,12 @@ from __future__ import annotations
 import time
 
 from django import forms
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core import evidence
+from core.errors import UploadRejected
 from core.forms import DateInput, FastSelect, hidden_value
 from core.models import Unit, UnitKind
 from core.workitems import Light
@@ -19,7 +22,11 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
-    """Several files in one input; size and type are checked by core.evidence (413/415)."""
+    """Several files in one input. Size and type are checked here by core.evidence, so that a
+    refused file is an error on this field of the form as typed (the services check again)."""
+
+    # The upload hint under the field names the evidence types and limit (core_tags.upload_hint).
+    upload_kind = "evidence"
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", MultipleFileInput())
@@ -31,7 +38,12 @@ class MultipleFileField(forms.FileField):
             return []
         if not isinstance(data, list | tuple):
             data = [data]
-        return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        files = [super(MultipleFileField, self).clean(item, initial) for item in data]
+        try:
+            evidence.check_uploads(files)
+        except UploadRejected as exc:
+            raise forms.ValidationError(exc.message) from None
+        return files
 
 
 # What a case-page form acts on, as the page showed it (hidden inputs, not prefixed): the notice's
@@ -128,13 +140,40 @@ class NoticeForm(forms.Form):
         return cleaned
 
 
+class KeepFilesField(forms.TypedMultipleChoiceField):
+    """Files of the returned version to keep for the new one (checked when the form is first
+    shown): the community need not attach them again."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Keep the files of the returned version"))
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("coerce", int)
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
+        super().__init__(**kwargs)
+
+
+def _offer_kept_files(form, files) -> None:
+    """The keep field lists exactly the returned version's files; without any it is dropped."""
+    if files:
+        form.fields["keep"].choices = [
+            (f.pk, f"{f.original_name} ({filesizeformat(f.size)})") for f in files
+        ]
+    else:
+        del form.fields["keep"]
+
+
 class ReplyForm(forms.Form):
     text = forms.CharField(
         label=_("Written reply or explanation"),
         max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
+    keep = KeepFilesField()
     files = MultipleFileField(label=_("Attachments"))
+
+    def __init__(self, *args, previous_files=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        _offer_kept_files(self, previous_files)
 
 
 class MeasureForm(forms.Form):
@@ -148,24 +187,53 @@ class MeasureForm(forms.Form):
         label=_("Responsible person"), max_length=100, required=False
     )
     planned_date = forms.DateField(label=_("Planned completion"), required=False, widget=DateInput)
+    keep = KeepFilesField()
     files = MultipleFileField(label=_("Attachments"))
+
+    def __init__(self, *args, previous_files=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        _offer_kept_files(self, previous_files)
 
     def clean(self):
         cleaned = super().clean()
-        filled = [
-            cleaned.get("description"),
-            cleaned.get("responsible_person"),
-            cleaned.get("planned_date"),
-        ]
-        if any(filled) and not all(filled):
+        parts = ("description", "responsible_person", "planned_date")
+        filled = [name for name in parts if cleaned.get(name) or self.has_error(name)]
+        # A row without any text is unused: files kept from the returned version go with it.
+        if (filled and len(filled) < len(parts)) or (not filled and cleaned.get("files")):
+            for name in parts:
+                if name not in filled:
+                    self.add_error(name, _("Required for this measure."))
             raise forms.ValidationError(
                 _("Each measure needs its description, a responsible person and a planned date.")
             )
-        cleaned["empty"] = not any(filled) and not cleaned.get("files")
+        cleaned["empty"] = not filled
         return cleaned
 
 
-MeasureFormSet = forms.formset_factory(MeasureForm, extra=0, min_num=1, max_num=50, absolute_max=50)
+class BaseMeasureFormSet(forms.BaseFormSet):
+    """The rows of the measures form; after a return, row n offers the files of the returned
+    version's measure n to keep."""
+
+    def __init__(self, *args, previous_measures=(), **kwargs):
+        self.previous_measures = list(previous_measures)
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        if index is not None and index < len(self.previous_measures):
+            kwargs["previous_files"] = getattr(self.previous_measures[index], "files", [])
+        return kwargs
+
+    def clean(self):
+        if any(self.errors):
+            return
+        if all(f.cleaned_data.get("empty") for f in self.forms):
+            raise forms.ValidationError(_("Enter at least one measure."))
+
+
+MeasureFormSet = forms.formset_factory(
+    MeasureForm, formset=BaseMeasureFormSet, extra=0, min_num=1, max_num=50, absolute_max=50
+)
 
 
 class ReasonForm(forms.Form):
@@ -238,7 +306,7 @@ SORTS = {
 
 
 class LedgerFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search subject or number"), required=False, max_length=100)
+    q = forms.CharField(label=_("Search by subject or number"), required=False, max_length=100)
     kind = forms.ChoiceField(
         label=_("Kind"),
         required=False,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -45,6 +46,23 @@ def ledger(user, filters: dict, thresholds: workitems.LightThresholds) -> QueryS
         qs = qs.filter(issued_at__lt=_start_of(filters["issued_to"] + dt.timedelta(days=1)))
     qs = qs.annotate(light=workitems.light_expression("current_due_at", thresholds))
     return qs.order_by(*SORTS.get(filters.get("sort") or "-issued", SORTS["-issued"]))
+
+
+def _returns_of(model) -> Coalesce:
+    returned = (
+        model.objects.filter(notice=OuterRef("pk"), returned_at__isnull=False)
+        .order_by()
+        .values("notice")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(returned, output_field=IntegerField()), 0)
+
+
+def with_return_count(qs: QuerySet[Notice]) -> QuerySet[Notice]:
+    """Each notice with how often its reply or measures were returned (退回), for the ledger's
+    state column: 已答复 alone would hide that the case went back for rework."""
+    return qs.annotate(returns=_returns_of(Reply) + _returns_of(MeasureSet))
 
 
 def _start_of(day: dt.date) -> dt.datetime:

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
@@ -27,7 +28,7 @@ from core import access, evidence, submissions, workdays, workitems
 from core.audit import audit_record
 from core.errors import Conflict
 from core.middleware import current_ip
-from core.models import Unit, UnitKind, WorkItemState
+from core.models import Evidence, Unit, UnitKind, WorkItemState
 from core.notifications import notify
 from core.validation import clean_text
 
@@ -99,6 +100,8 @@ class MeasureInput:
     responsible_person: str
     planned_date: dt.date
     files: Sequence = field(default_factory=list)
+    # Files of the returned version kept for this measure (their evidence ids).
+    keep_file_ids: Sequence[int] = ()
 
 
 def _validate_input(data: NoticeInput) -> NoticeInput:
@@ -175,6 +178,24 @@ def _files_info(items) -> list[dict]:
     return [
         {"id": e.pk, "name": e.original_name, "size": e.size, "sha256": e.sha256} for e in items
     ]
+
+
+def _kept_files(model, subject_ids, file_ids) -> list[Evidence]:
+    """The files of a returned version (its reply or its measures) chosen to be kept: only files
+    of that version, else the page was not the current one (409)."""
+    file_ids = set(file_ids)
+    if not file_ids:
+        return []
+    found = list(
+        Evidence.objects.filter(
+            pk__in=file_ids,
+            subject_type=ContentType.objects.get_for_model(model),
+            subject_id__in=list(subject_ids),
+        ).order_by("id")
+    )
+    if len(found) != len(file_ids):
+        raise Conflict(_("A file to keep is not one of the returned version's files."))
+    return found
 
 
 def _check_issuing_unit(acting_user, unit_id: int, *, sub_district_id: int | None = None) -> Unit:
@@ -633,21 +654,26 @@ def notice_reply(
     acting_user,
     text: str,
     files: Sequence = (),
+    keep_file_ids: Sequence[int] = (),
     expected_state: str | None = None,
     expected_version: int | None = None,
 ) -> Notice:
     """提交答复: the community replies in writing (or explains), with attachments. The form
-    names the latest reply it saw (0 before the first), so that a returned reply is read first."""
+    names the latest reply it saw (0 before the first), so that a returned reply is read first.
+    After a return, files of the returned reply may be kept (`keep_file_ids`)."""
     text = clean_text(text, label=_("Reply"), max_length=MAX_TEXT)
     checked = evidence.check_uploads(files)
     now = timezone.now()
 
     def apply(notice: Notice) -> dict:
+        previous = notice.replies.order_by("-version").first()
+        kept = _kept_files(Reply, [previous.pk] if previous else [], keep_file_ids)
         version = notice.replies.count() + 1
         reply = Reply.objects.create(
             notice=notice, version=version, text=text, submitted_by=acting_user, submitted_at=now
         )
-        stored = [
+        stored = [evidence.store_copy(e, subject=reply, user=acting_user) for e in kept]
+        stored += [
             evidence.store(
                 c, subject=reply, sub_district_id=notice.sub_district_id, user=acting_user
             )
@@ -698,17 +724,26 @@ def notice_submit_measures(
                 clean_text(m.responsible_person, label=_("Responsible person"), max_length=100),
                 m.planned_date,
                 evidence.check_uploads(m.files),
+                m.keep_file_ids,
             )
         )
     now = timezone.now()
 
     def apply(notice: Notice) -> dict:
+        previous = notice.measure_sets.order_by("-version").first()
+        previous_measures = previous.measures.values_list("pk", flat=True) if previous else []
+        kept = {
+            e.pk: e
+            for e in _kept_files(
+                Measure, previous_measures, [i for *_, keep in cleaned for i in keep]
+            )
+        }
         version = notice.measure_sets.count() + 1
         measure_set = MeasureSet.objects.create(
             notice=notice, version=version, submitted_by=acting_user, submitted_at=now
         )
         listed = []
-        for position, (description, person, planned, checked) in enumerate(cleaned, start=1):
+        for position, (description, person, planned, checked, keep) in enumerate(cleaned, start=1):
             measure = Measure.objects.create(
                 measure_set=measure_set,
                 position=position,
@@ -716,7 +751,8 @@ def notice_submit_measures(
                 responsible_person=person,
                 planned_date=planned,
             )
-            stored = [
+            stored = [evidence.store_copy(kept[i], subject=measure, user=acting_user) for i in keep]
+            stored += [
                 evidence.store(
                     c, subject=measure, sub_district_id=notice.sub_district_id, user=acting_user
                 )

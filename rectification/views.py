@@ -5,6 +5,8 @@ Thin: parse, fetch through core.access (404), call one service (403/409 raised t
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlencode, urlsplit
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,7 +15,9 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_fsm import can_proceed
 
@@ -65,7 +69,8 @@ def _ledger(request):
 def ledger(request):
     form, notices = _ledger(request)
     # Plain rows, not model instances: the page shows 50 of them (make bench).
-    paginator = Paginator(notices.values(*LEDGER_COLUMNS), LEDGER_PAGE_SIZE)
+    rows = selectors.with_return_count(notices).values(*LEDGER_COLUMNS, "returns")
+    paginator = Paginator(rows, LEDGER_PAGE_SIZE)
     # Counted on the model queryset, where the unused light annotation is dropped; counting the
     # values() rows would compute the light of every notice in a subquery.
     paginator.count = notices.count()
@@ -81,8 +86,13 @@ def ledger(request):
             if row["current_due_at"]
             else ""
         )
+        row["closed_label"] = (
+            timezone.localtime(row["closed_at"]).strftime("%Y-%m-%d") if row["closed_at"] else ""
+        )
     context = {
         "form": form,
+        # Each case links back to this page with its filters (the case page's breadcrumb).
+        "back_query": urlencode({"back": request.get_full_path()}),
         "page_obj": page,
         "can_create": bool(access.units_for(request.user, *ISSUER_ROLES)),
         "draft_label": _("draft"),
@@ -100,6 +110,7 @@ LEDGER_COLUMNS = (
     "subject",
     "current_due_at",
     "issued_at",
+    "closed_at",
     "target__name",
     "target__short_name",
     "issuing_unit__name",
@@ -256,9 +267,89 @@ def notice_edit(request, pk: int):
 
 # --- the case page -----------------------------------------------------------------------------
 
+# The lists a case is opened from; the case page's breadcrumb leads back to them, filters kept.
+BACK_TO = {"ledger": gettext_lazy("Ledger"), "inbox": gettext_lazy("Task inbox")}
+
+
+def _back_of(request, url: str | None) -> dict | None:
+    if not url or not url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return None
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc:  # only a path of this site, never an absolute address
+        return None
+    for name, label in BACK_TO.items():
+        if parts.path == reverse(name):
+            return {"url": parts.path + (f"?{parts.query}" if parts.query else ""), "label": label}
+    return None
+
+
+def _back(request) -> dict | None:
+    """Where the user came from: `?back=` (the ledger and the inbox link with it), or after an
+    action the page the form was on (its referrer carries the same `back`)."""
+    back = _back_of(request, request.GET.get("back"))
+    if back is None and request.method == "POST":
+        referrer = urlsplit(request.META.get("HTTP_REFERER", ""))
+        if referrer.netloc == request.get_host():
+            values = parse_qs(referrer.query).get("back")
+            back = _back_of(request, values[0] if values else None)
+    return back
+
+
+def _to_case(request, pk: int, status: int = 302) -> HttpResponse:
+    """Back to the case page after an action, keeping where the page was opened from."""
+    url = reverse("notice_detail", args=[pk])
+    back = _back(request)
+    if back:
+        url += "?" + urlencode({"back": back["url"]})
+    response = redirect(url)
+    response.status_code = status
+    return response
+
 
 @login_required
 def notice_detail(request, pk: int):
+    return _case_page(request, pk)
+
+
+def _returned_versions(case: dict, state: str):
+    """The reply and the measures just returned, whose text and files the new version's form
+    starts from (Art. 11: a return asks for rework, not for retyping)."""
+    reply = case["replies"][-1] if case["replies"] else None
+    measures = case["measure_sets"][-1] if case["measure_sets"] else None
+    return (
+        reply if state == NoticeState.ISSUED and reply and reply.returned_at else None,
+        measures if state == NoticeState.REPLIED and measures and measures.returned_at else None,
+    )
+
+
+def _reply_form(case: dict, state: str, data=None, files=None) -> ReplyForm:
+    returned, _measures = _returned_versions(case, state)
+    if returned is None:
+        return ReplyForm(data, files)
+    initial = {"text": returned.text, "keep": [f.pk for f in returned.files]}
+    return ReplyForm(data, files, initial=initial, previous_files=returned.files)
+
+
+def _measure_formset(case: dict, state: str, data=None, files=None) -> MeasureFormSet:
+    _reply, returned = _returned_versions(case, state)
+    previous = list(returned.measures.all()) if returned else []
+    initial = [
+        {
+            "description": m.description,
+            "responsible_person": m.responsible_person,
+            "planned_date": m.planned_date,
+            "keep": [f.pk for f in m.files],
+        }
+        for m in previous
+    ]
+    initial += [{}] * (1 if previous else 3)
+    return MeasureFormSet(data, files, prefix="m", initial=initial, previous_measures=previous)
+
+
+def _case_page(request, pk: int, *, bound: dict | None = None, status: int = 200):
+    """The case page; `bound` holds a form sent back with its errors and what was typed."""
     notice = access.get_visible_or_404(
         request.user,
         Notice.objects.select_related(
@@ -284,7 +375,7 @@ def notice_detail(request, pk: int):
     state = notice.state
     now = timezone.now()
     thresholds = workitems.light_thresholds(now)
-    extensions = list(notice.extensions.select_related("requested_by").order_by("id"))
+    extensions = list(notice.extensions.select_related("requested_by", "decided_by").order_by("id"))
     case = selectors.case(notice)
     # What each form acts on (services._check_expected): the latest reply and measures versions.
     reply_version = case["replies"][-1].version if case["replies"] else 0
@@ -307,8 +398,8 @@ def notice_detail(request, pk: int):
             "interview": can["interview"]
             and state not in (NoticeState.DRAFT, NoticeState.WITHDRAWN),
         },
-        "reply_form": ReplyForm(),
-        "measure_formset": MeasureFormSet(prefix="m", initial=[{}, {}, {}]),
+        "reply_form": _reply_form(case, state),
+        "measure_formset": _measure_formset(case, state),
         "return_form": ReturnForm(),
         "verify_form": VerifyForm(),
         "withdraw_form": ReasonForm(prefix="withdraw"),
@@ -316,6 +407,8 @@ def notice_detail(request, pk: int):
         "proposal": notice.proposals.filter(state="open").first() if can["escalate"] else None,
         "dismiss_form": ReasonForm(prefix="dismiss"),
         "pending_extension": next((e for e in extensions if e.state == "pending"), None),
+        # Each decided request with its outcome and dates, newest first (Art. 11).
+        "decided_extensions": [e for e in reversed(extensions) if e.state != "pending"],
         "can_request_extension": access.can_act(user, notice, "extension")
         and state in (NoticeState.ISSUED, NoticeState.REPLIED),
         "can_decide_extension": access.can_act(user, notice, "decide_extension"),
@@ -338,9 +431,11 @@ def notice_detail(request, pk: int):
         # The timeline links each step to its audit row only for those who may read the trail
         # (the audit pages refuse anyone else).
         "can_read_audit": access.can_read_audit(user),
+        "back": _back(request),
         **case,
+        **(bound or {}),
     }
-    return render(request, "rectification/notice_detail.html", context)
+    return render(request, "rectification/notice_detail.html", context, status=status)
 
 
 # --- actions (POST only) -----------------------------------------------------------------------
@@ -354,11 +449,9 @@ def _action(request, pk: int, run, *, action: str, expected: tuple[str, ...]) ->
         message = run(values)
     except ValidationError as exc:
         _errors_to_messages(request, exc)
-        response = redirect("notice_detail", pk=pk)
-        response.status_code = 303
-        return response
+        return _to_case(request, pk, status=303)
     messages.success(request, message)
-    return redirect("notice_detail", pk=pk)
+    return _to_case(request, pk)
 
 
 def _expected(request, pk: int, action: str, names: tuple[str, ...]) -> dict:
@@ -392,51 +485,72 @@ def notice_issue(request, pk: int):
     return _action(request, pk, run, action="issue", expected=STATE)
 
 
+def _submission(request, pk: int, action: str):
+    """What the reply and measures forms act on: the notice's hidden fields, and the case as the
+    form was built from (the returned version whose files it offers to keep)."""
+    expected = _expected(request, pk, action, VERSION)
+    notice = access.get_visible_or_404(request.user, Notice, pk=pk)
+    return expected, notice, selectors.case(notice)
+
+
+def _form_again(request, pk: int, name: str, form, error: ValidationError | None = None):
+    """The case page again with the form as typed and its errors on it (400): nothing is lost
+    but the chosen files, which no browser lets a page fill in again."""
+    if error is not None and isinstance(form, MeasureFormSet):
+        form.non_form_errors().extend(error.messages)
+    elif error is not None:
+        form.add_error(None, error)
+    return _case_page(request, pk, bound={name: form, "form_again": name}, status=400)
+
+
 @login_required
 @require_POST
 def notice_reply(request, pk: int):
-    def run(expected):
-        form = ReplyForm(request.POST, request.FILES)
-        if not form.is_valid():
-            raise _form_errors(form)
+    expected, notice, case = _submission(request, pk, "reply")
+    form = _reply_form(case, notice.state, request.POST, request.FILES)
+    if not form.is_valid():
+        return _form_again(request, pk, "reply_form", form)
+    try:
         services.notice_reply(
             notice_id=pk,
             acting_user=request.user,
             text=form.cleaned_data["text"],
             files=form.cleaned_data["files"],
+            keep_file_ids=form.cleaned_data.get("keep") or [],
             **expected,
         )
-        return _("Reply submitted.")
-
-    return _action(request, pk, run, action="reply", expected=VERSION)
+    except ValidationError as exc:
+        return _form_again(request, pk, "reply_form", form, exc)
+    messages.success(request, _("Reply submitted."))
+    return _to_case(request, pk)
 
 
 @login_required
 @require_POST
 def notice_measures(request, pk: int):
-    def run(expected):
-        formset = MeasureFormSet(request.POST, request.FILES, prefix="m")
-        if not formset.is_valid():
-            errors = [e for f in formset.forms for e in f.non_field_errors()]
-            errors += [e for f in formset.forms for errs in f.errors.values() for e in errs]
-            errors += list(formset.non_form_errors())
-            raise ValidationError(sorted(set(errors)) or _("Check the measures."))
-        measures = [
-            services.MeasureInput(
-                description=f.cleaned_data["description"],
-                responsible_person=f.cleaned_data["responsible_person"],
-                planned_date=f.cleaned_data["planned_date"],
-                files=f.cleaned_data["files"],
-            )
-            for f in formset.forms
-            if f.cleaned_data and not f.cleaned_data.get("empty")
-        ]
+    expected, notice, case = _submission(request, pk, "measures")
+    formset = _measure_formset(case, notice.state, request.POST, request.FILES)
+    if not formset.is_valid():
+        return _form_again(request, pk, "measure_formset", formset)
+    measures = [
+        services.MeasureInput(
+            description=f.cleaned_data["description"],
+            responsible_person=f.cleaned_data["responsible_person"],
+            planned_date=f.cleaned_data["planned_date"],
+            files=f.cleaned_data["files"],
+            keep_file_ids=f.cleaned_data.get("keep") or [],
+        )
+        for f in formset.forms
+        if not f.cleaned_data.get("empty")
+    ]
+    try:
         services.notice_submit_measures(
             notice_id=pk, acting_user=request.user, measures=measures, **expected
         )
-        return _("Measures submitted.")
-
-    return _action(request, pk, run, action="measures", expected=VERSION)
+    except ValidationError as exc:
+        return _form_again(request, pk, "measure_formset", formset, exc)
+    messages.success(request, _("Measures submitted."))
+    return _to_case(request, pk)
 
 
 @login_required

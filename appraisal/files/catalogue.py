@@ -241,7 +241,6 @@ def parse_catalogue(year, category_rows, indicator_rows) -> tuple[list[dict], li
     (categories with their lead unit, indicators naming their category by code)."""
     messages = Messages(limit=MAX_MESSAGES)
     cc = by_key(CATEGORY_COLUMNS)
-    ic = by_key(INDICATOR_COLUMNS)
     units = list(
         Unit.objects.filter(
             sub_district_id=year.sub_district_id,
@@ -303,6 +302,29 @@ def parse_catalogue(year, category_rows, indicator_rows) -> tuple[list[dict], li
                 % {"sheet": sheet, "total": total}
             )
 
+    indicators, sums = parse_indicator_rows(year, messages, indicator_rows, canonical, category_max)
+    for code, total in sums.items():
+        limit = category_max.get(code)
+        if limit is not None and catalogue_rules.over_category(total, limit):
+            messages.cell(
+                SHEET_CATEGORIES,
+                category_rows_by_code[code.lower()].number,
+                cc["max_points"].header,
+                _("the indicators of %(code)s add up to %(total)s, more than %(max)s.")
+                % {"code": code, "total": total, "max": limit},
+            )
+    messages.raise_if_any(CatalogueErrors)
+    return categories, indicators
+
+
+def parse_indicator_rows(
+    year, messages, indicator_rows, canonical, category_max, *, foreign=None
+) -> tuple[list[dict], dict[str, Decimal]]:
+    """The rows of sheet 指标 checked, their problems added to `messages`: the typed rows and
+    each category's sum of maxima. `canonical` maps the lower-case codes of the categories rows
+    may name to their code, `category_max` those codes to their maximum; `foreign` (lower-case
+    code → message) refuses rows of categories that exist but are not the importer's."""
+    ic = by_key(INDICATOR_COLUMNS)
     indicators: list[dict] = []
     indicator_rows_by_code: dict[str, SheetRow] = {}
     sums: dict[str, Decimal] = {}
@@ -333,6 +355,11 @@ def parse_catalogue(year, category_rows, indicator_rows) -> tuple[list[dict], li
         if category_code is not INVALID:
             if category_code.lower() in canonical:
                 category_code = canonical[category_code.lower()]
+            elif foreign and category_code.lower() in foreign:
+                messages.cell(
+                    sheet, row.number, ic["category"].header, foreign[category_code.lower()]
+                )
+                category_code = INVALID
             else:
                 messages.cell(
                     sheet,
@@ -388,26 +415,17 @@ def parse_catalogue(year, category_rows, indicator_rows) -> tuple[list[dict], li
                 "due_date": due_date,
             }
         )
-    for code, total in sums.items():
-        limit = category_max.get(code)
-        if limit is not None and catalogue_rules.over_category(total, limit):
-            messages.cell(
-                SHEET_CATEGORIES,
-                category_rows_by_code[code.lower()].number,
-                cc["max_points"].header,
-                _("the indicators of %(code)s add up to %(total)s, more than %(max)s.")
-                % {"code": code, "total": total, "max": limit},
-            )
-    messages.raise_if_any(CatalogueErrors)
-    return categories, indicators
+    return indicators, sums
 
 
 # ---------------------------------------------------------------- the workbook
 
 
-def catalogue_workbook(year: AssessmentYear | None) -> bytes:
+def catalogue_workbook(year: AssessmentYear | None, *, only=None, notes=None) -> bytes:
     """The year's catalogue as a workbook that `import_catalogue` reads back unchanged; with
-    year=None the empty template (header rows only; the 说明 sheet gives an example per column)."""
+    year=None the empty template (header rows only; the 说明 sheet gives an example per column).
+    `only`: the categories to write (a department's sheet, files.category_sheet), with `notes`
+    the lines of its 说明 sheet."""
     workbook = spreadsheets.new_workbook()
     categories = workbook.create_sheet(SHEET_CATEGORIES)
     spreadsheets.header(categories, CATEGORY_COLUMNS)
@@ -419,6 +437,8 @@ def catalogue_workbook(year: AssessmentYear | None) -> bytes:
             .select_related("lead_unit")
             .order_by("sort_order", "code")
         )
+        if only is not None:
+            cats = [c for c in cats if c in only]
         spreadsheets.write_rows(
             categories,
             CATEGORY_COLUMNS,
@@ -446,7 +466,7 @@ def catalogue_workbook(year: AssessmentYear | None) -> bytes:
                     "schedule": SCHEDULE_LABELS.get(i.schedule, CUSTOM_LABEL),
                     "due_date": i.due_date if i.schedule == Schedule.ONCE else None,
                 }
-                for i in Indicator.objects.filter(year=year)
+                for i in Indicator.objects.filter(year=year, category__in=cats)
                 .select_related("category")
                 .order_by("category__sort_order", "sort_order", "code")
             ),
@@ -464,7 +484,8 @@ def catalogue_workbook(year: AssessmentYear | None) -> bytes:
     )
     spreadsheets.notes(
         workbook,
-        [
+        notes
+        or [
             title,
             "导入将整体替换该年度的类别和指标；任一行有误则不导入任何内容。",
             "An import replaces the year's categories and indicators; nothing is imported when "

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from core.forms import DateInput
 
-from ..models import Category, Indicator
+from ..models import Indicator
 
 
 class IndicatorForm(forms.ModelForm):
@@ -29,11 +29,10 @@ class IndicatorForm(forms.ModelForm):
             "due_date": DateInput(),
         }
 
-    def __init__(self, *args, year, **kwargs):
+    def __init__(self, *args, categories, **kwargs):
+        """`categories`: those the user may put an indicator in (a department's own, Art. 5)."""
         super().__init__(*args, **kwargs)
-        self.fields["category_id"].choices = [
-            (c.pk, f"{c.code} {c.name}") for c in Category.objects.filter(year=year)
-        ]
+        self.fields["category_id"].choices = [(c.pk, f"{c.code} {c.name}") for c in categories]
         self.fields["schedule"].choices = [
             c for c in self.fields["schedule"].choices if c[0] != "custom"
         ]

@@ -3,6 +3,7 @@ machine, and the communities it assesses."""
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -130,6 +131,17 @@ class AssessmentYear(models.Model):
     )
     # The instant results are computed for (a bundle's as_of, or fixed at decision); null = now.
     as_of = models.DateTimeField(_("results as of"), null=True, blank=True)
+    # Art. 5: each lead department drafts its category; the Office approves the whole catalogue
+    # before the year starts. Any change to the catalogue afterwards withdraws the approval.
+    catalogue_approved_at = models.DateTimeField(_("catalogue approved at"), null=True, blank=True)
+    catalogue_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("catalogue approved by"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
 

@@ -1,6 +1,6 @@
-"""What is still open in a year before its year-end appraisal and before its decision (Art. 12,
-14–16): the Office's checklist on the year page. Reads only; the transitions in services refuse
-what the checklist marks as blocking.
+"""What is still open in a year before its start (Art. 5), its year-end appraisal and its
+decision (Art. 12, 14–16): the Office's checklist on the year page. Reads only; the transitions
+in services refuse what the checklist marks as blocking.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ class CheckItem:
 
 @dataclass(frozen=True)
 class Checklist:
-    step: str  # the transition it prepares: "open_year_end" or "decide"
+    step: str  # the transition it prepares: "start", "open_year_end" or "decide"
     items: list[CheckItem]
 
     @property
@@ -102,7 +102,23 @@ class Checklist:
 def year_checklist(
     year: AssessmentYear, *, now: dt.datetime, categories: list[Category] | None = None
 ) -> Checklist | None:
-    """The checklist before the year's next transition, if that is 年末考核 or 已决定."""
+    """The checklist before the year's next transition, if that is 进行中, 年末考核 or 已决定."""
+    if year.status == YearStatus.PLANNING:
+        # Art. 5: the year starts on the catalogue the Office approved.
+        return Checklist(
+            "start",
+            [
+                CheckItem(
+                    "catalogue_approval",
+                    _("Catalogue not yet approved by the Office")
+                    if year.catalogue_approved_at is None
+                    else _("Catalogue approved by the Office"),
+                    0 if year.catalogue_approved_at else 1,
+                    reverse("appraisal:year", args=[year.year]) + "#catalogue",
+                    blocks="block",
+                )
+            ],
+        )
     if year.status == YearStatus.IN_PROGRESS:
         step = "open_year_end"
     elif year.status == YearStatus.YEAR_END:

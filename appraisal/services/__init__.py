@@ -16,8 +16,11 @@ from ..kinds import (
 )
 from .catalogue import (
     CATALOGUE_FIELDS,
+    catalogue_approve,
     catalogue_import_check,
     catalogue_replace,
+    category_import_check,
+    category_indicators_replace,
     indicator_delete,
     indicator_save,
 )
@@ -78,8 +81,11 @@ __all__ = [
     "YEAR_TRANSITIONS",
     "CellInput",
     "adjustment_add",
+    "catalogue_approve",
     "catalogue_import_check",
     "catalogue_replace",
+    "category_import_check",
+    "category_indicators_replace",
     "check_settings",
     "claim_decide",
     "claim_declare",

@@ -243,6 +243,11 @@ def year_start(*, year_id: int, acting_user, now=None, expected_status=None) -> 
     if year.status != YearStatus.PLANNING:
         raise _year_moved_on(year)
     _check_catalogue(year)
+    if year.catalogue_approved_at is None:
+        # Art. 5: the departments draft, the Office approves the whole catalogue first.
+        raise ValidationError(
+            _("The Office has not approved the catalogue: the year cannot start yet (Art. 5).")
+        )
     extra = start_year(year, now=now)
     _transition(year, year.start, acting_user=acting_user, fields=[], extra=extra)
     return year

@@ -28,6 +28,7 @@ from ..models import (
 )
 from ..models import STEPS as YEAR_STEPS
 from ..results.rows import settings_rows
+from ..selectors.catalogue import catalogue_digest
 from ..selectors.year import year_checklist
 from ..services.common import writable
 from ..services.year import (
@@ -49,7 +50,7 @@ def year_list(request):
     years = list(AssessmentYear.objects.filter(sub_district_id=own).order_by("-year"))
     form = None
     if policies.is_office(request.user):
-        form = YearCreateForm(request.POST or None, initial={"number": timezone.localdate().year})
+        form = YearCreateForm(request.POST or None, initial={"number": _next_free_year(years)})
         form.fields["copy_from"].choices = [("", _("— the four categories of Art. 4 —"))] + [
             (y.pk, str(y.year)) for y in years
         ]
@@ -69,6 +70,15 @@ def year_list(request):
     return render(request, "appraisal/year_list.html", {"years": years, "form": form})
 
 
+def _next_free_year(years: list[AssessmentYear]) -> int:
+    """The first year from this one on that the sub-district has no assessment of."""
+    taken = {y.year for y in years}
+    number = timezone.localdate().year
+    while number in taken:
+        number += 1
+    return number
+
+
 STEPS = [(status, YearStatus(status).label) for status in YEAR_STEPS]
 
 
@@ -83,6 +93,9 @@ def year_detail(request, number: int):
     for ind in Indicator.objects.filter(year=year).order_by("code"):
         indicators[ind.category_id].append(ind)
     scorable = {c.pk for c in categories if policies.can_score(user, c)}
+    # Art. 5: while the year is planned the Office edits every category, a department its own.
+    drafting = year.status == YearStatus.PLANNING and writable(year)
+    draftable = {c.pk for c in categories if drafting and policies.can_draft(user, c)}
     open_correction = (
         Correction.objects.filter(year=year, state__in=OPEN_CORRECTION_STATES)
         .select_related("requested_by")
@@ -105,7 +118,11 @@ def year_detail(request, number: int):
         "year": year,
         "steps": STEPS,
         "step_index": [s for s, _l in STEPS].index(year.status),
-        "categories": [(c, indicators[c.pk], c.pk in scorable) for c in categories],
+        "categories": [
+            (c, indicators[c.pk], c.pk in scorable, c.pk in draftable) for c in categories
+        ],
+        "drafts": bool(draftable),
+        "catalogue_digest": catalogue_digest(year) if drafting and policies.is_office(user) else "",
         "settings_rows": settings_rows(year),
         "is_office": policies.is_office(user),
         "is_leader": policies.is_leader(user),

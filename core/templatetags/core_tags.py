@@ -27,6 +27,8 @@ def bs(field):
     if field.errors:
         attrs["class"] += " is-invalid"
         attrs["aria-invalid"] = "true"
+    if input_type == "file" and field.auto_id:
+        attrs["aria-describedby"] = f"{field.auto_id}_hint"  # includes/upload_hint.html
     return field.as_widget(attrs=attrs)
 
 
@@ -67,3 +69,34 @@ def light_badge(light) -> str:
             f"{Light(light).label}</span>"
         )
     return badge
+
+
+@register.inclusion_tag("includes/upload_hint.html")
+def upload_hint(field=None, kind: str = ""):
+    """What a file field accepts, shown before the upload: the types and the size limit from the
+    settings that the upload is checked against (core.evidence, core.spreadsheets). `field` is a
+    bound field (its `upload_kind` says which rules apply); the bare import inputs name `kind`."""
+    from django.conf import settings
+    from django.template.defaultfilters import filesizeformat
+    from django.utils.translation import gettext as _
+
+    from core import evidence
+
+    form_field = getattr(field, "field", None)
+    kind = kind or getattr(form_field, "upload_kind", "spreadsheet")
+    if kind == "evidence":
+        text = _(
+            "Accepted: %(types)s. At most %(limit)s per file and %(n)s files at once; the type "
+            "is checked by the file's content."
+        ) % {
+            "types": ", ".join(t.upper() for t in evidence.allowed_types()),
+            "limit": filesizeformat(evidence.max_bytes()),
+            "n": evidence.MAX_FILES_PER_SUBMISSION,
+        }
+    else:
+        limit = getattr(form_field, "upload_max_bytes", None) or settings.SPREADSHEET_MAX_FILE_BYTES
+        text = _("An Excel workbook (.xlsx) of at most %(limit)s.") % {
+            "limit": filesizeformat(limit)
+        }
+    hint_id = f"{field.auto_id}_hint" if getattr(field, "auto_id", None) else ""
+    return {"text": text, "hint_id": hint_id}

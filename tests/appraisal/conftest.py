@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from appraisal import services
 from appraisal.models import Category, Indicator, Schedule
+from appraisal.selectors.catalogue import catalogue_digest
 from core.models import Role
 
 # code, name, max points, reporting schedule: 4 quarterly + 1 annual report per community
@@ -33,6 +34,9 @@ def planning_year(org):
             max_points=Decimal(points),
             schedule=schedule,
         )
+    # Art. 5: the Office has approved the catalogue, so the year can start.
+    services.catalogue_approve(year_id=year.pk, acting_user=office, digest=catalogue_digest(year))
+    year.refresh_from_db()
     return year
 
 

@@ -64,6 +64,19 @@ VIEWS = [
         403,
     ),
     ("appraisal:catalogue_export", lambda o, y: [y.year], "get", None, ALL, 200, 403),
+    # A started year: a department's drafting right has ended (Art. 5), the Office's is refused
+    # by the year's state (409) where it writes; planning: tests/appraisal/test_catalogue_drafting.
+    ("appraisal:category_export", lambda o, y: [y.year], "get", None, OFFICE, 200, 403),
+    ("appraisal:category_import", lambda o, y: [y.year], "post", {}, OFFICE, 303, 403),
+    (
+        "appraisal:catalogue_approve",
+        lambda o, y: [y.year],
+        "post",
+        {"digest": "x"},
+        OFFICE,
+        409,
+        403,
+    ),
     ("appraisal:reports", lambda o, y: [y.year], "get", None, ALL, 200, 403),
     (
         "appraisal:report",

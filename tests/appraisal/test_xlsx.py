@@ -21,6 +21,7 @@ from appraisal.models import (
     Indicator,
     YearStatus,
 )
+from appraisal.selectors.catalogue import catalogue_digest
 from core.errors import Conflict
 from core.models import AuditEvent, Role
 
@@ -105,6 +106,8 @@ def year(org, office) -> AssessmentYear:
 def started(org, office, year) -> AssessmentYear:
     """2026 in progress: A's two communities assessed."""
     catalogue.import_catalogue(year, catalogue_file(), office)
+    year.refresh_from_db()
+    services.catalogue_approve(year_id=year.pk, acting_user=office, digest=catalogue_digest(year))
     return services.year_advance(year_id=year.pk, acting_user=office)
 
 

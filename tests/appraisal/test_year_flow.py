@@ -22,6 +22,7 @@ from appraisal.models import (
     YearStatus,
 )
 from appraisal.results import compute
+from appraisal.selectors.catalogue import catalogue_digest
 from appraisal.services import publication
 from core.errors import Conflict
 from core.models import AuditEvent, Role, WorkItem
@@ -459,9 +460,19 @@ def test_office_edits_the_catalogue_while_planning(client, org, planning_year):
         response = client.post(url, {**data, **bad})
         assert response.status_code == 200
         assert Indicator.objects.filter(year=planning_year, code="ZZ-02").count() == 1
-    # a department cannot edit it
+    # the department of LZ cannot put an indicator into ZZ (Art. 5: its own category only)
     client.force_login(org.user(Role.DEPT_ASSESSOR))
     assert client.post(url, {**data, "code": "ZZ-03"}).status_code == 403
+    # the edit withdrew the Office's approval: approved again, the year starts
+    planning_year.refresh_from_db()
+    assert planning_year.catalogue_approved_at is None
+    # (the approval wants ZZ's indicators within its 40 points: ZZ-01 makes room for ZZ-02)
+    Indicator.objects.filter(year=planning_year, code="ZZ-01").update(max_points=Decimal("35"))
+    services.catalogue_approve(
+        year_id=planning_year.pk,
+        acting_user=org.user(Role.OFFICE_STAFF),
+        digest=catalogue_digest(planning_year),
+    )
     # once the year has started the catalogue is fixed
     year = services.year_advance(year_id=planning_year.pk, acting_user=org.user(Role.OFFICE_STAFF))
     with pytest.raises(Conflict):

@@ -246,8 +246,8 @@ def test_zip_is_refused_unless_the_office_enables_it(client, org, settings):
     settings.EVIDENCE_EXTRA_TYPES = []
     # when the community attaches a ZIP archive
     notice, response = reply_with(client, org, "材料.zip", zip_bytes())
-    # then it is refused as an unaccepted type and nothing is stored
-    assert response.status_code == 415
+    # then it is refused as an unaccepted type (on the form again) and nothing is stored
+    assert response.status_code == 400
     assert reply_files(notice) == []
     assert notice.replies.count() == 0
 

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -57,10 +58,14 @@ def inbox(request):
     paginator = Paginator(items, INBOX_PAGE_SIZE)
     paginator.count = total  # known from the light counts: no second COUNT query
     page = paginator.get_page(request.GET.get("page"))
+    notices_prefix = reverse("ledger")
     for item in page:
         item["kind_label"] = deadlines.label(item["kind"])
         item["unit_label"] = item["owner_unit__short_name"] or item["owner_unit__name"]
         item["due_label"] = _local_minutes(item["due_at"])
+        if item["url"].startswith(notices_prefix):
+            # The case page's breadcrumb leads back here, with this page's filters.
+            item["url"] += "?" + urlencode({"back": request.get_full_path()})
     lights = [
         {
             "value": value,
