@@ -26,6 +26,7 @@ def register() -> None:
         ("notice.verify", _("Verified and closed")),
         ("notice.withdraw", _("Withdrawn")),
         ("notice.escalate", _("Escalated")),
+        ("notice.escalation_drafted", _("Escalation drafted")),
         ("notice.interview", _("Interview recorded")),
         ("notice.escalation_dismissed", _("Escalation proposal dismissed")),
         ("notice.extension_requested", _("Extension requested")),
@@ -66,6 +67,7 @@ def register() -> None:
                 _("Kind of the escalated notice"), choices="rectification.notice.kind"
             ),
             "automatic": Field(_("Automatic")),
+            "escalation_of": Field(_("Escalation of"), refers_to="rectification.notice"),
             "returned": Field(_("Returned")),
             "deadline": Field(_("Deadline")),
         }

@@ -277,10 +277,11 @@ class VerifyForm(forms.Form):
 
 
 class EscalateForm(forms.Form):
+    # Art. 11, R11.2: escalation answers a missed deadline or an inadequate reply; the issuer
+    # says which.
     reason = forms.CharField(
         label=_("Reason for escalation"),
         max_length=MAX_REASON,
-        required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 

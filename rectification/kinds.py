@@ -12,8 +12,9 @@ WI_MEASURES = "notice.measures"  # the community must submit measures
 WI_VERIFY = "notice.verify"  # the issuer must verify (or return) the measures
 WI_EXTENSION = "notice.extension"  # the issuer must grant or refuse an extension request
 WI_PROPOSAL = "notice.escalation_proposal"  # the issuer must accept or dismiss a proposal
+WI_ESCALATION_DRAFT = "notice.escalation_draft"  # the issuer must issue (or drop) the next notice
 
-KINDS = (WI_REPLY, WI_MEASURES, WI_VERIFY, WI_EXTENSION, WI_PROPOSAL)
+KINDS = (WI_REPLY, WI_MEASURES, WI_VERIFY, WI_EXTENSION, WI_PROPOSAL, WI_ESCALATION_DRAFT)
 
 
 def register() -> None:
@@ -28,6 +29,7 @@ def register() -> None:
         (WI_VERIFY, _("Verify rectification measures"), False),
         (WI_PROPOSAL, _("Decide on an escalation proposal"), False),
         (WI_EXTENSION, _("Decide on an extension request"), False),
+        (WI_ESCALATION_DRAFT, _("Issue the escalated notice"), False),
     ):
         deadlines.register(
             deadlines.DeadlineKind(

@@ -32,7 +32,14 @@ from core.models import Evidence, Unit, UnitKind, WorkItemState
 from core.notifications import notify
 from core.validation import clean_text
 
-from .kinds import WI_EXTENSION, WI_MEASURES, WI_PROPOSAL, WI_REPLY, WI_VERIFY
+from .kinds import (
+    WI_ESCALATION_DRAFT,
+    WI_EXTENSION,
+    WI_MEASURES,
+    WI_PROPOSAL,
+    WI_REPLY,
+    WI_VERIFY,
+)
 from .models import (
     ESCALATES_TO,
     NUMBER_MARK,
@@ -527,6 +534,11 @@ def notice_update_draft(
             raise Conflict(_("Only a draft can be edited."))
         if expected_draft is not None and expected_draft != draft_fingerprint(notice):
             raise _stale(notice, STALE_OTHER)
+        if notice.escalated_from_id and int(target_id) != notice.target_id:
+            # R11.2: the next notice of the ladder goes to the community of the one it escalates.
+            raise ValidationError(
+                _("An escalated notice goes to the community of the notice it escalates.")
+            )
         before = _draft_content(notice)
         notice.kind = data.kind
         notice.issuing_unit = _check_issuing_unit(acting_user, data.issuing_unit_id)
@@ -550,7 +562,7 @@ def notice_update_draft(
     return notice
 
 
-def _issue_apply(acting_user, now: dt.datetime) -> Callable[[Notice], dict]:
+def _issue_apply(acting_user, now: dt.datetime, job: str = "") -> Callable[[Notice], dict]:
     def apply(notice: Notice) -> dict:
         reply = Deadline(notice.reply_due_date, notice.reply_due_workdays).resolve(now)
         measures = Deadline(notice.measures_due_date, notice.measures_due_workdays).resolve(now)
@@ -562,8 +574,11 @@ def _issue_apply(acting_user, now: dt.datetime) -> Callable[[Notice], dict]:
         notice.issued_at, notice.issued_by = now, acting_user
         notice.reply_due_at, notice.measures_due_at = reply, measures
         notice.current_due_at = reply
+        workitems.close_items(subject=notice, kinds=[WI_ESCALATION_DRAFT])
         _open_item(notice, WI_REPLY, reply)
         _notify_target(notice, "notice.issued")
+        if notice.escalated_from_id:
+            _complete_escalation(notice, acting_user, now, job=job)
         return {
             "_fields": ["number", "issued_at", "issued_by", "reply_due_at", "measures_due_at"],
             "issued_at": now,
@@ -938,7 +953,14 @@ def notice_withdraw(
         notice.closed_at, notice.close_reason, notice.current_due_at = now, reason, None
         if was_issued:
             _notify_target(notice, "notice.withdrawn")
-        return {"_fields": ["closed_at", "close_reason"], "reason": reason}
+        extra = {"_fields": ["closed_at", "close_reason"], "reason": reason}
+        if notice.escalated_from_id and not was_issued:
+            # R11.2: a dropped escalation draft lets the notice it escalated (still open) be
+            # escalated again; the link is kept in this row.
+            extra["escalation_of"] = notice.escalated_from_id
+            notice.escalated_from = None
+            extra["_fields"].append("escalated_from")
+        return extra
 
     return _transition(
         notice_id=notice_id,
@@ -951,45 +973,152 @@ def notice_withdraw(
     )
 
 
-def notice_escalate(
-    *, notice_id: int, acting_user, reason: str = "", expected_state: str | None = None
-) -> Notice:
-    """升级: a contact sheet becomes a supervision sheet, a supervision sheet an opinion letter
-    with an interview. Returns the new draft, prefilled and linked; the old one is 已升级."""
-    reason = clean_text(reason, label=_("Reason"), max_length=MAX_REASON, required=False)
-    now = timezone.now()
-    created: list[Notice] = []
+# Art. 11, R11.2: the issuer's draft of an escalated notice waits in the issuer's inbox this many
+# working days; the escalated notice stays open (and in the community's inbox) until it is issued.
+ESCALATION_DRAFT_WORKDAYS = 2
 
-    def apply(notice: Notice) -> dict:
-        workitems.close_items(subject=notice, state=WorkItemState.CANCELLED)
-        # A proposal from the deadline sweep, if any, is hereby accepted.
-        EscalationProposal.objects.filter(notice=notice, state="open").update(
-            state="accepted", decided_by=acting_user, decided_at=now
-        )
-        notice.closed_at, notice.close_reason, notice.current_due_at = now, reason, None
-        created.append(_escalated_draft(notice, acting_user=acting_user))
-        _notify_target(notice, "notice.escalated")
-        return {
-            "_fields": ["closed_at", "close_reason"],
-            "reason": reason,
-            "escalated_to": created[0].pk,
-            "escalated_kind": created[0].kind,
-        }
 
-    _transition(
-        notice_id=notice_id,
-        acting_user=acting_user,
-        action="escalate",
-        method="escalate",
-        event_type="notice.escalate",
-        apply=apply,
-        expected_state=expected_state,
-        conflict_message=_(
-            "An opinion letter cannot be escalated further; only an issued "
-            "notice, or one whose measures are overdue, can be escalated."
-        ),
+def _escalation_draft_due(now: dt.datetime) -> dt.datetime:
+    day, _counted = workdays.add_workdays_or_weekdays(
+        workdays.local_date(now), ESCALATION_DRAFT_WORKDAYS
     )
-    return created[0]
+    return workdays.end_of_day(day)
+
+
+def _open_escalation_draft_item(new: Notice, original: Notice, now: dt.datetime) -> None:
+    workitems.open_item(
+        kind=WI_ESCALATION_DRAFT,
+        subject=new,
+        owner_unit_id=new.issuing_unit_id,
+        sub_district_id=new.sub_district_id,
+        title=_("%(kind)s escalating %(number)s: %(subject)s")
+        % {"kind": new.get_kind_display(), "number": original.number, "subject": new.subject},
+        reference=original.number,
+        url=reverse("notice_edit", args=[new.pk]),
+        due_at=_escalation_draft_due(now),
+    )
+
+
+def _draft_escalation(
+    notice: Notice, *, reason: str, now: dt.datetime, acting_user=None, job: str = ""
+) -> Notice:
+    """The draft of the next notice of the ladder, for the locked `notice`, with its audit row on
+    the escalated notice. A sweep proposal, if any, is hereby accepted. The escalated notice itself
+    changes only when the draft is issued (_complete_escalation)."""
+    if Notice.objects.filter(escalated_from=notice).exists():
+        raise Conflict(
+            _(
+                "%(number)s already has an escalated notice waiting to be issued: issue it or "
+                "withdraw it."
+            )
+            % {"number": notice.number},
+            url=_case_url(notice),
+        )
+    EscalationProposal.objects.filter(notice=notice, state="open").update(
+        state="accepted", decided_by=acting_user, decided_at=now
+    )
+    workitems.close_items(subject=notice, kinds=[WI_PROPOSAL])
+    new = _escalated_draft(notice, acting_user=acting_user, job=job)
+    audit_record(
+        event_type="notice.escalation_drafted",
+        actor=acting_user,
+        job=job,
+        subject=notice,
+        before={"state": notice.state},
+        after={
+            "state": notice.state,
+            "reason": reason,
+            "escalated_to": new.pk,
+            "escalated_kind": new.kind,
+            "automatic": acting_user is None,
+        },
+        ip=current_ip() if acting_user is not None else None,
+    )
+    return new
+
+
+def _escalation_reason(notice: Notice) -> str:
+    """The reason the issuer gave when the escalation was drafted (its audit row)."""
+    from core.models import AuditEvent
+
+    row = (
+        AuditEvent.objects.filter(
+            event_type="notice.escalation_drafted",
+            subject_type=ContentType.objects.get_for_model(Notice),
+            subject_id=str(notice.pk),
+        )
+        .order_by("-id")
+        .values_list("after", flat=True)
+        .first()
+    )
+    return (row or {}).get("reason", "")
+
+
+def _complete_escalation(new: Notice, acting_user, now: dt.datetime, *, job: str = "") -> None:
+    """签发 of an escalated notice: the notice it escalates becomes 已升级 now, leaves the
+    community's inbox, and is closed with the reason given when the escalation was drafted. If
+    that notice moved on meanwhile (verified, withdrawn, replied in time), nothing is issued."""
+    original = Notice.objects.select_for_update().get(pk=new.escalated_from_id)
+    if not can_proceed(original.escalate):
+        raise Conflict(
+            _(
+                "%(number)s is now “%(state)s” and can no longer be escalated: this draft "
+                "cannot be issued. Withdraw it, or make a new notice."
+            )
+            % {"number": original.number, "state": original.get_state_display()},
+            url=_case_url(new),
+        )
+    before = _snapshot(original)
+    original.escalate()
+    workitems.close_items(subject=original, state=WorkItemState.CANCELLED)
+    reason = _escalation_reason(original)
+    original.closed_at, original.close_reason, original.current_due_at = now, reason, None
+    original.save(
+        update_fields=["state", "closed_at", "close_reason", "current_due_at", "updated_at"]
+    )
+    _notify_target(original, "notice.escalated")
+    audit_record(
+        event_type="notice.escalate",
+        actor=acting_user,
+        job=job,
+        subject=original,
+        before=before,
+        after={
+            **_snapshot(original),
+            "reason": reason,
+            "escalated_to": new.pk,
+            "escalated_kind": new.kind,
+            "automatic": acting_user is None,
+        },
+        ip=current_ip() if acting_user is not None else None,
+    )
+
+
+def notice_escalate(
+    *, notice_id: int, acting_user, reason: str, expected_state: str | None = None
+) -> Notice:
+    """升级 (Art. 11, R11.2): the issuer drafts the next notice of the ladder — a contact sheet
+    becomes a supervision sheet, a supervision sheet an opinion letter with an interview — with
+    the reason (required). Returns the draft, prefilled and linked. The escalated notice stays
+    open, its deadlines running and in the community's inbox, until the draft is issued; the
+    draft waits in the issuer's inbox with a due time."""
+    reason = clean_text(reason, label=_("Reason for escalation"), max_length=MAX_REASON)
+    now = timezone.now()
+    with transaction.atomic():
+        notice = _lock(notice_id, acting_user)
+        if not access.can_act(acting_user, notice, "escalate"):
+            raise PermissionDenied(_("Your role does not allow this action on this notice."))
+        _check_expected(notice, expected_state=expected_state)
+        if not can_proceed(notice.escalate):
+            raise Conflict(
+                _(
+                    "An opinion letter cannot be escalated further; only an issued "
+                    "notice, or one whose measures are overdue, can be escalated."
+                )
+            )
+        new = _draft_escalation(notice, reason=reason, now=now, acting_user=acting_user)
+        _open_escalation_draft_item(new, notice, now)
+    return new
 
 
 def notice_record_interview(
@@ -1249,25 +1378,14 @@ def _escalate_automatically(notice_id: int, job: str) -> Notice | None:
         notice = Notice.objects.select_for_update().filter(pk=notice_id).first()
         if notice is None or not can_proceed(notice.escalate):
             return None
-        before = _snapshot(notice)
-        notice.escalate()
-        workitems.close_items(subject=notice, state=WorkItemState.CANCELLED)
-        EscalationProposal.objects.filter(notice=notice, state="open").update(
-            state="accepted", decided_at=now
-        )
-        notice.closed_at, notice.current_due_at = now, None
-        notice.close_reason = _("Escalated automatically: a deadline was missed.")
-        try:
-            notice.save(
-                update_fields=["state", "closed_at", "current_due_at", "close_reason", "updated_at"]
-            )
-        except ConcurrentTransition:
-            return None
-        new = _escalated_draft(notice, job=job)
+        if Notice.objects.filter(escalated_from=notice).exists():
+            return None  # the issuer's own escalation is waiting in the issuer's inbox
+        reason = _("Escalated automatically: a deadline was missed.")
+        new = _draft_escalation(notice, reason=reason, now=now, job=job)
         try:
             with transaction.atomic():
                 new.issue()
-                extra = _issue_apply(None, now)(new)
+                extra = _issue_apply(None, now, job=job)(new)
                 fields = ["state", "current_due_at", "updated_at", *extra.pop("_fields")]
                 new.save(update_fields=fields)
                 audit_record(
@@ -1278,20 +1396,9 @@ def _escalate_automatically(notice_id: int, job: str) -> Notice | None:
                     after={**_snapshot(new), **extra},
                 )
         except ValidationError:
-            # The calendar cannot count the deadline (next year unknown): the Office issues it.
+            # The calendar cannot count the deadline (next year unknown): the Office issues it;
+            # the escalated notice stays open until then.
             new.refresh_from_db()
+            _open_escalation_draft_item(new, notice, now)
             _notify_issuer(new, "notice.escalation_draft")
-        _notify_target(notice, "notice.escalated")
-        audit_record(
-            event_type="notice.escalate",
-            job=job,
-            subject=notice,
-            before=before,
-            after={
-                **_snapshot(notice),
-                "automatic": True,
-                "escalated_to": new.pk,
-                "escalated_kind": new.kind,
-            },
-        )
     return new

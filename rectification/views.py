@@ -435,6 +435,16 @@ def _case_page(request, pk: int, *, bound: dict | None = None, status: int = 200
         **case,
         **(bound or {}),
     }
+    escalated_to = context["escalated_to"]
+    if escalated_to is not None and not access.can_see(user, escalated_to):
+        context["escalated_to"] = None  # an unissued escalation draft is the issuer's
+    # R11.2: escalation is meant for a missed deadline or an inadequate reply; a notice whose
+    # deadline has not passed is escalated only with a warning.
+    context["escalate_early"] = bool(
+        context["show"]["escalate"]
+        and notice.current_due_at is not None
+        and notice.current_due_at > now
+    )
     return render(request, "rectification/notice_detail.html", context, status=status)
 
 
@@ -608,8 +618,10 @@ def notice_escalate(request, pk: int):
     expected = _expected(request, pk, "escalate", STATE)
     form = EscalateForm(request.POST)
     if not form.is_valid():
-        _errors_to_messages(request, _form_errors(form))
-        return redirect("notice_detail", pk=pk)
+        # The reason is asked for again on the case page, with what was typed (Art. 11).
+        return _case_page(
+            request, pk, bound={"escalate_form": form, "escalate_open": True}, status=400
+        )
     try:
         new = services.notice_escalate(
             notice_id=pk, acting_user=request.user, reason=form.cleaned_data["reason"], **expected
@@ -617,7 +629,14 @@ def notice_escalate(request, pk: int):
     except ValidationError as exc:
         _errors_to_messages(request, exc)
         return redirect("notice_detail", pk=pk)
-    messages.success(request, _("Escalated: check the new draft and issue it."))
+    messages.success(
+        request,
+        _(
+            "The escalated notice is drafted. %(number)s stays open, in the community's inbox, "
+            "until you issue this draft; it waits in your inbox."
+        )
+        % {"number": new.escalated_from.number},
+    )
     return redirect(reverse("notice_edit", args=[new.pk]))
 
 

@@ -133,7 +133,9 @@ def test_escalated_draft_keeps_its_date_deadline(client, org):
         target_id=org.community.pk,
     )
     notice_services.notice_issue(notice_id=draft.pk, acting_user=office)
-    successor = notice_services.notice_escalate(notice_id=draft.pk, acting_user=office)
+    successor = notice_services.notice_escalate(
+        notice_id=draft.pk, acting_user=office, reason="逾期"
+    )
     assert successor.reply_due_date is not None
     client.force_login(office)
     assert_round_trip(

@@ -466,6 +466,8 @@ def _opinion_letter(org):
     return services.notice_issue(notice_id=draft.pk, acting_user=office)
 
 
+_WHY = {"reason": "逾期未整改"}  # escalation asks for a reason (R11.2)
+
 # (id, state of the notice, who posts, url name, data)
 WRONG_STATE = [
     ("verify-issued", "issued", OFFICE, "notice_verify", {"comment": "同意"}),
@@ -474,9 +476,9 @@ WRONG_STATE = [
     ("return-issued", "issued", OFFICE, "notice_return", {"reason": "无可退回"}),
     ("issue-twice", "issued", OFFICE, "notice_issue", {}),
     ("withdraw-replied", "replied", OFFICE, "notice_withdraw", {"withdraw-reason": "晚了"}),
-    ("escalate-measures-submitted", "measures_submitted", OFFICE, "notice_escalate", {}),
+    ("escalate-measures-submitted", "measures_submitted", OFFICE, "notice_escalate", _WHY),
     ("interview-draft", "draft", OFFICE, "notice_interview", _INTERVIEW),
-    ("escalate-opinion-letter", "opinion", OFFICE, "notice_escalate", {}),
+    ("escalate-opinion-letter", "opinion", OFFICE, "notice_escalate", _WHY),
 ]
 
 

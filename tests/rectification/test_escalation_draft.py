@@ -45,7 +45,7 @@ def manual_draft(org, notice: Notice) -> dict:
     try:
         with transaction.atomic():
             draft = services.notice_escalate(
-                notice_id=notice.pk, acting_user=org.user(Role.OFFICE_STAFF)
+                notice_id=notice.pk, acting_user=org.user(Role.OFFICE_STAFF), reason="逾期"
             )
             content.update(services._draft_content(draft), created_by=draft.created_by_id)
             raise _Undo
@@ -112,7 +112,9 @@ def test_deadlines_given_as_dates_that_passed_become_the_working_days_of_art_11(
 
     # when it is escalated
     if how == "manual":
-        new = services.notice_escalate(notice_id=notice.pk, acting_user=org.user(Role.OFFICE_STAFF))
+        new = services.notice_escalate(
+            notice_id=notice.pk, acting_user=org.user(Role.OFFICE_STAFF), reason="逾期"
+        )
         content = services._draft_content(new)
         new = services.notice_issue(notice_id=new.pk, acting_user=org.user(Role.OFFICE_STAFF))
     else:
@@ -151,7 +153,9 @@ def test_the_engine_checks_the_target_as_the_issuer_does(org):
 
     # when the Office escalates it: refused
     with pytest.raises(ValidationError):
-        services.notice_escalate(notice_id=notice.pk, acting_user=org.user(Role.OFFICE_STAFF))
+        services.notice_escalate(
+            notice_id=notice.pk, acting_user=org.user(Role.OFFICE_STAFF), reason="逾期"
+        )
 
     # when the engine escalates it: nothing is made either
     assert services.notice_escalate_automatically(notice_id=notice.pk, job="deadline-sweep") is None

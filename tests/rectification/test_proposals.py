@@ -84,9 +84,15 @@ def test_office_accepts_by_escalating(client, org, overdue):
         {"reason": "逾期", **page_fields(overdue, "notice_escalate")},
     )
     assert response.status_code == 302
+    # the proposal is accepted and its item done; the notice stays open until the draft is issued
     overdue.refresh_from_db()
-    assert overdue.state == NoticeState.ESCALATED
+    assert overdue.state == NoticeState.ISSUED
     assert EscalationProposal.objects.get(notice=overdue).state == "accepted"
     assert not WorkItem.objects.filter(
         subject_id=overdue.pk, state="open", kind="notice.escalation_proposal"
     ).exists()
+    draft = overdue.escalated_to
+    assert response["Location"] == reverse("notice_edit", args=[draft.pk])
+    client.post(reverse("notice_issue", args=[draft.pk]), page_fields(draft, "notice_issue"))
+    overdue.refresh_from_db()
+    assert overdue.state == NoticeState.ESCALATED

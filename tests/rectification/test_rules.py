@@ -41,21 +41,34 @@ def test_escalation_ladder_contact_to_supervision_to_opinion_with_interview(org)
     supervision = services.notice_escalate(
         notice_id=contact.pk, acting_user=office, reason="逾期未答复"
     )
-    # then the old one is 已升级 and stays readable; the new one is a prefilled, linked draft
+    # then the new one is a prefilled, linked draft, waiting in the Office's inbox; the old one
+    # stays open, in the community's inbox, until the new one is issued
     contact.refresh_from_db()
-    assert contact.state == NoticeState.ESCALATED
+    assert contact.state == NoticeState.ISSUED
     assert supervision.kind == NoticeKind.SUPERVISION and supervision.state == NoticeState.DRAFT
     assert supervision.escalated_from == contact
     assert supervision.subject == contact.subject and contact.number in supervision.basis
-    assert not WorkItem.objects.filter(subject_id=contact.pk, state="open").exists()
-    # and a supervision sheet escalates to an opinion letter with an interview
+    assert WorkItem.objects.filter(subject_id=contact.pk, state="open", kind="notice.reply")
+    draft_item = WorkItem.objects.get(subject_id=supervision.pk, state="open")
+    assert draft_item.kind == "notice.escalation_draft" and draft_item.due_at is not None
+    assert draft_item.owner_unit_id == supervision.issuing_unit_id
+    # when the draft is issued, the old one is 已升级 and leaves every inbox
     services.notice_issue(notice_id=supervision.pk, acting_user=office)
-    opinion = services.notice_escalate(notice_id=supervision.pk, acting_user=office)
+    contact.refresh_from_db()
+    assert contact.state == NoticeState.ESCALATED and contact.close_reason == "逾期未答复"
+    assert not WorkItem.objects.filter(subject_id=contact.pk, state="open").exists()
+    assert not WorkItem.objects.filter(
+        subject_id=supervision.pk, kind="notice.escalation_draft", state="open"
+    )
+    # and a supervision sheet escalates to an opinion letter with an interview
+    opinion = services.notice_escalate(
+        notice_id=supervision.pk, acting_user=office, reason="仍未整改"
+    )
     assert opinion.kind == NoticeKind.OPINION and opinion.interview_required
     # an opinion letter is the top of the ladder
     services.notice_issue(notice_id=opinion.pk, acting_user=office)
     with pytest.raises(Conflict):
-        services.notice_escalate(notice_id=opinion.pk, acting_user=office)
+        services.notice_escalate(notice_id=opinion.pk, acting_user=office, reason="再升级")
     assert Notice.objects.get(pk=opinion.pk).state == NoticeState.ISSUED
 
 
@@ -64,15 +77,16 @@ def test_replied_notice_escalates_only_when_measures_are_overdue(org, monkeypatc
     notice = _issue(org)
     services.notice_reply(notice_id=notice.pk, acting_user=staff, text="已答复")
     with pytest.raises(Conflict):
-        services.notice_escalate(notice_id=notice.pk, acting_user=office)
+        services.notice_escalate(notice_id=notice.pk, acting_user=office, reason="答复不到位")
     # when the measures deadline has passed
     later = notice.measures_due_at + dt.timedelta(minutes=1)
     from django.utils import timezone
 
     monkeypatch.setattr(timezone, "now", lambda: later)
-    new = services.notice_escalate(notice_id=notice.pk, acting_user=office)
-    assert new.kind == NoticeKind.SUPERVISION
-    assert Notice.objects.get(pk=notice.pk).state == NoticeState.ESCALATED
+    new = services.notice_escalate(notice_id=notice.pk, acting_user=office, reason="逾期未整改")
+    assert new.kind == NoticeKind.SUPERVISION and new.escalated_from_id == notice.pk
+    # (it becomes 已升级 when the new one is issued: until then it stays as it is)
+    assert Notice.objects.get(pk=notice.pk).state == NoticeState.REPLIED
 
 
 # --- bulk issue --------------------------------------------------------------------------------

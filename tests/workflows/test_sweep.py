@@ -332,7 +332,9 @@ def test_overdue_measures_are_proposed_for_escalation_too(org, clock):
     assert proposal.deadline_kind == "notice.measures"
 
     # when: the Office accepts
-    new = services.notice_escalate(notice_id=notice.pk, acting_user=org.user(Role.OFFICE_STAFF))
+    new = services.notice_escalate(
+        notice_id=notice.pk, acting_user=org.user(Role.OFFICE_STAFF), reason="逾期未整改"
+    )
 
     # then
     proposal.refresh_from_db()
@@ -383,6 +385,12 @@ def test_accepting_a_proposal_escalates_the_notice_and_marks_it_accepted(org, cl
     assert proposal.state == "accepted"
     assert proposal.decided_by == office and proposal.decided_at == at(4, 11)
     assert new.kind == NoticeKind.SUPERVISION and new.escalated_from_id == notice.pk
+    # the proposal's item is done; the community's reply stays due until the new notice is issued
+    open_kinds = WorkItem.objects.filter(
+        subject_type=notice_type(), subject_id=notice.pk, state=WorkItemState.OPEN
+    ).values_list("kind", flat=True)
+    assert list(open_kinds) == ["notice.reply"]
+    services.notice_issue(notice_id=new.pk, acting_user=office)
     assert not WorkItem.objects.filter(
         subject_type=notice_type(), subject_id=notice.pk, state=WorkItemState.OPEN
     ).exists()
