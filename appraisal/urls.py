@@ -47,6 +47,8 @@ urlpatterns = [
         inputs.comprehensive_import,
         name="comprehensive_import",
     ),
+    path("<int:number>/votes.xlsx", inputs.votes_export, name="votes_export"),
+    path("<int:number>/votes/import/", inputs.votes_import, name="votes_import"),
     path("<int:number>/correction/", corrections.correction, name="correction"),
     *urls_results.urlpatterns,
 ]
