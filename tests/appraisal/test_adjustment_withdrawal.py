@@ -72,7 +72,14 @@ def test_an_adjustment_dated_in_the_previous_year_is_refused_naming_the_date(cli
     page = response.content.decode()
     date_input = re.search(r'<input[^>]*id="id_adjustment-date"[^>]*>', page).group(0)
     assert "is-invalid" in date_input and earlier in date_input
-    assert page.count(f"{earlier} is not in the assessment year {year.year}") >= 1
+    # the message at the field names the date typed and the year (whatever the language)
+    feedback = re.search(
+        r'id="id_adjustment-date"[^>]*>\s*(?:<div class="form-text">.*?</div>\s*)?'
+        r'<div class="invalid-feedback d-block">([^<]*)</div>',
+        page,
+        re.S,
+    ).group(1)
+    assert earlier in feedback and f"{year.year}-12-31" in feedback
     assert "台账完整" in page
 
 
