@@ -21,6 +21,16 @@ urlpatterns = [
     path("reports/<int:pk>/", reports.report_detail, name="report"),
     path("<int:number>/scoring/<code:code>/", scoring.scoring, name="scoring"),
     path("<int:number>/adjustments/", scoring.adjustments, name="adjustments"),
+    path(
+        "<int:number>/adjustments/<int:pk>/withdraw/",
+        scoring.adjustment_withdraw,
+        name="adjustment_withdraw",
+    ),
+    path(
+        "<int:number>/spot-checks/<int:pk>/notice/",
+        scoring.spot_check_notice,
+        name="spot_check_notice",
+    ),
     path("<int:number>/fraud/", fraud.fraud_list, name="fraud_list"),
     path("<int:number>/fraud/<int:pk>/", fraud.fraud_detail, name="fraud"),
     path("<int:number>/claims/", claims.claim_list, name="claims"),
@@ -37,6 +47,8 @@ urlpatterns = [
         inputs.comprehensive_import,
         name="comprehensive_import",
     ),
+    path("<int:number>/votes.xlsx", inputs.votes_export, name="votes_export"),
+    path("<int:number>/votes/import/", inputs.votes_import, name="votes_import"),
     path("<int:number>/correction/", corrections.correction, name="correction"),
     *urls_results.urlpatterns,
 ]

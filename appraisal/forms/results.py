@@ -29,7 +29,8 @@ def whatif_ids(params, name: str, allowed: set[int], message: str, errors: list[
 
 
 def whatif_scores(params, units, indicators, errors: list[str]):
-    """The score overrides typed in: (unit code, indicator code, score) per row."""
+    """The score overrides chosen: (unit code, indicator code, score) per row, the codes being
+    the values of the page's choice lists."""
     rows, scores = [], {}
     for index in range(WHATIF_ROWS):
         unit_code = params.get(f"unit_{index}", "").strip()
@@ -41,7 +42,7 @@ def whatif_scores(params, units, indicators, errors: list[str]):
         n = index + 1
         if not (unit_code and ind_code and raw):
             errors.append(
-                _("Row %(n)s: give a unit code, an indicator code and a score.") % {"n": n}
+                _("Row %(n)s: choose a unit and an indicator, and give a score.") % {"n": n}
             )
             continue
         unit, indicator = units.get(unit_code), indicators.get(ind_code)

@@ -59,15 +59,32 @@ class Adjustment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    # Art. 10: a wrong entry is withdrawn with a reason (kept, shown struck through, no longer
+    # counted), never deleted or offset by another entry.
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True)
 
     class Meta:
         verbose_name = _("adjustment")
         verbose_name_plural = _("adjustments")
         ordering = ["date", "id"]
         indexes = [models.Index(fields=["year", "unit"], name="adjustment_year_unit")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True) | ~Q(withdrawal_reason=""),
+                name="adjustment_withdrawal_has_reason",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.points} {self.reason[:40]}"
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 class SpotCheck(models.Model):
@@ -81,6 +98,15 @@ class SpotCheck(models.Model):
     )
     date = models.DateField(_("date"))
     findings = models.TextField(_("findings"))
+    # The rectification notice raised from this check (Art. 10, 11), set when it is raised.
+    notice = models.ForeignKey(
+        "rectification.Notice",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("notice"),
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -264,7 +264,8 @@ def compute(
         scores_of[u][i] = (value, None)
     adjustments: dict[tuple[int, int], list[domain.Adjustment]] = defaultdict(list)
     for unit_id, category_id, points, reason, source, date in (
-        Adjustment.objects.filter(year=year)
+        # Art. 10: a withdrawn adjustment stays on record but no longer counts.
+        Adjustment.objects.filter(year=year, withdrawn_at__isnull=True)
         .order_by("date", "id")
         .values_list("unit_id", "category_id", "points", "reason", "source", "date")
     ):

@@ -126,12 +126,12 @@ def adjustments_and_checks(year: AssessmentYear, categories) -> tuple:
     categories (those the user sees: policies.visible_categories), newest first."""
     adjustments = (
         Adjustment.objects.filter(year=year, category__in=categories)
-        .select_related("unit", "category", "recorded_by")
+        .select_related("unit", "category", "recorded_by", "withdrawn_by")
         .order_by("-date", "-id")
     )
     checks = (
         SpotCheck.objects.filter(year=year, category__in=categories)
-        .select_related("unit", "category", "indicator", "recorded_by")
+        .select_related("year", "unit", "category", "indicator", "recorded_by", "notice")
         .order_by("-date", "-id")
     )
     return adjustments[:SHOWN], checks[:SHOWN]

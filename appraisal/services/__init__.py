@@ -39,9 +39,11 @@ from .reports import open_report_items, periods, report_amend, report_submit, st
 from .scoring import (
     CellInput,
     adjustment_add,
+    adjustment_withdraw,
     scores_save,
     scoring_grid_save,
     spot_check_add,
+    spot_check_notice_raise,
     verified_scores_save,
 )
 from .year import (
@@ -81,6 +83,7 @@ __all__ = [
     "YEAR_TRANSITIONS",
     "CellInput",
     "adjustment_add",
+    "adjustment_withdraw",
     "catalogue_approve",
     "catalogue_import_check",
     "catalogue_replace",
@@ -114,6 +117,7 @@ __all__ = [
     "scoring_grid_save",
     "settings_messages",
     "spot_check_add",
+    "spot_check_notice_raise",
     "start_year",
     "verified_scores_save",
     "votes_save",

@@ -9,10 +9,12 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict
+from rectification import services as notices
 
 from .. import policies
 from ..models import Adjustment, AssessedUnit, Category, Indicator, Score, SpotCheck, YearStatus
@@ -165,6 +167,7 @@ def adjustment_add(
     )
     if points == 0:
         raise ValidationError(_("An adjustment of 0 points changes nothing."))
+    _within_year(year, date)
     adj = Adjustment.objects.create(
         year=year,
         unit=unit,
@@ -192,6 +195,61 @@ def adjustment_add(
     return adj
 
 
+def _within_year(year, date) -> None:
+    """Art. 10: an addition, deduction or spot check belongs to the year it happened in."""
+    if date is None or date.year != year.year:
+        raise ValidationError(
+            {
+                "date": _(
+                    "Date: %(date)s is not in the assessment year %(year)s; choose a date "
+                    "from %(year)s-01-01 to %(year)s-12-31."
+                )
+                % {"date": date.isoformat() if date else "—", "year": year.year}
+            }
+        )
+
+
+@transaction.atomic
+def adjustment_withdraw(*, adjustment_id, acting_user, reason) -> Adjustment:
+    """Withdraw a wrong addition or deduction (Art. 10) with a reason: it stays on record, struck
+    through, and no longer counts in the scores or the results. Who may record one may withdraw
+    it; a second withdrawal (a page left open) is a conflict."""
+    adj = Adjustment.objects.select_for_update().filter(pk=adjustment_id).first()
+    if adj is None:
+        raise PermissionDenied
+    year = lock_year(adj.year_id, acting_user)
+    category_for_writer(year, adj.category_id, acting_user)
+    guard_open(year)
+    url = reverse("appraisal:adjustments", args=[year.year])
+    if adj.withdrawn_at is not None:
+        raise Conflict(
+            _("This adjustment was already withdrawn on %(when)s.")
+            % {"when": timezone.localtime(adj.withdrawn_at).strftime("%Y-%m-%d %H:%M")},
+            url=url,
+        )
+    adj.withdrawal_reason = clean_text(
+        reason, label=_("Reason for withdrawal"), max_length=MAX_REASON
+    )
+    adj.withdrawn_at = timezone.now()
+    adj.withdrawn_by = acting_user
+    adj.save(update_fields=["withdrawal_reason", "withdrawn_at", "withdrawn_by"])
+    audit(
+        "appraisal.adjustment_withdrawn",
+        actor=acting_user,
+        subject=adj,
+        year=year,
+        before={"state": "recorded"},
+        after={
+            "state": "withdrawn",
+            "unit": adj.unit.code,
+            "category": adj.category.code,
+            "points": adj.points,
+            "reason": adj.withdrawal_reason,
+        },
+    )
+    return adj
+
+
 @transaction.atomic
 def spot_check_add(
     *, year_id, acting_user, unit_id, category_id, indicator_id, date, findings
@@ -205,6 +263,7 @@ def spot_check_add(
         indicator = Indicator.objects.filter(category=category, pk=indicator_id).first()
         if indicator is None:
             raise ValidationError(_("The indicator is not of this category."))
+    _within_year(year, date)
     check = SpotCheck.objects.create(
         year=year,
         unit=unit,
@@ -251,3 +310,51 @@ def scoring_grid_save(
             year_id=year_id, category_id=category_id, acting_user=acting_user, cells=verified
         )
     return changed
+
+
+def spot_check_notice_conflict(check: SpotCheck) -> Conflict:
+    """The answer to a second notice from the same spot check (409), linking to the first."""
+    notice = check.notice
+    return Conflict(
+        _("A notice was already raised from this spot check: %(number)s.")
+        % {"number": notice.number or _("draft")},
+        url=reverse("notice_detail", args=[notice.pk]),
+    )
+
+
+@transaction.atomic
+def spot_check_notice_raise(
+    *, check_id: int, acting_user, token, data, issue_now: bool
+) -> SpotCheck:
+    """Raise the rectification notice of a spot check (Art. 10, 11) for the community checked,
+    issued at once or as a draft, and link it to the check in the same transaction. A check
+    that already raised one (a page left open, a second click) is a conflict."""
+    check = (
+        SpotCheck.objects.select_for_update()
+        .select_related("year", "unit", "category")
+        .filter(pk=check_id)
+        .first()
+    )
+    if check is None:
+        raise PermissionDenied
+    year = lock_year(check.year_id, acting_user)
+    require(policies.visible_categories(acting_user, year).filter(pk=check.category_id).exists())
+    if check.notice_id is not None:
+        raise spot_check_notice_conflict(check)
+    (notice,) = notices.notice_new(
+        acting_user=acting_user,
+        token=token,
+        data=data,
+        target_ids=[check.unit_id],
+        issue_now=issue_now,
+    )
+    check.notice = notice
+    check.save(update_fields=["notice"])
+    audit(
+        "appraisal.spot_check_notice_raised",
+        actor=acting_user,
+        subject=check,
+        year=year,
+        after={"notice": notice.pk, "number": notice.number, "unit": check.unit.code},
+    )
+    return check

@@ -15,7 +15,12 @@ from core import access
 from core.downloads import xlsx_response
 
 from .. import policies, posted
-from ..files.inputs import comprehensive_workbook, import_comprehensive
+from ..files.inputs import (
+    comprehensive_workbook,
+    import_comprehensive,
+    import_votes,
+    votes_workbook,
+)
 from ..forms.common import UploadForm
 from ..models import AssessedUnit, Comprehensive, Vote, VoteKind
 from ..services.common import writable
@@ -135,4 +140,33 @@ def comprehensive_import(request, number: int):
         "appraisal:inputs",
         import_comprehensive,
         lambda _counts: _("Comprehensive evaluation imported."),
+    )
+
+
+@login_required
+def votes_export(request, number: int):
+    """The satisfaction tallies as a workbook to fill in and import (scoring.md §4)."""
+    year = year_of_user(request, number)
+    if not policies.sees_all(request.user):
+        raise PermissionDenied
+    return xlsx_response(
+        votes_workbook(year),
+        ascii_name=f"votes-{year.year}.xlsx",
+        name=f"满意度评价-{year.year}.xlsx",
+    )
+
+
+@login_required
+@require_POST
+def votes_import(request, number: int):
+    return upload_view(
+        request,
+        number,
+        "inputs",
+        "appraisal:inputs",
+        import_votes,
+        lambda counts: (
+            _("Votes imported: %(n)s communities, %(changed)s change(s).")
+            % {"n": counts["rows"], "changed": counts["changed"]}
+        ),
     )

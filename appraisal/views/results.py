@@ -449,7 +449,10 @@ def results_whatif(request, number: int):
         "open_findings": open_findings,
         "upheld": upheld,
         "units": list(units.values()),
-        "indicators": sorted(indicators.values(), key=lambda i: i.code),
+        # grouped by category in the regulation's order, for the choice lists
+        "indicators": sorted(
+            indicators.values(), key=lambda i: (i.category.sort_order, i.category_id, i.code)
+        ),
         "score_rows": score_rows,
         "chosen": {
             "approve": overrides.approve_claims,

@@ -80,12 +80,12 @@ def test_every_form_survives_garbage(client, org, year, value):
             reverse("appraisal:adjustments", args=[year.year]),
             {
                 "form": "adjustment",
-                "unit": c1,
-                "category": lz.pk,
-                "points": value,
-                "reason": value,
-                "source": value,
-                "date": value,
+                "adjustment-unit": c1,
+                "adjustment-category": lz.pk,
+                "adjustment-points": value,
+                "adjustment-reason": value,
+                "adjustment-source": value,
+                "adjustment-date": value,
             },
         ),
         (
@@ -93,10 +93,10 @@ def test_every_form_survives_garbage(client, org, year, value):
             reverse("appraisal:adjustments", args=[year.year]),
             {
                 "form": "spot_check",
-                "unit": value,
-                "category": lz.pk,
-                "date": "2026-05-01",
-                "findings": value,
+                "spot_check-unit": value,
+                "spot_check-category": lz.pk,
+                "spot_check-date": "2026-05-01",
+                "spot_check-findings": value,
             },
         ),
         (

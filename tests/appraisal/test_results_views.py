@@ -870,3 +870,28 @@ def test_drill_down_shows_the_departments_opinion_per_cell(client, org, y):
     book = load_workbook(BytesIO(client.get(url("results_export")).content), read_only=True)
     cells = [r for r in list(book[book.sheetnames[3]].values)[1:] if r[0] == org.community.code]
     assert [r[-1] for r in cells if r[3] == "LZ1"] == ["台账不完整，扣 1 分。"]
+
+
+def test_whatif_score_changes_pick_unit_and_indicator_from_lists(client, org, y):
+    # given the sandbox form
+    client.force_login(org.user(Role.OFFICE_STAFF))
+    html = client.get(url("results_whatif")).content.decode()
+    # then unit and indicator of every score row are choice lists, not typed codes
+    for index in range(5):
+        for name in (f"unit_{index}", f"indicator_{index}"):
+            assert re.search(rf'<select[^>]*name="{name}"', html), name
+            assert not re.search(rf'<input[^>]*name="{name}"', html), name
+    units = re.search(r'<select[^>]*name="unit_0".*?</select>', html, re.S).group(0)
+    options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', units)
+    assessed = AssessedUnit.objects.filter(year=y.year).order_by("code")
+    assert options[1:] == [(u.code, u.name) for u in assessed]
+    indicators = re.search(r'<select[^>]*name="indicator_0".*?</select>', html, re.S).group(0)
+    assert "<optgroup" in indicators
+    assert 'value="ZZ1"' in indicators and "ZZ1 " in indicators
+    # when a row is chosen and run, the choice stays selected
+    params = {"unit_1": org.community.code, "indicator_1": "QT1", "score_1": "0", "run": "1"}
+    html = client.get(url("results_whatif"), params).content.decode()
+    row = re.search(r'<select[^>]*name="unit_1".*?</select>', html, re.S).group(0)
+    assert re.search(rf'<option value="{org.community.code}" selected>', row)
+    row = re.search(r'<select[^>]*name="indicator_1".*?</select>', html, re.S).group(0)
+    assert re.search(r'<option value="QT1" selected>', row)

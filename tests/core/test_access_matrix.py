@@ -152,6 +152,12 @@ NOT_IN_MATRIX = {
     ),
     "catalogue_import": "office only, planning year: tests/appraisal/test_xlsx.py",
     "comprehensive_import": "office only: tests/appraisal/test_xlsx.py",
+    "votes_export": "every role that sees all inputs: tests/appraisal/test_votes_import.py",
+    "votes_import": "office only: tests/appraisal/test_votes_import.py",
+    "adjustment_withdraw": "who may record the adjustment, by role and department: "
+    "tests/appraisal/test_adjustment_withdrawal.py",
+    "spot_check_notice": "issuers who see the check's category, by role: "
+    "tests/appraisal/test_spot_check_notice.py",
     "notice_extension_request": "by role: tests/rectification/test_extensions.py",
     "notice_extension_decide": "by role: tests/rectification/test_extensions.py",
 }

@@ -124,7 +124,9 @@ def export_bundle(year: AssessmentYear) -> dict:
                 "date": d.isoformat(),
             }
             for u, c, p, r, s, d in unit_rows(
-                Adjustment.objects.filter(year=year).order_by("date", "id"),
+                Adjustment.objects.filter(year=year, withdrawn_at__isnull=True).order_by(
+                    "date", "id"
+                ),
                 "category_id",
                 "points",
                 "reason",
