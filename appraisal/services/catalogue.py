@@ -109,10 +109,13 @@ def indicator_save(*, year_id: int, acting_user, values: dict, pk: int | None = 
         before_category = indicator.category_id
         for key, value in clean.items():
             setattr(indicator, key, value)
-        if before_category == indicator.category_id and before == {
-            k: getattr(indicator, k) for k in before
-        }:
-            return indicator  # saved unchanged: nothing to store, nothing to audit
+        # Saved unchanged: nothing to store, nothing to audit, the approval stands. Compared are
+        # the fields the user enters (those the Office approves, selectors.catalogue), not
+        # required_reports, which follows the schedule and is set again when the year starts.
+        if before_category == indicator.category_id and all(
+            before[k] == getattr(indicator, k) for k in before if k != "required_reports"
+        ):
+            return indicator
         indicator.save(update_fields=list(clean))
     after = {k: getattr(indicator, k) for k in clean if k != "category"}
     after["category"] = indicator.category.code

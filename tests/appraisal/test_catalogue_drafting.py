@@ -10,7 +10,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from appraisal import services
@@ -242,9 +242,9 @@ def _own_sheet(client, year) -> list[list]:
     return [list(r) for r in book["指标"].iter_rows(values_only=True)]
 
 
-def _upload(client, year, rows):
+def _upload(client, year, rows, **headers):
     url = reverse("appraisal:category_import", args=[year.year])
-    return client.post(url, {"file": sheet_file({"指标": [IND_HEADER, *rows]})})
+    return client.post(url, {"file": sheet_file({"指标": [IND_HEADER, *rows]})}, **headers)
 
 
 def test_department_imports_its_own_sheet(client, org, planning_year):
@@ -281,19 +281,23 @@ def test_department_imports_its_own_sheet(client, org, planning_year):
     [
         (["ZZ-05", "ZZ", "三会一课", "", 5, "否", "无", None], "“ZZ” is a category of"),
         (["ZZ-01", "LZ", "重名", "", 1, "否", "无", None], "ZZ-01 is taken"),
-        (["LZ-04", "LZ", "过多", "", 30, "否", "无", None], "more than"),
+        # one row over LZ's 25 points, and two rows that add up to more than 25
+        (["LZ-04", "LZ", "过多", "", 30, "否", "无", None], "is more than the maximum of"),
+        (["LZ-04", "LZ", "过多", "", 21, "否", "无", None], "add up to 26.00, more than 25.00"),
     ],
 )
 def test_a_bad_row_refuses_the_whole_sheet(client, org, planning_year, row, expected):
     client.force_login(org.user(Role.DEPT_ASSESSOR))
     before = _indicators(planning_year)
     audits = AuditEvent.objects.count()
-    with translation.override("en"):
-        response = _upload(
-            client,
-            planning_year,
-            [["LZ-01", "LZ", "党风廉政建设季度报告", "", 5, "否", "季度", None], row],
-        )
+    # in English: the messages of this change have no Chinese yet (the request's language, not
+    # translation.override, decides the language of a message made by the view)
+    response = _upload(
+        client,
+        planning_year,
+        [["LZ-01", "LZ", "党风廉政建设季度报告", "", 5, "否", "季度", None], row],
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 303
     messages = _messages(response)
     assert any(expected in m for m in messages), messages
@@ -305,10 +309,12 @@ def test_a_bad_row_refuses_the_whole_sheet(client, org, planning_year, row, expe
 
 def test_the_refusal_names_the_row_and_the_other_department(client, org, planning_year):
     client.force_login(org.user(Role.DEPT_ASSESSOR))
-    with translation.override("en"):
-        response = _upload(
-            client, planning_year, [["ZZ-05", "ZZ", "三会一课", "", 5, "否", "无", None]]
-        )
+    response = _upload(
+        client,
+        planning_year,
+        [["ZZ-05", "ZZ", "三会一课", "", 5, "否", "无", None]],
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     text = " ".join(_messages(response))
     zz = Category.objects.get(year=planning_year, code="ZZ")
     assert "row 2" in text and zz.department in text and "LZ" in text
