@@ -264,6 +264,7 @@ def category_indicators_replace(
             )
     scope = Indicator.objects.filter(year=year, category__in=own.values())
     before = {"indicators": scope.count()}
+    approved_digest = catalogue_digest(year) if year.catalogue_approved_at else None
     scope.delete()
     Indicator.objects.bulk_create(
         Indicator(
@@ -281,12 +282,10 @@ def category_indicators_replace(
         )
         for order, item in enumerate(indicators)
     )
-    after = {
-        "categories": ", ".join(sorted(own)),
-        "indicators": len(indicators),
-        "source": source,
-        **_withdraw_approval(year),
-    }
+    after = {"categories": ", ".join(sorted(own)), "indicators": len(indicators), "source": source}
+    # A sheet imported back as it was exported changes nothing the Office approved.
+    if approved_digest is not None and catalogue_digest(year) != approved_digest:
+        after.update(_withdraw_approval(year))
     audit(
         "appraisal.category_imported",
         actor=acting_user,
