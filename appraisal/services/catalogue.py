@@ -109,10 +109,13 @@ def indicator_save(*, year_id: int, acting_user, values: dict, pk: int | None = 
         before_category = indicator.category_id
         for key, value in clean.items():
             setattr(indicator, key, value)
-        if before_category == indicator.category_id and before == {
-            k: getattr(indicator, k) for k in before
-        }:
-            return indicator  # saved unchanged: nothing to store, nothing to audit
+        # Saved unchanged: nothing to store, nothing to audit, the approval stands. Compared are
+        # the fields the user enters (those the Office approves, selectors.catalogue), not
+        # required_reports, which follows the schedule and is set again when the year starts.
+        if before_category == indicator.category_id and all(
+            before[k] == getattr(indicator, k) for k in before if k != "required_reports"
+        ):
+            return indicator
         indicator.save(update_fields=list(clean))
     after = {k: getattr(indicator, k) for k in clean if k != "category"}
     after["category"] = indicator.category.code
@@ -261,6 +264,7 @@ def category_indicators_replace(
             )
     scope = Indicator.objects.filter(year=year, category__in=own.values())
     before = {"indicators": scope.count()}
+    approved_digest = catalogue_digest(year) if year.catalogue_approved_at else None
     scope.delete()
     Indicator.objects.bulk_create(
         Indicator(
@@ -278,12 +282,10 @@ def category_indicators_replace(
         )
         for order, item in enumerate(indicators)
     )
-    after = {
-        "categories": ", ".join(sorted(own)),
-        "indicators": len(indicators),
-        "source": source,
-        **_withdraw_approval(year),
-    }
+    after = {"categories": ", ".join(sorted(own)), "indicators": len(indicators), "source": source}
+    # A sheet imported back as it was exported changes nothing the Office approved.
+    if approved_digest is not None and catalogue_digest(year) != approved_digest:
+        after.update(_withdraw_approval(year))
     audit(
         "appraisal.category_imported",
         actor=acting_user,

@@ -4,13 +4,14 @@ year starts only then, and a change after the approval withdraws it. Also the ne
 default and the one-off indicators' due dates on the year page."""
 
 import datetime as dt
+import re
 from io import BytesIO
 
 import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from appraisal import services
@@ -164,8 +165,10 @@ def test_office_approves_and_a_department_edit_withdraws_the_approval(client, or
     response = client.post(
         reverse("appraisal:year_advance", args=[planning_year.year]),
         {"expected_status": "planning"},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
-    assert response.status_code == 303
+    assert response.status_code == 303  # back to the year page with the reason, not a 500
+    assert "The Office has not approved the catalogue" in " ".join(_messages(response))
     assert _reload(planning_year).status == YearStatus.PLANNING
     # the Office approves the catalogue it sees: one audit row, then the year starts
     form_digest = page.context["catalogue_digest"]
@@ -242,9 +245,9 @@ def _own_sheet(client, year) -> list[list]:
     return [list(r) for r in book["指标"].iter_rows(values_only=True)]
 
 
-def _upload(client, year, rows):
+def _upload(client, year, rows, **headers):
     url = reverse("appraisal:category_import", args=[year.year])
-    return client.post(url, {"file": sheet_file({"指标": [IND_HEADER, *rows]})})
+    return client.post(url, {"file": sheet_file({"指标": [IND_HEADER, *rows]})}, **headers)
 
 
 def test_department_imports_its_own_sheet(client, org, planning_year):
@@ -276,24 +279,111 @@ def test_department_imports_its_own_sheet(client, org, planning_year):
     assert _reload(planning_year).catalogue_approved_at is None
 
 
+def _exported(client, year) -> BytesIO:
+    response = client.get(reverse("appraisal:category_export", args=[year.year]))
+    assert response.status_code == 200
+    assert "LZ" in response["Content-Disposition"]
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    buffer = BytesIO(body)
+    buffer.name = "mine.xlsx"
+    return buffer
+
+
+def _full(year) -> list[tuple]:
+    return list(
+        Indicator.objects.filter(year=year)
+        .order_by("code")
+        .values_list(
+            "code",
+            "category__code",
+            "name",
+            "description",
+            "max_points",
+            "evidence_required",
+            "schedule",
+            "due_date",
+        )
+    )
+
+
+def test_department_sheet_round_trips_unchanged(client, org, planning_year):
+    # given an LZ with a one-off indicator (a due date, a description, evidence required),
+    # approved by the Office
+    office = org.user(Role.OFFICE_STAFF)
+    lz = Category.objects.get(year=planning_year, code="LZ")
+    due = dt.date(planning_year.year, 9, 30)
+    Indicator.objects.filter(year=planning_year, code="LZ-02").update(max_points=18)  # room
+    services.indicator_save(
+        year_id=planning_year.pk,
+        acting_user=office,
+        values=_form(
+            lz,
+            "LZ-03",
+            description="每年九月底前报送",
+            evidence_required=True,
+            schedule="once",
+            due_date=due,
+        ),
+    )
+    services.catalogue_approve(
+        year_id=planning_year.pk, acting_user=office, digest=catalogue_digest(planning_year)
+    )
+    before, digest = _full(planning_year), catalogue_digest(planning_year)
+    client.force_login(org.user(Role.DEPT_ASSESSOR))
+    # when the department downloads its sheet and imports it back as it is
+    sheet = _exported(client, planning_year)
+    response = client.post(
+        reverse("appraisal:category_import", args=[planning_year.year]), {"file": sheet}
+    )
+    # then every indicator is as it was, the approval stands, and the import is audited
+    assert response.status_code == 302
+    assert _full(planning_year) == before
+    assert before[2][:4] == ("LZ-03", "LZ", "廉政风险点排查", "每年九月底前报送")
+    assert before[2][5:] == (True, "once", due)
+    assert catalogue_digest(planning_year) == digest
+    assert _reload(planning_year).catalogue_approved_at is not None
+    event = AuditEvent.objects.latest("pk")
+    assert event.event_type == "appraisal.category_imported"
+    assert event.actor == org.user(Role.DEPT_ASSESSOR)
+    assert event.after["indicators"] == 3 and "approval_withdrawn" not in event.after
+    # and a changed sheet, imported the same way, withdraws the approval
+    book = load_workbook(_exported(client, planning_year))
+    book["指标"]["E2"] = 4  # LZ-01: 5 → 4 points
+    changed = BytesIO()
+    book.save(changed)
+    changed.seek(0)
+    changed.name = "mine.xlsx"
+    response = client.post(
+        reverse("appraisal:category_import", args=[planning_year.year]), {"file": changed}
+    )
+    assert response.status_code == 302
+    assert Indicator.objects.get(year=planning_year, code="LZ-01").max_points == 4
+    assert _reload(planning_year).catalogue_approved_at is None
+    assert AuditEvent.objects.latest("pk").after["approval_withdrawn"] is True
+
+
 @pytest.mark.parametrize(
     ("row", "expected"),
     [
         (["ZZ-05", "ZZ", "三会一课", "", 5, "否", "无", None], "“ZZ” is a category of"),
         (["ZZ-01", "LZ", "重名", "", 1, "否", "无", None], "ZZ-01 is taken"),
-        (["LZ-04", "LZ", "过多", "", 30, "否", "无", None], "more than"),
+        # one row over LZ's 25 points, and two rows that add up to more than 25
+        (["LZ-04", "LZ", "过多", "", 30, "否", "无", None], "is more than the maximum of"),
+        (["LZ-04", "LZ", "过多", "", 21, "否", "无", None], "add up to 26.00, more than 25.00"),
     ],
 )
 def test_a_bad_row_refuses_the_whole_sheet(client, org, planning_year, row, expected):
     client.force_login(org.user(Role.DEPT_ASSESSOR))
     before = _indicators(planning_year)
     audits = AuditEvent.objects.count()
-    with translation.override("en"):
-        response = _upload(
-            client,
-            planning_year,
-            [["LZ-01", "LZ", "党风廉政建设季度报告", "", 5, "否", "季度", None], row],
-        )
+    # in English: the messages of this change have no Chinese yet (the request's language, not
+    # translation.override, decides the language of a message made by the view)
+    response = _upload(
+        client,
+        planning_year,
+        [["LZ-01", "LZ", "党风廉政建设季度报告", "", 5, "否", "季度", None], row],
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 303
     messages = _messages(response)
     assert any(expected in m for m in messages), messages
@@ -305,10 +395,12 @@ def test_a_bad_row_refuses_the_whole_sheet(client, org, planning_year, row, expe
 
 def test_the_refusal_names_the_row_and_the_other_department(client, org, planning_year):
     client.force_login(org.user(Role.DEPT_ASSESSOR))
-    with translation.override("en"):
-        response = _upload(
-            client, planning_year, [["ZZ-05", "ZZ", "三会一课", "", 5, "否", "无", None]]
-        )
+    response = _upload(
+        client,
+        planning_year,
+        [["ZZ-05", "ZZ", "三会一课", "", 5, "否", "无", None]],
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     text = " ".join(_messages(response))
     zz = Category.objects.get(year=planning_year, code="ZZ")
     assert "row 2" in text and zz.department in text and "LZ" in text
@@ -383,3 +475,19 @@ def test_catalogue_shows_the_due_date_of_a_one_off_indicator(client, org, planni
     assert f"{planning_year.year}-03-31" in html
     assert 'data-testid="due-ZZ-02"' in html
     assert 'data-testid="due-LZ-01"' not in html  # a periodic one is due at its period's end
+
+
+def test_the_start_checklist_is_in_one_language(client, org, planning_year):
+    # given a catalogue awaiting approval
+    AssessmentYear.objects.filter(pk=planning_year.pk).update(catalogue_approved_at=None)
+    client.force_login(org.user(Role.OFFICE_STAFF))
+    # when the Office reads the year page in English
+    html = client.get(
+        reverse("appraisal:year", args=[planning_year.year]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    # then the checklist before the start has no Chinese left in it
+    start = html.index('data-testid="checklist"')
+    checklist = html[start : html.index("</section>", start)]
+    assert "Before the start (In progress)" in checklist
+    assert "blocks the start" in checklist
+    assert not re.search(r"[\u4e00-\u9fff]", checklist), checklist

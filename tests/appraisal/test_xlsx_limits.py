@@ -12,6 +12,7 @@ from django.utils import translation
 
 from appraisal import services
 from appraisal.files import catalogue, inputs
+from appraisal.selectors.catalogue import catalogue_digest
 from core.models import AuditEvent, Role
 from tests import spreadsheet_files as files
 from tests.appraisal.test_xlsx import INDS, catalogue_file, comp_file, comp_state, refused, snapshot
@@ -34,6 +35,9 @@ def year(org, office):
 @pytest.fixture
 def started(office, year):
     catalogue.import_catalogue(year, catalogue_file(), office)
+    # Art. 5: the year starts on the catalogue the Office approved.
+    year.refresh_from_db()
+    services.catalogue_approve(year_id=year.pk, acting_user=office, digest=catalogue_digest(year))
     return services.year_advance(year_id=year.pk, acting_user=office)
 
 
