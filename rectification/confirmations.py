@@ -183,9 +183,7 @@ def issue_of_form(
     units = [services._check_target(acting_user.sub_district_id, t) for t in targets]
     now = timezone.now()
     reply, measures = services.issue_deadlines(data.reply_due, data.measures_due, now)
-    return _issue(
-        data.kind, data.subject, units, acting_user.sub_district_id, reply, measures, now
-    )
+    return _issue(data.kind, data.subject, units, acting_user.sub_district_id, reply, measures, now)
 
 
 def return_of(
@@ -284,9 +282,7 @@ def withdraw_of(
     """撤回 of a draft or an issued notice."""
     reason = clean_text(reason, label=_("Reason"), max_length=services.MAX_REASON)
     notice = _load(notice_id, acting_user)
-    _check(
-        notice, acting_user, action="withdraw", method="withdraw", expected_state=expected_state
-    )
+    _check(notice, acting_user, action="withdraw", method="withdraw", expected_state=expected_state)
     unit = _unit_name(notice.target)
     if notice.issued_at:
         lead = _(
@@ -294,9 +290,7 @@ def withdraw_of(
             "tasks are cancelled and %(unit)s is told."
         ) % {"number": notice.number, "unit": unit}
     else:
-        lead = _("The draft for %(unit)s is withdrawn and will never be issued.") % {
-            "unit": unit
-        }
+        lead = _("The draft for %(unit)s is withdrawn and will never be issued.") % {"unit": unit}
     return Confirmation(
         title=_("Confirm withdrawal"),
         consequences=[lead, _("A withdrawn notice cannot be issued again.")],
