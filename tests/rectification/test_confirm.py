@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from html import escape, unescape
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -24,7 +26,7 @@ from core import workdays
 from core.models import AuditEvent, Role
 from rectification import services
 from rectification.models import Notice, NoticeCounter, NoticeState
-from tests.formsubmit import form_posting_to
+from tests.formsubmit import form_posting_to, forms_of
 from tests.rectification.conftest import CONFIRMED_ACTS, page_fields
 from tests.rectification.test_access import ALL, OBJECT_VIEWS, _hidden, _who, make_notice
 from tests.rectification.test_bad_input import saved_state
@@ -429,3 +431,24 @@ def test_role_asking_for_a_confirmation(org, issuer, role, name, state, data, wh
     # and nothing happened to the notice
     assert Notice.objects.get(pk=notice.pk).state == state
     assert notice_audit(notice) == events
+
+
+def test_the_confirmed_act_keeps_where_the_case_was_opened_from(org):
+    # given the Office on a draft's case page opened from the ledger
+    notice = make_notice(org, "office", S.DRAFT)
+    client = login(org, OFFICE)
+    back = urlencode({"back": reverse("ledger")})
+    case = f"{reverse('notice_detail', args=[notice.pk])}?{back}"
+    url = reverse("notice_issue", args=[notice.pk])
+    # when it presses 签发 there
+    asked = client.post(
+        url,
+        page_fields(notice, "notice_issue", confirmed=False),
+        HTTP_REFERER=f"http://testserver{case}",
+    )
+    # then 取消 leads back to that page, and so does the confirmed act
+    assert f'href="{escape(case)}"' in text(asked)
+    (form,) = [f for f in forms_of(text(asked)) if f.action.startswith(url)]
+    response = client.post(unescape(form.action), form.data(button="confirmed"))
+    assert response.status_code == 302
+    assert response["Location"] == case
