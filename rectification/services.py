@@ -562,14 +562,27 @@ def notice_update_draft(
     return notice
 
 
+def issue_deadlines(
+    reply_due: Deadline, measures_due: Deadline, now: dt.datetime
+) -> tuple[dt.datetime, dt.datetime]:
+    """The reply and measures deadlines a notice issued at `now` gets (Art. 11); the
+    confirmation page states them before the act."""
+    reply = reply_due.resolve(now)
+    measures = measures_due.resolve(now)
+    if reply <= now:
+        raise ValidationError(_("The reply deadline must be after the day of issue."))
+    if measures < reply:
+        raise ValidationError(_("The measures deadline cannot be before the reply deadline."))
+    return reply, measures
+
+
 def _issue_apply(acting_user, now: dt.datetime, job: str = "") -> Callable[[Notice], dict]:
     def apply(notice: Notice) -> dict:
-        reply = Deadline(notice.reply_due_date, notice.reply_due_workdays).resolve(now)
-        measures = Deadline(notice.measures_due_date, notice.measures_due_workdays).resolve(now)
-        if reply <= now:
-            raise ValidationError(_("The reply deadline must be after the day of issue."))
-        if measures < reply:
-            raise ValidationError(_("The measures deadline cannot be before the reply deadline."))
+        reply, measures = issue_deadlines(
+            Deadline(notice.reply_due_date, notice.reply_due_workdays),
+            Deadline(notice.measures_due_date, notice.measures_due_workdays),
+            now,
+        )
         notice.number = _next_number(notice, now)
         notice.issued_at, notice.issued_by = now, acting_user
         notice.reply_due_at, notice.measures_due_at = reply, measures

@@ -26,7 +26,7 @@ from core.downloads import xlsx_response
 from core.errors import BadInput
 from core.models import Role, Unit, UnitKind
 
-from . import selectors, services
+from . import confirmations, selectors, services
 from .forms import (
     EscalateForm,
     ExtensionDecisionForm,
@@ -188,9 +188,19 @@ def notice_new(request):
     if request.method == "POST":
         token = str(submissions.token_from(request.POST))
     form = _notice_form(request, request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and "revise" not in request.POST:
+        # ("revise": back from the confirmation page to the form as typed, nothing saved.)
         issue_now = "issue" in request.POST
         try:
+            if issue_now and not _confirmed(request):
+                confirmation = confirmations.issue_of_form(
+                    acting_user=request.user,
+                    data=_input(form),
+                    target_ids=form.cleaned_data["targets"],
+                )
+                return _confirmation_page(
+                    request, confirmation, cancel_url=reverse("ledger"), revise=True
+                )
             notices = services.notice_new(
                 acting_user=request.user,
                 token=token,
@@ -241,8 +251,22 @@ def notice_edit(request, pk: int):
         expected_draft = parse_expected(request.POST, "expected_draft")["expected_draft"]
     form = _notice_form(request, request.POST or None, initial=initial)
     form.allow_bulk = False
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and "revise" not in request.POST:
         try:
+            if "issue" in request.POST and not _confirmed(request):
+                confirmation = confirmations.issue_of_form(
+                    acting_user=request.user,
+                    data=_input(form),
+                    target_ids=form.cleaned_data["targets"][:1],
+                    notice_id=pk,
+                    expected_draft=expected_draft,
+                )
+                return _confirmation_page(
+                    request,
+                    confirmation,
+                    cancel_url=reverse("notice_detail", args=[pk]),
+                    revise=True,
+                )
             # Saving and 签发 from this page are one write: both happen or neither.
             services.notice_save_draft(
                 notice_id=pk,
@@ -297,13 +321,15 @@ def _back(request) -> dict | None:
     return back
 
 
+def _with_back(request, url: str) -> str:
+    """`url` keeping where the case page was opened from (`?back=`)."""
+    back = _back(request)
+    return url + "?" + urlencode({"back": back["url"]}) if back else url
+
+
 def _to_case(request, pk: int, status: int = 302) -> HttpResponse:
     """Back to the case page after an action, keeping where the page was opened from."""
-    url = reverse("notice_detail", args=[pk])
-    back = _back(request)
-    if back:
-        url += "?" + urlencode({"back": back["url"]})
-    response = redirect(url)
+    response = redirect(_with_back(request, reverse("notice_detail", args=[pk])))
     response.status_code = status
     return response
 
@@ -460,8 +486,59 @@ def _action(request, pk: int, run, *, action: str, expected: tuple[str, ...]) ->
     except ValidationError as exc:
         _errors_to_messages(request, exc)
         return _to_case(request, pk, status=303)
+    if isinstance(message, HttpResponse):  # the confirmation page: nothing was done yet
+        return message
     messages.success(request, message)
     return _to_case(request, pk)
+
+
+# --- confirmation of official acts (Art. 11) ---------------------------------------------------
+# 签发, 退回, 验收销号 and 撤回 cannot be undone. Their forms post first without `confirmed`: the
+# answer is a page (200, nothing changed) stating what will happen and to whom, whose form posts
+# the same fields again with confirmed=1. Plain HTML: it works without JavaScript and on a phone.
+
+NOT_REPOSTED = ("csrfmiddlewaretoken", "confirmed", "revise")
+
+
+def _confirmed(request) -> bool:
+    return request.POST.get("confirmed") == "1"
+
+
+def _confirmation_page(
+    request,
+    confirmation: confirmations.Confirmation,
+    *,
+    cancel_url: str,
+    action_url: str | None = None,
+    revise: bool = False,
+) -> HttpResponse:
+    """The confirmation page; `revise` offers to go back to the form as typed (the notice
+    forms, whose typing a link would lose)."""
+    fields = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name not in NOT_REPOSTED
+        for value in values
+    ]
+    context = {
+        "confirmation": confirmation,
+        "fields": fields,
+        "action_url": action_url or request.get_full_path(),
+        "cancel_url": cancel_url,
+        "revise": revise,
+    }
+    return render(request, "rectification/confirm.html", context)
+
+
+def _case_confirmation(request, pk: int, confirmation) -> HttpResponse:
+    """The confirmation of an act of the case page: 取消 leads back to it, and the confirmed
+    act keeps where the case was opened from (its `back`)."""
+    return _confirmation_page(
+        request,
+        confirmation,
+        cancel_url=_with_back(request, reverse("notice_detail", args=[pk])),
+        action_url=_with_back(request, request.path),
+    )
 
 
 def _expected(request, pk: int, action: str, names: tuple[str, ...]) -> dict:
@@ -489,6 +566,11 @@ def _form_errors(form) -> ValidationError:
 @require_POST
 def notice_issue(request, pk: int):
     def run(expected):
+        if not _confirmed(request):
+            confirmation = confirmations.issue_of_draft(
+                notice_id=pk, acting_user=request.user, **expected
+            )
+            return _case_confirmation(request, pk, confirmation)
         services.notice_issue(notice_id=pk, acting_user=request.user, **expected)
         return _("Issued.")
 
@@ -570,6 +652,15 @@ def notice_return(request, pk: int):
         form = ReturnForm(request.POST)
         if not form.is_valid():
             raise _form_errors(form)
+        if not _confirmed(request):
+            confirmation = confirmations.return_of(
+                notice_id=pk,
+                acting_user=request.user,
+                reason=form.cleaned_data["reason"],
+                new_due=form.cleaned_data["new_due"],
+                **expected,
+            )
+            return _case_confirmation(request, pk, confirmation)
         services.notice_return(
             notice_id=pk,
             acting_user=request.user,
@@ -589,6 +680,14 @@ def notice_verify(request, pk: int):
         form = VerifyForm(request.POST)
         if not form.is_valid():
             raise _form_errors(form)
+        if not _confirmed(request):
+            confirmation = confirmations.verify_of(
+                notice_id=pk,
+                acting_user=request.user,
+                comment=form.cleaned_data["comment"],
+                **expected,
+            )
+            return _case_confirmation(request, pk, confirmation)
         services.notice_verify(
             notice_id=pk, acting_user=request.user, comment=form.cleaned_data["comment"], **expected
         )
@@ -604,6 +703,14 @@ def notice_withdraw(request, pk: int):
         form = ReasonForm(request.POST, prefix="withdraw")
         if not form.is_valid():
             raise _form_errors(form)
+        if not _confirmed(request):
+            confirmation = confirmations.withdraw_of(
+                notice_id=pk,
+                acting_user=request.user,
+                reason=form.cleaned_data["reason"],
+                **expected,
+            )
+            return _case_confirmation(request, pk, confirmation)
         services.notice_withdraw(
             notice_id=pk, acting_user=request.user, reason=form.cleaned_data["reason"], **expected
         )

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from django.utils.translation import gettext, override
 from playwright.sync_api import Locator, Page, expect
 
 from core import workdays, workitems
@@ -122,6 +123,18 @@ def open_from_ledger(page: Page, number: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_contain_text(number)
 
 
+def confirm_act(page: Page, msgid: str, problems: PageProblems) -> None:
+    """Official acts ask first (Art. 11): the confirmation page, headed and buttoned with the
+    act's confirmation label (asserted through gettext until its Chinese is merged)."""
+    with override("zh-hans"):
+        label = gettext(msgid)
+    try:
+        expect(page.get_by_role("heading", level=1)).to_have_text(label)
+    except AssertionError as exc:
+        raise AssertionError(f"{page.url}: no confirmation page; {problems.errors}") from exc
+    page.get_by_role("button", name=label, exact=True).click()
+
+
 def fill_measures(page: Page, rows: list[tuple[str, str, date]]) -> None:
     for index, (description, person, planned) in enumerate(rows, start=1):
         group = page.get_by_role("group", name=f"整改举措 {index}", exact=True)
@@ -160,6 +173,8 @@ def test_notice_from_issue_to_verification(
     page.get_by_label("整改措施期限（工作日）").fill(str(MEASURES_WORKDAYS))
     shot("1-new")
     page.get_by_role("button", name="签发", exact=True).click()
+    expect(page.get_by_test_id("confirm-row")).to_contain_text("和平里社区")
+    confirm_act(page, "Confirm issue", problems)
 
     expect(page).to_have_url(re.compile(re.escape(f"{demo}/notices/") + r"\d+/$"))
     expect_state(page, "已签发", problems)
@@ -188,7 +203,8 @@ def test_notice_from_issue_to_verification(
     expect(light).to_have_text(LIGHT_LABELS[expected_light])
     shot("3-inbox")
     item.click()
-    expect(page).to_have_url(case_url)
+    # (the inbox links the case with `?back=`, for the breadcrumb back to it)
+    expect(page).to_have_url(re.compile(re.escape(case_url) + r"(\?back=.*)?$"))
     expect_state(page, "已签发", problems)
 
     page.get_by_label("书面答复或说明").fill(REPLY_TEXT)
@@ -216,6 +232,8 @@ def test_notice_from_issue_to_verification(
     )
     return_form.get_by_label("理由").fill(RETURN_REASON)
     return_form.get_by_role("button", name="退回", exact=True).click()
+    expect(page.get_by_text(RETURN_REASON).first).to_be_visible()
+    confirm_act(page, "Confirm return", problems)
     expect_state(page, "已答复", problems)
     expect(page.get_by_text(RETURN_REASON).first).to_be_visible()
     log_out(page, demo)
@@ -241,6 +259,7 @@ def test_notice_from_issue_to_verification(
     open_from_ledger(page, number)
     page.get_by_label("验收意见").fill("措施具体可行，同意销号。")
     page.get_by_role("button", name="验收销号", exact=True).click()
+    confirm_act(page, "Confirm verification", problems)
     expect_state(page, "已销号", problems)
     shot("5-verified")
     log_out(page, demo)

@@ -63,9 +63,23 @@ _VERSION_OF = {
 }
 
 
-def page_fields(notice, url_name: str) -> dict:
+# The official acts that ask for confirmation first (rectification/confirmations.py): a test
+# that means to perform one posts confirmed=1, as the confirmation page's button does.
+CONFIRMED_ACTS = ("notice_new", "notice_edit", "notice_issue", "notice_return", "notice_verify")
+CONFIRMED_ACTS += ("notice_withdraw",)
+
+
+def page_fields(notice, url_name: str, *, confirmed: bool = True) -> dict:
     """The hidden fields the case page's form for `url_name` sends for the notice as it is now,
-    as a browser would post them (tests posting an action directly add these)."""
+    as a browser would post them (tests posting an action directly add these), with the
+    confirmation of an official act (`confirmed=False`: the first post, which only asks)."""
+    fields = _page_fields(notice, url_name)
+    if confirmed and url_name in CONFIRMED_ACTS:
+        fields["confirmed"] = "1"
+    return fields
+
+
+def _page_fields(notice, url_name: str) -> dict:
     from django.db.models import Max
 
     from rectification.models import Notice, NoticeState

@@ -22,6 +22,7 @@ from rectification import services
 from rectification.forms import EXPECTED_LABELS
 from rectification.models import DeadlineExtension, EscalationProposal, Notice, NoticeState
 from tests.factories import make_member
+from tests.rectification.conftest import CONFIRMED_ACTS
 from tests.rectification.test_access import INTERVIEW, MEASURES
 from tests.rectification.test_access import make_notice as _make_notice
 from tests.rectification.test_bad_input import saved_state
@@ -76,8 +77,10 @@ def page_forms(client, notice) -> dict[str, dict[str, str]]:
 
 
 def hidden(client, notice, url_name) -> dict[str, str]:
-    """The hidden fields of one form of the case page, as a user's browser would send them."""
-    return page_forms(client, notice)[reverse(url_name, args=[notice.pk])]
+    """The hidden fields of one form of the case page, as a user's browser would send them
+    (an official act from its confirmation page, which adds confirmed=1)."""
+    fields = page_forms(client, notice)[reverse(url_name, args=[notice.pk])]
+    return {**fields, "confirmed": "1"} if url_name in CONFIRMED_ACTS else fields
 
 
 def audit_rows(notice, event_type=None) -> int:
@@ -524,6 +527,7 @@ def test_bulk_issue_issues_drafts_it_has_just_written(org):
         "reply_due_workdays": "5",
         "measures_due_workdays": "10",
         "issue": "1",
+        "confirmed": "1",
     }
     assert client.post(reverse("notice_new"), data).status_code == 302
     notices = Notice.objects.filter(subject="批量签发")
