@@ -137,6 +137,21 @@ def _issue(kind: str, subject: str, units: list, sub_district_id: int, reply, me
     )
 
 
+def _escalates(confirmation: Confirmation, notice: Notice) -> Confirmation:
+    """R11.2: issuing an escalated notice makes the one it escalates 已升级."""
+    if notice.escalated_from_id:
+        original = notice.escalated_from
+        confirmation.consequences.insert(
+            1,
+            _(
+                "%(number)s, which this notice escalates, becomes “Escalated” and leaves the "
+                "inbox of %(unit)s."
+            )
+            % {"number": original.number, "unit": _unit_name(original.target)},
+        )
+    return confirmation
+
+
 def issue_of_draft(*, notice_id: int, acting_user, expected_state: str | None) -> Confirmation:
     """签发 of a draft from its case page."""
     notice = _load(notice_id, acting_user)
@@ -147,8 +162,17 @@ def issue_of_draft(*, notice_id: int, acting_user, expected_state: str | None) -
         services.Deadline(notice.measures_due_date, notice.measures_due_workdays),
         now,
     )
-    return _issue(
-        notice.kind, notice.subject, [notice.target], notice.sub_district_id, reply, measures, now
+    return _escalates(
+        _issue(
+            notice.kind,
+            notice.subject,
+            [notice.target],
+            notice.sub_district_id,
+            reply,
+            measures,
+            now,
+        ),
+        notice,
     )
 
 
@@ -183,7 +207,10 @@ def issue_of_form(
     units = [services._check_target(acting_user.sub_district_id, t) for t in targets]
     now = timezone.now()
     reply, measures = services.issue_deadlines(data.reply_due, data.measures_due, now)
-    return _issue(data.kind, data.subject, units, acting_user.sub_district_id, reply, measures, now)
+    confirmation = _issue(
+        data.kind, data.subject, units, acting_user.sub_district_id, reply, measures, now
+    )
+    return _escalates(confirmation, notice) if notice_id is not None else confirmation
 
 
 def return_of(
