@@ -18,14 +18,14 @@ def register() -> None:
     for key, label in (
         ("notice.create", _("Draft created")),
         ("notice.update", _("Draft changed")),
-        ("notice.issue", _("Issued")),
+        ("notice.issue", _("Notice issued")),
         ("notice.reply", _("Reply submitted")),
-        ("notice.measures", _("Measures submitted")),
+        ("notice.measures", _("Rectification measures submitted")),
         ("notice.return_reply", _("Reply returned")),
         ("notice.return_measures", _("Measures returned")),
         ("notice.verify", _("Verified and closed")),
-        ("notice.withdraw", _("Withdrawn")),
-        ("notice.escalate", _("Escalated")),
+        ("notice.withdraw", _("Notice withdrawn")),
+        ("notice.escalate", _("Notice escalated")),
         ("notice.escalation_drafted", _("Escalation drafted")),
         ("notice.interview", _("Interview recorded")),
         ("notice.escalation_dismissed", _("Escalation proposal dismissed")),
@@ -34,22 +34,26 @@ def register() -> None:
         ("notice.extension_granted", _("Extension granted")),
         ("notice.extension_refused", _("Extension refused")),
     ):
+        # Art. 11: the timeline names each step as an action (签发, 提交整改措施, 撤回 …), never
+        # as the state it leads to.
         audit_events.register(key, label, APP)
 
     for kind, label in (
-        ("notice.issued", _("New notice")),
-        ("notice.replied", _("Reply submitted")),
-        ("notice.measures_submitted", _("Measures submitted")),
-        ("notice.reply_returned", _("Reply returned")),
-        ("notice.measures_returned", _("Measures returned")),
-        ("notice.verified", _("Verified and closed")),
-        ("notice.withdrawn", _("Withdrawn")),
-        ("notice.escalated", _("Escalated")),
+        ("notice.issued", _("New notice received")),
+        ("notice.replied", _("Reply received")),
+        ("notice.measures_submitted", _("Rectification measures received")),
+        ("notice.reply_returned", _("Reply returned for rework")),
+        ("notice.measures_returned", _("Measures returned for rework")),
+        ("notice.verified", _("Notice verified and closed")),
+        ("notice.withdrawn", _("Notice withdrawn by its issuer")),
+        ("notice.escalated", _("Notice escalated to the next level")),
         ("notice.escalation_draft", _("Escalated notice drafted: the Office issues it")),
-        ("notice.extension_requested", _("Extension requested")),
-        ("notice.extension_granted", _("Extension granted")),
-        ("notice.extension_refused", _("Extension refused")),
+        ("notice.extension_requested", _("Extension request received")),
+        ("notice.extension_granted", _("Extension request granted")),
+        ("notice.extension_refused", _("Extension request refused")),
     ):
+        # Each kind has its own msgid: "New notice" is the Office's button (新建通知), not what
+        # the community receives (收到新通知).
         audit_events.register_notification(kind, label, APP)
 
     # Payload keys that are not fields of Notice (those are labelled by their verbose_name).

@@ -5,17 +5,31 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from core import access, spreadsheets, workitems
-from core.models import AuditEvent, Evidence
+from core import access, audit_events, spreadsheets, workitems
+from core.models import AuditEvent, Evidence, RoleAssignment
 
 from .forms import SORTS
 from .models import Measure, MeasureSet, Notice, NoticeState, Reply
+from .policies import can_issue_for
 
 EXPORT_LIMIT = 50000
 
@@ -115,8 +129,9 @@ def ledger_xlsx(notices: QuerySet[Notice]) -> bytes:
     return spreadsheets.to_bytes(book)
 
 
-def case(notice: Notice) -> dict:
-    """Everything the case page shows, in a fixed number of queries."""
+def case(notice: Notice, *, viewer=None) -> dict:
+    """Everything the case page shows, in a fixed number of queries. `viewer` decides which
+    timeline entries show (internal draft history only for the issuing side)."""
     replies = list(
         Reply.objects.filter(notice=notice).select_related("submitted_by", "returned_by")
     )
@@ -145,20 +160,91 @@ def case(notice: Notice) -> dict:
     return {
         "replies": replies,
         "measure_sets": measure_sets,
-        "timeline": timeline(notice),
+        "timeline": timeline(notice, viewer=viewer),
         "escalated_to": Notice.objects.filter(escalated_from=notice).first(),
     }
 
 
-def timeline(notice: Notice) -> list[AuditEvent]:
-    """Every recorded step of the case, oldest first, from the audit trail."""
-    return list(
+# Art. 11: a draft is the issuer's working paper; its history is not part of the case the
+# community (or anyone outside the issuing side) follows. Auditors read everything.
+DRAFT_EVENTS = ("notice.create", "notice.update")
+# Steps that hand in a new version: the second and later say which submission they are.
+VERSIONED_EVENTS = {"notice.reply": "reply_version", "notice.measures": "measures_version"}
+
+
+def sees_draft_history(user, notice: Notice) -> bool:
+    """The issuing side (its office staff or department assessors) and the audit trail's
+    readers (auditors, the Office, administrators) see a notice's internal draft history."""
+    if user is None:
+        return False
+    return access.can_read_audit(user) or can_issue_for(user, notice.issuing_unit_id)
+
+
+def _actor_unit_name(notice: Notice) -> Subquery:
+    """The acting person's unit, by name, in one subquery per row: the unit they hold a role in
+    on this case (the community, then the issuer), else their first unit."""
+    short_or_name = Case(
+        When(~Q(unit__short_name=""), then=F("unit__short_name")), default=F("unit__name")
+    )
+    rows = (
+        RoleAssignment.objects.filter(user_id=OuterRef("actor_id"))
+        .annotate(
+            case_rank=Case(
+                When(unit_id=notice.target_id, then=Value(0)),
+                When(unit_id=notice.issuing_unit_id, then=Value(1)),
+                default=Value(2),
+            ),
+            # A unit whose full name has its own brackets is named by its short name inside
+            # the actor's brackets: 陈敏（领导小组办公室）, not 陈敏（领导小组办公室（党建办公室））
+            shown=Case(
+                When(unit__name__contains="（", then=short_or_name),
+                When(unit__name__contains="(", then=short_or_name),
+                default=F("unit__name"),
+            ),
+        )
+        .order_by("case_rank", "unit__sort_order", "unit_id")
+        .values("shown")[:1]
+    )
+    return Subquery(rows, output_field=CharField())
+
+
+def _actor_name(event: AuditEvent) -> str:
+    if event.actor is None:
+        return audit_events.job_label(event.actor_label) if event.actor_label else _("system")
+    if event.actor_unit:
+        return _("%(person)s (%(unit)s)") % {"person": event.actor, "unit": event.actor_unit}
+    return str(event.actor)
+
+
+def _action(event: AuditEvent) -> str:
+    action = audit_events.label(event.event_type)
+    version = (event.after or {}).get(VERSIONED_EVENTS.get(event.event_type, ""))
+    if isinstance(version, int) and version > 1:
+        return _("%(action)s (submission %(n)s)") % {"action": action, "n": version}
+    return action
+
+
+def timeline(notice: Notice, *, viewer=None) -> list[AuditEvent]:
+    """Every recorded step of the case the viewer may follow, oldest first, from the audit
+    trail, in one query. Each entry carries what the page shows: `action` (what was done, a
+    verb phrase), `actor_name` (the person and their unit, or the job) and `local_time`.
+    Without a viewer, as the community sees it (no draft history)."""
+    events = (
         AuditEvent.objects.filter(
             subject_type=ContentType.objects.get_for_model(Notice), subject_id=str(notice.pk)
         )
         .select_related("actor")
+        .annotate(actor_unit=_actor_unit_name(notice))
         .order_by("id")
     )
+    if not sees_draft_history(viewer, notice):
+        events = events.exclude(event_type__in=DRAFT_EVENTS)
+    entries = list(events)
+    for e in entries:
+        e.action = _action(e)
+        e.actor_name = _actor_name(e)
+        e.local_time = _local(e.created_at)
+    return entries
 
 
 STEPS = [

@@ -14,12 +14,13 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, pgettext
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
@@ -144,26 +145,94 @@ def _title(notice: Notice) -> str:
     return f"{notice.get_kind_display()} {notice.number} {notice.subject}".strip()
 
 
-def _notify_target(notice: Notice, verb: str) -> None:
+# Art. 11: each notification says who did what to which case, e.g. "和平里社区党委 提交了
+# 2026-联-003《三会一课记录不全》的整改措施". The community's steps are done by the target, every
+# other step by the issuing unit.
+COMMUNITY_VERBS = {"notice.replied", "notice.measures_submitted", "notice.extension_requested"}
+_SENTENCES: dict[str, Callable[[], str]] = {
+    "notice.issued": lambda: _("%(actor)s issued %(kind)s %(ref)s to %(community)s"),
+    "notice.replied": lambda: _("%(community)s submitted the reply to %(ref)s"),
+    "notice.measures_submitted": lambda: _(
+        "%(community)s submitted the rectification measures of %(ref)s"
+    ),
+    "notice.reply_returned": lambda: _(
+        "%(actor)s returned the reply of %(community)s to %(ref)s for rework"
+    ),
+    "notice.measures_returned": lambda: _(
+        "%(actor)s returned the rectification measures of %(community)s for %(ref)s for rework"
+    ),
+    "notice.verified": lambda: _("%(actor)s verified and closed %(ref)s of %(community)s"),
+    "notice.withdrawn": lambda: _("%(actor)s withdrew %(ref)s addressed to %(community)s"),
+    "notice.escalated": lambda: _("%(actor)s escalated %(ref)s of %(community)s"),
+    "notice.escalation_draft": lambda: _(
+        "The escalated %(kind)s “%(subject)s” for %(community)s is drafted: the Office issues it"
+    ),
+    "notice.extension_requested": lambda: _("%(community)s asked for more time on %(ref)s"),
+    "notice.extension_granted": lambda: _(
+        "%(actor)s granted the extension %(community)s asked for on %(ref)s"
+    ),
+    "notice.extension_refused": lambda: _(
+        "%(actor)s refused the extension %(community)s asked for on %(ref)s"
+    ),
+}
+# A version handed in again says so, instead of reading like a second identical entry.
+_RESUBMITTED: dict[str, Callable[[], str]] = {
+    "notice.replied": lambda: _(
+        "%(community)s submitted the reply to %(ref)s again (submission %(n)s)"
+    ),
+    "notice.measures_submitted": lambda: _(
+        "%(community)s submitted the rectification measures of %(ref)s again (submission %(n)s)"
+    ),
+}
+
+
+def _submission_number(notice: Notice, verb: str) -> int:
+    if verb == "notice.replied":
+        return notice.replies.count()
+    if verb == "notice.measures_submitted":
+        return notice.measure_sets.count()
+    return 1
+
+
+def notification_text(notice: Notice, verb: str, *, submission: int = 1) -> str:
+    """The sentence a notification of `verb` about the notice shows, in the active language."""
+    target = notice.target.name
+    actor = target if verb in COMMUNITY_VERBS else notice.issuing_unit.name
+    values = {
+        "actor": actor,
+        "community": target,
+        "kind": notice.get_kind_display(),
+        "subject": notice.subject,
+        "ref": _("%(number)s “%(subject)s”") % {"number": notice.number, "subject": notice.subject},
+        "n": submission,
+    }
+    if submission > 1 and verb in _RESUBMITTED:
+        return _RESUBMITTED[verb]() % values
+    sentence = _SENTENCES.get(verb)
+    return sentence() % values if sentence else _title(notice)
+
+
+def _notify(notice: Notice, verb: str, unit_id: int) -> None:
+    # Written in the installation's language, as the e-mails are: the reader is not the actor
+    # whose request this is.
+    with translation.override(settings.LANGUAGE_CODE):
+        title = notification_text(notice, verb, submission=_submission_number(notice, verb))
     notify(
         sub_district_id=notice.sub_district_id,
-        unit_id=notice.target_id,
+        unit_id=unit_id,
         verb=verb,
-        title=_title(notice),
+        title=title,
         url=_case_url(notice),
         subject=notice,
     )
+
+
+def _notify_target(notice: Notice, verb: str) -> None:
+    _notify(notice, verb, notice.target_id)
 
 
 def _notify_issuer(notice: Notice, verb: str) -> None:
-    notify(
-        sub_district_id=notice.sub_district_id,
-        unit_id=notice.issuing_unit_id,
-        verb=verb,
-        title=_title(notice),
-        url=_case_url(notice),
-        subject=notice,
-    )
+    _notify(notice, verb, notice.issuing_unit_id)
 
 
 def _open_item(notice: Notice, kind: str, due_at, *, returned: bool = False) -> None:

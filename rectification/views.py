@@ -402,7 +402,7 @@ def _case_page(request, pk: int, *, bound: dict | None = None, status: int = 200
     now = timezone.now()
     thresholds = workitems.light_thresholds(now)
     extensions = list(notice.extensions.select_related("requested_by", "decided_by").order_by("id"))
-    case = selectors.case(notice)
+    case = selectors.case(notice, viewer=user)
     # What each form acts on (services._check_expected): the latest reply and measures versions.
     reply_version = case["replies"][-1].version if case["replies"] else 0
     measures_version = case["measure_sets"][-1].version if case["measure_sets"] else 0

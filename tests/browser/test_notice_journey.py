@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext, override
 from playwright.sync_api import Locator, Page, expect
 
@@ -44,15 +44,18 @@ EXPECTED_EVENTS = [
     "notice.measures",
     "notice.verify",
 ]
-EXPECTED_ACTORS = [
-    OFFICE_NAME,
-    OFFICE_NAME,
-    C01_NAME,
-    C01_NAME,
-    OFFICE_NAME,
-    C01_NAME,
-    OFFICE_NAME,
-]
+
+
+def actor(person: str, unit: str) -> str:
+    """A timeline step's actor as the page names it: the person and their unit (Art. 11)."""
+    with translation.override("zh-hans"):
+        return gettext("%(person)s (%(unit)s)") % {"person": person, "unit": unit}
+
+
+# The Office's full name has its own brackets: inside the actor's it is named by its short name.
+BY_OFFICE = actor(OFFICE_NAME, "领导小组办公室")
+BY_C01 = actor(C01_NAME, "和平里社区党委")
+EXPECTED_ACTORS = [BY_OFFICE, BY_OFFICE, BY_C01, BY_C01, BY_OFFICE, BY_C01, BY_OFFICE]
 
 
 def small_pdf() -> bytes:

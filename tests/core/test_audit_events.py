@@ -102,7 +102,7 @@ def _render(source: str, **context) -> str:
 
 def test_the_filters_render_labels_and_a_neutral_label_for_unknown_keys():
     with translation.override("en"):
-        assert _render("{{ k|event_label }}", k="notice.escalate") == "Escalated"
+        assert _render("{{ k|event_label }}", k="notice.escalate") == "Notice escalated"
         assert _render("{{ k|event_label }}", k="gone.since_long") == "Other event"
         assert _render("{{ k|event_label }}", k=None) == "Other event"
         assert _render("{{ k|notification_label }}", k="claim_approved") == "Bonus claim approved"

@@ -235,7 +235,7 @@ def test_a_notification_e_mail_names_its_kind(org, settings):
     mail.outbox.clear()
     deliver_notifications(ids)
     (message,) = mail.outbox
-    assert message.body.startswith("Extension granted：联系单 2026-联-001")
+    assert message.body.startswith("Extension request granted：联系单 2026-联-001")
     assert "notice.extension_granted" not in message.body + message.subject
 
 

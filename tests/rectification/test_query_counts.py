@@ -125,3 +125,37 @@ def test_case_page_queries(client, org, role, versions, measures, files, django_
     )
     shown = response.content.decode().count('data-testid="evidence"')
     assert shown >= versions * files * (1 + measures)
+
+
+def _steps_by_many_people(org, notice: Notice, rows: int) -> None:
+    """`rows` further timeline steps on the notice, each by another person of another unit (each
+    step names its actor and their unit: still one query for the whole timeline)."""
+    from django.db import transaction
+
+    from core.audit import audit_record
+    from tests.factories import UnitFactory, make_member
+
+    units = [org.office, org.community] + [
+        UnitFactory(sub_district=org.sd, kind="community", code=f"A-x{i}", name=f"A-x{i}")
+        for i in range(min(rows, 10))
+    ]
+    with transaction.atomic():
+        for i in range(rows):
+            person = make_member(units[i % len(units)], Role.OFFICE_STAFF)
+            audit_record(event_type="notice.interview", actor=person, subject=notice)
+
+
+@pytest.mark.parametrize("rows", [1, 40])
+@pytest.mark.parametrize("role", [Role.COMMUNITY_STAFF, Role.AUDITOR])
+def test_case_page_queries_at_many_timeline_steps(
+    client, org, role, rows, django_assert_num_queries
+):
+    notice = _issue_many(org, 1)[0]
+    _steps_by_many_people(org, notice, rows)
+    url = reverse("notice_detail", args=[notice.pk])
+    _warm(client, org.user(role), url)
+    # the timeline with every actor's unit is one query, whatever the number of steps
+    with django_assert_num_queries(14):
+        response = client.get(url)
+    # issued and the steps; the auditor also reads the draft's creation
+    assert len(response.context["timeline"]) == rows + (1 if role == Role.COMMUNITY_STAFF else 2)
