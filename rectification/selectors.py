@@ -167,7 +167,7 @@ def case(notice: Notice, *, viewer=None) -> dict:
 
 # Art. 11: a draft is the issuer's working paper; its history is not part of the case the
 # community (or anyone outside the issuing side) follows. Auditors read everything.
-DRAFT_EVENTS = ("notice.create", "notice.update")
+DRAFT_EVENTS = ("notice.create", "notice.update", "notice.escalation_drafted")
 # Steps that hand in a new version: the second and later say which submission they are.
 VERSIONED_EVENTS = {"notice.reply": "reply_version", "notice.measures": "measures_version"}
 

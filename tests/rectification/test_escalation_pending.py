@@ -134,12 +134,14 @@ def test_the_community_sees_its_notice_open_and_not_the_draft(client, org, issue
     page = client.get(reverse("notice_detail", args=[issued.pk])).content.decode()
     assert reverse("notice_detail", args=[draft.pk]) not in page
     assert 'data-testid="escalation-pending"' not in page
+    assert 'data-event="notice.escalation_drafted"' not in page  # the issuer's draft history
     assert client.get(reverse("notice_detail", args=[draft.pk])).status_code == 404
     # the Office sees the pending draft, marked as not yet issued
     client.force_login(org.user(Role.OFFICE_STAFF))
     page = client.get(reverse("notice_detail", args=[issued.pk])).content.decode()
     assert reverse("notice_detail", args=[draft.pk]) in page
     assert 'data-testid="escalation-pending"' in page
+    assert 'data-event="notice.escalation_drafted"' in page
 
 
 def test_the_engine_leaves_a_waiting_draft_to_the_issuer(org, issued):
