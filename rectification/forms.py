@@ -227,8 +227,12 @@ class BaseMeasureFormSet(forms.BaseFormSet):
     def clean(self):
         if any(self.errors):
             return
-        if all(f.cleaned_data.get("empty") for f in self.forms):
+        if not self.filled_forms():
             raise forms.ValidationError(_("Enter at least one measure."))
+
+    def filled_forms(self) -> list:
+        """The rows that hold a measure; an untouched extra row has no cleaned data at all."""
+        return [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("empty")]
 
 
 MeasureFormSet = forms.formset_factory(

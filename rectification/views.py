@@ -540,8 +540,7 @@ def notice_measures(request, pk: int):
             files=f.cleaned_data["files"],
             keep_file_ids=f.cleaned_data.get("keep") or [],
         )
-        for f in formset.forms
-        if not f.cleaned_data.get("empty")
+        for f in formset.filled_forms()
     ]
     try:
         services.notice_submit_measures(
