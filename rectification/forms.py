@@ -148,7 +148,10 @@ class KeepFilesField(forms.TypedMultipleChoiceField):
         kwargs.setdefault("label", _("Keep the files of the returned version"))
         kwargs.setdefault("required", False)
         kwargs.setdefault("coerce", int)
-        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
+        # Bootstrap's form-check places the box beside its label (templates/…/_keep_files.html).
+        kwargs.setdefault(
+            "widget", forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"})
+        )
         super().__init__(**kwargs)
 
 
