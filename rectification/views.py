@@ -487,9 +487,11 @@ def notice_issue(request, pk: int):
 
 def _submission(request, pk: int, action: str):
     """What the reply and measures forms act on: the notice's hidden fields, and the case as the
-    form was built from (the returned version whose files it offers to keep)."""
+    form was built from (the returned version whose files it offers to keep). A page no longer
+    current is a 409 before its input is looked at."""
     expected = _expected(request, pk, action, VERSION)
     notice = access.get_visible_or_404(request.user, Notice, pk=pk)
+    services.check_form_current(notice, action=action, **expected)
     return expected, notice, selectors.case(notice)
 
 

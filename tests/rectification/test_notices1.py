@@ -523,3 +523,32 @@ def test_refused_reply_file_keeps_the_text_on_the_form(client, org):
     assert "说明.pdf" in message
     assert "请返回" not in html
     assert saved_state() == before
+
+
+def test_a_bad_row_sent_from_a_page_no_longer_current_is_a_409(client, org):
+    # given the community's page shows the measures form, then the measures were sent elsewhere
+    notice = make_notice(org, "office", "replied", with_file=False)
+    stale = page_fields(notice, "notice_measures")
+    services.notice_submit_measures(
+        notice_id=notice.pk,
+        acting_user=org.user(STAFF),
+        measures=[services.MeasureInput("补齐会议记录", "张三", dt.date(2026, 6, 30))],
+    )
+    client.force_login(org.user(STAFF))
+    before = saved_state()
+    # when the old page is sent with an incomplete row
+    data = measures_data(notice, {"description": "建立学习台账"})
+    data.update(stale)
+    response = client.post(reverse("notice_measures", args=[notice.pk]), data)
+    # then it is the stale page's 409 (with a link to the case), not the form again
+    assert response.status_code == 409
+    assert reverse("notice_detail", args=[notice.pk]) in response.content.decode()
+    assert saved_state() == before
+
+
+def test_a_role_that_may_not_submit_measures_gets_403_even_with_a_bad_row(client, org):
+    notice = make_notice(org, "office", "replied", with_file=False)
+    client.force_login(org.user(OFFICE))
+    data = measures_data(notice, {"description": "建立学习台账"})
+    response = client.post(reverse("notice_measures", args=[notice.pk]), data)
+    assert response.status_code == 403
