@@ -148,7 +148,10 @@ class KeepFilesField(forms.TypedMultipleChoiceField):
         kwargs.setdefault("label", _("Keep the files of the returned version"))
         kwargs.setdefault("required", False)
         kwargs.setdefault("coerce", int)
-        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
+        # Bootstrap's form-check places the box beside its label (templates/…/_keep_files.html).
+        kwargs.setdefault(
+            "widget", forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"})
+        )
         super().__init__(**kwargs)
 
 
@@ -227,8 +230,12 @@ class BaseMeasureFormSet(forms.BaseFormSet):
     def clean(self):
         if any(self.errors):
             return
-        if all(f.cleaned_data.get("empty") for f in self.forms):
+        if not self.filled_forms():
             raise forms.ValidationError(_("Enter at least one measure."))
+
+    def filled_forms(self) -> list:
+        """The rows that hold a measure; an untouched extra row has no cleaned data at all."""
+        return [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("empty")]
 
 
 MeasureFormSet = forms.formset_factory(

@@ -381,6 +381,20 @@ def _check_expected(
         raise _stale(notice, STALE_VERSION)
 
 
+def check_form_current(
+    notice: Notice, *, action: str, expected_state=None, expected_version=None
+) -> None:
+    """409 when the reply or measures form was sent from a page that is no longer current: such
+    a form is not shown again with its errors, on a page that no longer offers it. Read without
+    a lock; the service checks again under its lock."""
+    _check_expected(
+        notice,
+        expected_state=expected_state,
+        expected_version=expected_version,
+        version_of=latest_reply_version if action == "reply" else latest_measures_version,
+    )
+
+
 def _lock(notice_id: int, acting_user) -> Notice:
     notice = Notice.objects.select_for_update().filter(pk=notice_id).first()
     if notice is None or not access.can_see(acting_user, notice):

@@ -579,9 +579,11 @@ def notice_issue(request, pk: int):
 
 def _submission(request, pk: int, action: str):
     """What the reply and measures forms act on: the notice's hidden fields, and the case as the
-    form was built from (the returned version whose files it offers to keep)."""
+    form was built from (the returned version whose files it offers to keep). A page no longer
+    current is a 409 before its input is looked at."""
     expected = _expected(request, pk, action, VERSION)
     notice = access.get_visible_or_404(request.user, Notice, pk=pk)
+    services.check_form_current(notice, action=action, **expected)
     return expected, notice, selectors.case(notice)
 
 
@@ -632,8 +634,7 @@ def notice_measures(request, pk: int):
             files=f.cleaned_data["files"],
             keep_file_ids=f.cleaned_data.get("keep") or [],
         )
-        for f in formset.forms
-        if not f.cleaned_data.get("empty")
+        for f in formset.filled_forms()
     ]
     try:
         services.notice_submit_measures(

@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from core import access
+from core.errors import UploadRejected
 from core.models import Evidence
 
 from ..forms.common import UploadForm
@@ -64,7 +65,8 @@ def evidence_of(subject) -> list[Evidence]:
 
 
 def upload_view(request, number: int, action: str, back: str, importer, done) -> HttpResponse:
-    """A spreadsheet import (all or nothing): its messages on the page it came from."""
+    """A spreadsheet import (all or nothing): its messages on the page it came from, a file
+    refused for its size or kind among them (the page with its import form, not an error page)."""
     year = year_of_user(request, number)
     access.require_action(request.user, year, action)
     form = UploadForm(request.POST, request.FILES)
@@ -75,6 +77,9 @@ def upload_view(request, number: int, action: str, back: str, importer, done) ->
         counts = importer(year, form.cleaned_data["file"], request.user)
     except ValidationError as exc:
         show_errors(request, exc)
+        return back_to(back, number, status=303)
+    except UploadRejected as exc:
+        messages.error(request, exc.message)
         return back_to(back, number, status=303)
     messages.success(request, done(counts))
     return redirect(back, number)

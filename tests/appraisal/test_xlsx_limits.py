@@ -1,7 +1,9 @@
 """The catalogue and comprehensive-evaluation imports through the one reader (core.spreadsheets):
-a compressed bomb is refused with 413 before openpyxl parses it, and a number no score can be
+a compressed bomb is refused before openpyxl parses it, with the message on the page of the
+import form (not a separate error page), and a number no score can be
 (≥ 10¹⁵, -10²⁶, inf, NaN) is a message naming its sheet, row and column, never a 500."""
 
+import re
 from io import BytesIO
 
 import openpyxl
@@ -35,8 +37,7 @@ def year(org, office):
 @pytest.fixture
 def started(office, year):
     catalogue.import_catalogue(year, catalogue_file(), office)
-    # Art. 5: the year starts on the catalogue the Office approved.
-    year.refresh_from_db()
+    year.refresh_from_db()  # Art. 5: the Office approves the catalogue before the year starts
     services.catalogue_approve(year_id=year.pk, acting_user=office, digest=catalogue_digest(year))
     return services.year_advance(year_id=year.pk, acting_user=office)
 
@@ -49,6 +50,16 @@ def no_parsing(monkeypatch):
     monkeypatch.setattr(openpyxl, "load_workbook", refuse)
 
 
+def assert_refused_on_the_page(response) -> str:
+    """The page of the import form, status 200, with the refusal among its messages in Chinese."""
+    assert response.status_code == 200
+    html = response.content.decode()
+    alerts = re.findall(r'class="alert alert-danger[^"]*"[^>]*>(.*?)</div>', html, re.S)
+    assert any(re.search(r"[\u4e00-\u9fff]", a) for a in alerts), alerts
+    assert 'type="file"' in html
+    return html
+
+
 def upload(data: bytes) -> SimpleUploadedFile:
     return SimpleUploadedFile("目录.xlsx", data, content_type=XLSX)
 
@@ -57,8 +68,9 @@ def test_the_catalogue_import_refuses_the_bomb(client, office, year, no_parsing)
     client.force_login(office)
     before, audits = snapshot(year), AuditEvent.objects.count()
     url = reverse("appraisal:catalogue_import", args=[year.year])
-    response = client.post(url, {"file": upload(files.bomb())})
-    assert response.status_code == 413
+    response = client.post(url, {"file": upload(files.bomb())}, follow=True)
+    assert response.redirect_chain == [(reverse("appraisal:year", args=[year.year]), 303)]
+    assert_refused_on_the_page(response)
     assert snapshot(year) == before and AuditEvent.objects.count() == audits
 
 
@@ -66,9 +78,27 @@ def test_the_comprehensive_import_refuses_the_bomb(client, office, started, no_p
     client.force_login(office)
     before, audits = comp_state(started), AuditEvent.objects.count()
     url = reverse("appraisal:comprehensive_import", args=[started.year])
-    response = client.post(url, {"file": upload(files.bomb())})
-    assert response.status_code == 413
+    response = client.post(url, {"file": upload(files.bomb())}, follow=True)
+    assert response.redirect_chain == [(reverse("appraisal:inputs", args=[started.year]), 303)]
+    assert_refused_on_the_page(response)
     assert comp_state(started) == before and AuditEvent.objects.count() == audits
+
+
+def test_a_file_over_the_size_limit_is_a_message_on_the_import_page(client, office, year, settings):
+    # given a limit of 10 KB on spreadsheets
+    settings.SPREADSHEET_MAX_FILE_BYTES = 10 * 1024
+    client.force_login(office)
+    before, audits = snapshot(year), AuditEvent.objects.count()
+    big = upload(catalogue_file().getvalue() + b"\0" * (11 * 1024))
+    # when the Office imports a larger file
+    response = client.post(
+        reverse("appraisal:catalogue_import", args=[year.year]), {"file": big}, follow=True
+    )
+    # then the year page (with its import form and the size hint) says so; nothing changed
+    assert response.redirect_chain == [(reverse("appraisal:year", args=[year.year]), 303)]
+    html = assert_refused_on_the_page(response)
+    assert "10.0" in html and 'data-testid="upload-hint"' in html
+    assert snapshot(year) == before and AuditEvent.objects.count() == audits
 
 
 def test_a_sheet_of_too_many_cells_is_refused_by_the_service(office, year, no_parsing):

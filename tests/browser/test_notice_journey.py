@@ -206,8 +206,8 @@ def test_notice_from_issue_to_verification(
     expect(light).to_have_text(LIGHT_LABELS[expected_light])
     shot("3-inbox")
     item.click()
-    # (the inbox links the case with `?back=`, for the breadcrumb back to it)
-    expect(page).to_have_url(re.compile(re.escape(case_url) + r"(\?back=.*)?$"))
+    # the case page, its breadcrumb leading back to 待办 (?back=/inbox/)
+    expect(page).to_have_url(re.compile(re.escape(case_url) + r"\?back=%2Finbox%2F$"))
     expect_state(page, "已签发", problems)
 
     page.get_by_label("书面答复或说明").fill(REPLY_TEXT)
