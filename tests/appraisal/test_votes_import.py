@@ -17,6 +17,7 @@ from appraisal.models import Vote
 from core.models import AuditEvent, Role
 from tests import spreadsheet_files as files
 from tests.appraisal.test_xlsx import sheet_file
+from tests.appraisal.test_xlsx_limits import assert_refused_on_the_page
 
 pytestmark = pytest.mark.django_db
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -210,8 +211,10 @@ def test_the_bomb_is_refused_before_parsing(client, org, office, year, monkeypat
     client.force_login(office)
     audits = AuditEvent.objects.count()
     url = reverse("appraisal:votes_import", args=[year.year])
-    response = client.post(url, {"file": upload(files.bomb())})
-    assert response.status_code == 413
+    response = client.post(url, {"file": upload(files.bomb())}, follow=True)
+    # the inputs page again, the refusal as its message (the form kept, no separate error page)
+    assert response.redirect_chain == [(reverse("appraisal:inputs", args=[year.year]), 303)]
+    assert_refused_on_the_page(response)
     assert state(year) == {} and AuditEvent.objects.count() == audits
 
 

@@ -94,9 +94,11 @@ def test_a_withdrawal_names_the_issuer_and_the_case(org, english, issued):
 
 
 def test_an_escalation_names_the_issuer_and_the_case(org, english, issued):
-    services.notice_escalate(
-        notice_id=issued.pk, acting_user=org.user(Role.OFFICE_STAFF), reason="逾期未答复"
-    )
+    office = org.user(Role.OFFICE_STAFF)
+    draft = services.notice_escalate(notice_id=issued.pk, acting_user=office, reason="逾期未答复")
+    # the community is told when the escalation takes effect: the next notice is issued
+    assert _titles(org.community, "notice.escalated") == []
+    services.notice_issue(notice_id=draft.pk, acting_user=office)
     assert _titles(org.community, "notice.escalated") == [
         f"{org.office.name} escalated {_ref(issued)} of {org.community.name}"
     ]
