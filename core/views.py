@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from . import access, services, workdays
 from .downloads import attachment, xlsx_response
+from .errors import UploadRejected
 from .forms import AuditFilterForm, CalendarDayForm, CalendarImportForm, CalendarYearForm
 from .models import AuditEvent, CalendarDay, CalendarYear, RoleAssignment, Unit, UnitKind
 
@@ -271,6 +272,12 @@ def calendar_import(request):
     except ValidationError as exc:
         for message in exc.messages[:20]:
             messages.error(request, message)
+        messages.error(request, _("Nothing was imported."))
+        return redirect("calendar")
+    except UploadRejected as exc:
+        # A file refused for its size or kind: a message on the page with the form, not an
+        # error page.
+        messages.error(request, exc.message)
         messages.error(request, _("Nothing was imported."))
         return redirect("calendar")
     messages.success(

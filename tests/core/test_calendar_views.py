@@ -363,6 +363,23 @@ def test_a_file_that_is_not_an_xlsx_workbook_is_refused(client, root):
         assert not alerts(response, "success")
 
 
+def test_a_workbook_over_the_limits_is_a_message_on_the_calendar_page(client, root):
+    # given the installation administrator and a workbook that inflates past the limits
+    from tests import spreadsheet_files
+
+    client.force_login(root)
+    before = calendar_state()
+    bomb = SimpleUploadedFile("calendar.xlsx", spreadsheet_files.bomb(), content_type=XLSX)
+    # when it is uploaded
+    response = post_import(client, bomb)
+    # then the calendar page again, with its import form and the refusal on it; nothing saved
+    assert response.redirect_chain == [(reverse("calendar"), 302)]
+    assert response.status_code == 200
+    assert alerts(response, "danger") and not alerts(response, "success")
+    assert 'type="file"' in response.content.decode()
+    assert calendar_state() == before
+
+
 def test_an_empty_workbook_is_refused(client, root):
     # given a workbook with only the header row
     client.force_login(root)
