@@ -462,6 +462,9 @@ def _case_page(request, pk: int, *, bound: dict | None = None, status: int = 200
         **(bound or {}),
     }
     escalated_to = context["escalated_to"]
+    if escalated_to is not None:
+        # R11.2: one escalation at a time; the waiting draft is issued or withdrawn first.
+        context["show"]["escalate"] = False
     if escalated_to is not None and not access.can_see(user, escalated_to):
         context["escalated_to"] = None  # an unissued escalation draft is the issuer's
     # R11.2: escalation is meant for a missed deadline or an inadequate reply; a notice whose

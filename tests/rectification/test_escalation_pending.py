@@ -141,6 +141,7 @@ def test_the_community_sees_its_notice_open_and_not_the_draft(client, org, issue
     page = client.get(reverse("notice_detail", args=[issued.pk])).content.decode()
     assert reverse("notice_detail", args=[draft.pk]) in page
     assert 'data-testid="escalation-pending"' in page
+    assert reverse("notice_escalate", args=[issued.pk]) not in page  # one escalation at a time
     assert 'data-event="notice.escalation_drafted"' in page
 
 
