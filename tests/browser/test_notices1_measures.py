@@ -26,6 +26,7 @@ from core.models import Evidence, Unit
 from rectification import services
 from rectification.models import Measure, Notice, NoticeKind
 from tests.browser.test_notice_journey import (
+    confirm_act,
     ensure_calendar_covers,
     expect_state,
     inbox_item,
@@ -155,6 +156,7 @@ def test_measures_form_keeps_rows_and_prefills_after_a_return(
     )
     return_form.get_by_label("理由").fill(RETURN_REASON)
     return_form.get_by_role("button", name="退回", exact=True).click()
+    confirm_act(page, "Confirm return", problems)  # an official act asks first (Art. 11)
     expect_state(page, "已答复", problems)
     log_out(page, demo)
 
