@@ -17,6 +17,7 @@ from pathlib import Path
 import filetype
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -110,6 +111,18 @@ def check_upload(upload) -> CheckedFile:
             415,
         )
     return CheckedFile(upload, name, upload.size, extension, types[extension])
+
+
+def too_many_files_message() -> str:
+    return _("At most %(n)s files per submission, kept files included.") % {
+        "n": MAX_FILES_PER_SUBMISSION
+    }
+
+
+def check_file_count(new: int, kept: int) -> None:
+    """Files kept from a returned version count toward the limit like new ones (ValidationError)."""
+    if new + kept > MAX_FILES_PER_SUBMISSION:
+        raise ValidationError(too_many_files_message())
 
 
 def check_uploads(uploads) -> list[CheckedFile]:

@@ -178,6 +178,19 @@ class ReplyForm(forms.Form):
         super().__init__(*args, **kwargs)
         _offer_kept_files(self, previous_files)
 
+    def clean(self):
+        cleaned = super().clean()
+        _check_file_count(self, cleaned)
+        return cleaned
+
+
+def _check_file_count(form, cleaned) -> None:
+    """Kept files count toward the limit of files per submission, like new ones."""
+    try:
+        evidence.check_file_count(len(cleaned.get("files") or []), len(cleaned.get("keep") or []))
+    except forms.ValidationError as exc:
+        form.add_error("files", exc)
+
 
 class MeasureForm(forms.Form):
     description = forms.CharField(
@@ -199,6 +212,7 @@ class MeasureForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        _check_file_count(self, cleaned)
         parts = ("description", "responsible_person", "planned_date")
         filled = [name for name in parts if cleaned.get(name) or self.has_error(name)]
         # A row without any text is unused: files kept from the returned version go with it.

@@ -774,6 +774,7 @@ def notice_reply(
     After a return, files of the returned reply may be kept (`keep_file_ids`)."""
     text = clean_text(text, label=_("Reply"), max_length=MAX_TEXT)
     checked = evidence.check_uploads(files)
+    evidence.check_file_count(len(checked), len(set(keep_file_ids)))
     now = timezone.now()
 
     def apply(notice: Notice) -> dict:
@@ -829,6 +830,7 @@ def notice_submit_measures(
         raise ValidationError(_("At most %(n)s measures.") % {"n": MAX_MEASURES})
     cleaned = []
     for m in measures:
+        evidence.check_file_count(len(m.files or []), len(set(m.keep_file_ids or [])))
         cleaned.append(
             (
                 clean_text(m.description, label=_("Measure"), max_length=MAX_REASON),

@@ -9,6 +9,7 @@ import re
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.translation import gettext, ngettext
@@ -290,6 +291,38 @@ def test_reply_without_keep_drops_the_returned_file(client, org):
     response = client.post(reverse("notice_reply", args=[notice.pk]), data)
     assert response.status_code == 302
     assert files_of(Reply.objects.get(notice=notice, version=2)) == []
+
+
+def test_kept_files_count_toward_the_limit_of_files_per_submission(client, org, monkeypatch):
+    # given a returned reply with one file, and a limit of 2 files per submission
+    monkeypatch.setattr(evidence, "MAX_FILES_PER_SUBMISSION", 2)
+    notice = make_notice(org, "office", "replied")
+    services.notice_return(notice_id=notice.pk, acting_user=org.user(OFFICE), reason="不具体")
+    (old_file,) = files_of(notice.replies.get(version=1))
+    client.force_login(org.user(STAFF))
+    before = (Reply.objects.count(), Evidence.objects.count(), AuditEvent.objects.count())
+    # when the community keeps that file and attaches two new ones (3 in all)
+    data = {
+        "text": "补充答复。",
+        "keep": [str(old_file.pk)],
+        "files": [pdf("一.pdf"), pdf("二.pdf")],
+        **page_fields(notice, "notice_reply"),
+    }
+    response = client.post(reverse("notice_reply", args=[notice.pk]), data)
+    # then the form comes back with the message on the files, and nothing is saved
+    assert response.status_code == 400
+    assert "补充答复。" in response.content.decode()
+    assert (Reply.objects.count(), Evidence.objects.count(), AuditEvent.objects.count()) == before
+    # and the service refuses it too, for a caller without the form
+    with pytest.raises(ValidationError):
+        services.notice_reply(
+            notice_id=notice.pk,
+            acting_user=org.user(STAFF),
+            text="补充答复。",
+            files=[pdf("一.pdf"), pdf("二.pdf")],
+            keep_file_ids=[old_file.pk],
+        )
+    assert (Reply.objects.count(), Evidence.objects.count(), AuditEvent.objects.count()) == before
 
 
 # --- item 6: the ledger and the way back ---------------------------------------------------------
