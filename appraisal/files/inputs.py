@@ -132,26 +132,33 @@ def ballots(value) -> int:
     return int(number)
 
 
-def import_votes(year: AssessmentYear, fileobj, acting_user) -> dict[str, int]:
-    """Read the satisfaction tallies workbook and save it (votes_save), all or nothing: a wrong
-    row refuses the whole sheet. Communities not in the file keep their tallies."""
-    # The user's right and the year's state first: a file is read only for whom may import it.
+def _read_inputs_sheet(year, fileobj, acting_user, sheet, sheet_columns, errors):
+    """The start of an inputs import (votes, comprehensive scores): the user's right and the year's
+    state first — a file is read only for whom may import it — then the one sheet, within the
+    limits; an empty sheet is the first message."""
     year, assessed = comprehensive_import_check(year_id=year.pk, acting_user=acting_user)
     sheets = spreadsheets.read_sheets(
         fileobj,
-        {SHEET_VOTES: VOTE_COLUMNS},
-        VoteErrors,
+        {sheet: sheet_columns},
+        errors,
         max_file_bytes=MAX_FILE_BYTES,
         max_rows=MAX_ROWS,
         max_messages=MAX_MESSAGES,
     )
-    rows = sheets[SHEET_VOTES]
-    by_code = {a.code.lower(): a for a in assessed}
-    columns = by_key(VOTE_COLUMNS)
+    rows = sheets[sheet]
     messages = Messages(limit=MAX_MESSAGES)
-    sheet = SHEET_VOTES
     if not rows:
         messages.add(_("Sheet %(sheet)s has no rows to import.") % {"sheet": sheet})
+    by_code = {a.code.lower(): a for a in assessed}
+    return year, sheet, rows, by_key(sheet_columns), by_code, messages
+
+
+def import_votes(year: AssessmentYear, fileobj, acting_user) -> dict[str, int]:
+    """Read the satisfaction tallies workbook and save it (votes_save), all or nothing: a wrong
+    row refuses the whole sheet. Communities not in the file keep their tallies."""
+    year, sheet, rows, columns, by_code, messages = _read_inputs_sheet(
+        year, fileobj, acting_user, SHEET_VOTES, VOTE_COLUMNS, VoteErrors
+    )
     seen: dict[str, int] = {}
     parsed: list[dict] = []
     for row in rows:
@@ -180,23 +187,9 @@ def import_comprehensive(year: AssessmentYear, fileobj, acting_user) -> dict[str
     """Read the comprehensive evaluation workbook and save it (comprehensive_save), all or
     nothing. A blank score removes the community's score; communities not in the file keep theirs.
     """
-    # The user's right and the year's state first: a file is read only for whom may import it.
-    year, assessed = comprehensive_import_check(year_id=year.pk, acting_user=acting_user)
-    sheets = spreadsheets.read_sheets(
-        fileobj,
-        {SHEET_COMPREHENSIVE: COMPREHENSIVE_COLUMNS},
-        ComprehensiveErrors,
-        max_file_bytes=MAX_FILE_BYTES,
-        max_rows=MAX_ROWS,
-        max_messages=MAX_MESSAGES,
+    year, sheet, rows, columns, by_code, messages = _read_inputs_sheet(
+        year, fileobj, acting_user, SHEET_COMPREHENSIVE, COMPREHENSIVE_COLUMNS, ComprehensiveErrors
     )
-    rows = sheets[SHEET_COMPREHENSIVE]
-    by_code = {a.code.lower(): a for a in assessed}
-    columns = by_key(COMPREHENSIVE_COLUMNS)
-    messages = Messages(limit=MAX_MESSAGES)
-    sheet = SHEET_COMPREHENSIVE
-    if not rows:
-        messages.add(_("Sheet %(sheet)s has no rows to import.") % {"sheet": sheet})
     seen: dict[str, int] = {}
     parsed: list[dict] = []
     for row in rows:
