@@ -463,6 +463,16 @@ class WorkItem(OnSubject):
         _("state"), max_length=10, choices=WorkItemState.choices, default=WorkItemState.OPEN
     )
     returned = models.BooleanField(_("returned for rework"), default=False)
+    # A group task (the joint team's verification of a category, Art. 14) is held by the member
+    # who claimed it; null while nobody holds it, and for work that is not a group task.
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("held by"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # Set once by the deadline sweep when it records the overdue event (display never needs it:

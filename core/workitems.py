@@ -295,3 +295,21 @@ def cancel_items(*, subject_model: type[models.Model], subject_ids, kinds: list[
         kind__in=kinds,
         state=WorkItemState.OPEN,
     ).update(state=WorkItemState.CANCELLED, closed_at=timezone.now())
+
+
+def open_item_of(*, subject: models.Model, kinds: list[str] | None = None) -> WorkItem | None:
+    """The subject's open item (of the kinds), if any: a page asks it who holds a group task."""
+    items = WorkItem.objects.filter(
+        subject_type=ContentType.objects.get_for_model(subject),
+        subject_id=subject.pk,
+        state=WorkItemState.OPEN,
+    )
+    if kinds is not None:
+        items = items.filter(kind__in=kinds)
+    return items.select_related("holder").first()
+
+
+def holder_of(*, subject: models.Model, kinds: list[str] | None = None):
+    """Who holds the subject's open group task (None: nobody, or no open item)."""
+    item = open_item_of(subject=subject, kinds=kinds)
+    return item.holder if item is not None else None
