@@ -13,6 +13,10 @@ class WorkflowsConfig(AppConfig):
         from . import audit_events
 
         audit_events.register()
+        from . import kinds, yearend
+
+        kinds.register()
+        yearend.register()
         from core import access
         from core.context_processors import register_nav
         from core.models import Role

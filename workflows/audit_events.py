@@ -27,6 +27,16 @@ def register() -> None:
         },
         event_type="deadline.overdue",
     )
+    # The year-end process (workflows.yearend, Art. 14–18).
+    for key, label in (
+        ("yearend.started", _("Year-end appraisal started")),
+        ("yearend.task_claimed", _("Group task claimed")),
+        ("yearend.task_released", _("Group task released")),
+        ("yearend.task_handed_over", _("Group task handed over")),
+        ("yearend.documents_queued", _("Written results queued for generation")),
+    ):
+        audit_events.register(key, label, APP)
+    audit_events.register_notification("yearend.letter_ready", _("Feedback letter ready"), APP)
     for kind, label in (
         ("deadline.overdue", _("Overdue")),
         ("deadline.due_today", _("Due today")),

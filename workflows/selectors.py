@@ -64,6 +64,9 @@ def open_items(
             "light",
             "owner_unit__name",
             "owner_unit__short_name",
+            # A group task shows who holds it (one LEFT JOIN on the same query).
+            "holder__username",
+            "holder__display_name",
         )
     )
 

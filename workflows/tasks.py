@@ -208,3 +208,11 @@ def send_digests(now: datetime | None = None) -> int:
             DigestSent.objects.filter(user=user, date=local.date()).update(count=len(notes))
             sent += 1
     return sent
+
+
+def year_documents_task(run_id: int) -> str:
+    """The written results of a published year (Art. 16), generated in the background."""
+    from .publication import documents_generate
+
+    run = documents_generate(run_id)
+    return f"year documents {run.year_id}: {run.state} {run.done}/{run.total}"

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from core import access
+from core.errors import Conflict
 from core.forms import hidden_value
 
 from .. import policies, posted
@@ -102,7 +103,7 @@ def year_detail(request, number: int):
         .first()
     )
     target = next_status(year)
-    can_advance = _may_advance(user, year)
+    can_advance = _may_advance(user, year) and year.status not in BY_PROCESS
     # Art. 12, 14–16: what is still open before 年末考核 and before 已决定 (the Office's checklist).
     checklist = (
         year_checklist(year, now=timezone.now(), categories=categories)
@@ -130,6 +131,7 @@ def year_detail(request, number: int):
         "is_community": bool(policies.community_ids(user)),
         "results_visible": policies.results_visible(user, year),
         "can_advance": can_advance,
+        "by_process": year.status in BY_PROCESS,
         "next_status": YearStatus(target).label if target else None,
         "writable": writable(year),
         "open_correction": open_correction,
@@ -144,6 +146,10 @@ def year_detail(request, number: int):
         ],
     }
     return render(request, "appraisal/year_detail.html", context)
+
+
+# The transitions that are steps of the year-end process (workflows.flows.year_end).
+BY_PROCESS = (YearStatus.IN_PROGRESS, YearStatus.YEAR_END, YearStatus.DECIDED)
 
 
 def _may_advance(user, year) -> bool:
@@ -167,6 +173,17 @@ def year_advance(request, number: int):
     expected = hidden_value(
         request.POST, "expected_status", label=_("the year's status as the page showed it")
     )
+    if expected in BY_PROCESS and expected == year.status:
+        # Art. 14–16: the year-end appraisal, the decision and the publication are the steps of
+        # the year-end process (its start form, the Leading Group's decision task, the Office's
+        # publish task), not a button.
+        raise Conflict(
+            _(
+                "The year-end appraisal, the decision and the publication go through the "
+                "year-end process. Nothing was done."
+            ),
+            url=f"/year-end/{year.year}/",
+        )
     try:
         year = year_advance_service(
             year_id=year.pk,

@@ -37,3 +37,32 @@
     }
   });
 })();
+
+// A background job's progress (the year's written results): a <progress data-progress-url>
+// polls its JSON every 3 s until the job is done or failed, then reloads the page.
+(function () {
+  "use strict";
+  var bar = document.querySelector("progress[data-progress-url]");
+  if (!bar || bar.dataset.state === "done" || bar.dataset.state === "failed") {
+    return;
+  }
+  var label = document.querySelector("[data-progress-label]");
+  var timer = setInterval(function () {
+    fetch(bar.dataset.progressUrl, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (d) {
+        if (!d.state) {
+          return;
+        }
+        bar.max = d.total || 1;
+        bar.value = d.done;
+        if (label) {
+          label.textContent = d.label + " " + d.done + "/" + d.total;
+        }
+        if (d.state === "done" || d.state === "failed") {
+          clearInterval(timer);
+          window.location.reload();
+        }
+      });
+  }, 3000);
+})();

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from core import deadlines, workitems
 
 from .. import selectors
+from ..kinds import GROUP_KINDS
 
 INBOX_PAGE_SIZE = 100
 
@@ -63,6 +64,8 @@ def inbox(request):
         item["kind_label"] = deadlines.label(item["kind"])
         item["unit_label"] = item["owner_unit__short_name"] or item["owner_unit__name"]
         item["due_label"] = _local_minutes(item["due_at"])
+        item["group"] = item["kind"] in GROUP_KINDS
+        item["holder_label"] = item["holder__display_name"] or item["holder__username"] or ""
         if item["url"].startswith(notices_prefix):
             # The case page's breadcrumb leads back here, with this page's filters.
             item["url"] += "?" + urlencode({"back": request.get_full_path()})
@@ -89,5 +92,7 @@ def inbox(request):
         "current_kind_label": deadlines.label(kind) if kind else "",
         "due_word": _("Due"),
         "returned_word": _("Returned"),
+        "held_word": _("Held by"),
+        "unclaimed_word": _("Not claimed: any member of the team may claim it"),
     }
     return render(request, "workflows/inbox.html", context)

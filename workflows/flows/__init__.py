@@ -1,0 +1,1 @@
+"""The viewflow processes (orchestration only: the apps' services decide and write)."""

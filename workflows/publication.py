@@ -1,0 +1,130 @@
+"""Publication of the year's results as the process's last Office step (Art. 16–18): the year
+becomes 已公布 (its published version stored), the bottom units get their interview tasks and
+督办单, and the written results — a feedback letter per community and the results bulletin —
+are generated in the background, with progress on the year page; every community is notified
+with a link to its letter when they are ready."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core import notifications
+from core.audit import audit_record
+from core.errors import Conflict
+
+from .kinds import WI_PUBLISH
+from .models import DocumentRun, DocumentRunState
+
+logger = logging.getLogger(__name__)
+
+LETTER_KIND = "feedback_letter"
+BULLETIN_KIND = "results_bulletin"
+
+
+@transaction.atomic
+def year_end_publish(*, year_id: int, acting_user, expected_status: str = "decided"):
+    """已决定 → 已公布 through the process's publish task (the Office)."""
+    from appraisal.services.yearend import bottom_unit_notices_raise, bottom_units
+
+    from appraisal.results import compute
+    from appraisal.services.year import year_publish
+
+    from .yearend import complete_own_step
+
+    year = year_publish(year_id=year_id, acting_user=acting_user, expected_status=expected_status)
+    bottom = bottom_units(computed=compute(year, as_of=year.as_of))
+    # The interviews open as the publish task completes (the flow's split reads "bottom").
+    complete_own_step(
+        year=year, kind=WI_PUBLISH, acting_user=acting_user, update={"bottom": bottom}
+    )
+    from appraisal.models import Interview
+
+    interviews = list(Interview.objects.filter(year=year, unit_id__in=bottom))
+    bottom_unit_notices_raise(year_id=year.pk, acting_user=acting_user, interviews=interviews)
+    run = documents_queue(year=year, acting_user=acting_user)
+    return year, run
+
+
+def documents_queue(*, year, acting_user) -> DocumentRun:
+    """Queue one generation of the year's documents (after commit: the job reads what was
+    committed)."""
+    if DocumentRun.objects.filter(
+        year=year, state__in=[DocumentRunState.QUEUED, DocumentRunState.RUNNING]
+    ).exists():
+        raise Conflict(_("The documents are being generated already."))
+    run = DocumentRun.objects.create(year=year)
+    audit_record(
+        event_type="yearend.documents_queued",
+        actor=acting_user,
+        subject=year,
+        sub_district=year.sub_district_id,
+        after={"run": run.pk},
+    )
+    from django_q.tasks import async_task
+
+    transaction.on_commit(
+        lambda: async_task(
+            "workflows.tasks.year_documents_task", run.pk, task_name=f"docs-{run.pk}"
+        )
+    )
+    return run
+
+
+def documents_generate(run_id: int) -> DocumentRun:
+    """The background job: every letter and the bulletin, stored with their SHA-256; progress
+    after each document. A failure is kept on the run (the Office may start it again)."""
+    from appraisal.documents.build import year_documents
+    from core.documents import store_document
+
+    from appraisal.models import AssessedUnit
+
+    run = DocumentRun.objects.select_related("year").get(pk=run_id)
+    year = run.year
+    units = {u.code: u for u in AssessedUnit.objects.filter(year=year)}
+    formats = ("docx", "pdf")
+    DocumentRun.objects.filter(pk=run.pk).update(
+        state=DocumentRunState.RUNNING, total=len(units) * len(formats) + len(formats) + 1
+    )
+    try:
+        for filename, content in year_documents(year=year, draft=False, formats=formats):
+            stem = filename.rsplit(".", 1)[0]
+            with transaction.atomic():
+                store_document(
+                    sub_district=year.sub_district,
+                    kind=BULLETIN_KIND if stem == "bulletin" else LETTER_KIND,
+                    subject=year,
+                    filename=filename,
+                    content=content,
+                )
+                DocumentRun.objects.filter(pk=run.pk).update(done=F("done") + 1)
+    except Exception as exc:  # kept on the run and logged; the page offers to try again
+        logger.exception("year documents of %s failed", year)
+        DocumentRun.objects.filter(pk=run.pk).update(
+            state=DocumentRunState.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        return run
+    with transaction.atomic():
+        DocumentRun.objects.filter(pk=run.pk).update(
+            state=DocumentRunState.DONE, finished_at=timezone.now()
+        )
+        notifications.notify_many(
+            [
+                notifications.Message(
+                    sub_district_id=year.sub_district_id,
+                    unit_id=unit.unit_id,
+                    verb="yearend.letter_ready",
+                    title=_("%(year)s appraisal results published: your feedback letter")
+                    % {"year": year.year},
+                    url=reverse("yearend_document", args=[year.year, f"{code}.pdf"]),
+                )
+                for code, unit in sorted(units.items())
+            ]
+        )
+    run.refresh_from_db()
+    return run

@@ -1,0 +1,487 @@
+"""The year-end process's own pages (Art. 14–18): the Office starts it; everyone sees the tasks
+that concern them; the Office's results and publish tasks; group tasks claimed, released, handed
+over; the written results downloaded by those who may read them.
+
+viewflow's own pages (its FlowViewset) are not mounted: they let anyone with the model
+permission read every process. Every page here is scoped by hand, like the rest of the product.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from appraisal import policies
+from appraisal.views.common import year_of_user
+from core import access, workdays, workitems
+from core.models import Role, RoleAssignment, Unit, UnitKind, WorkItem
+
+from .. import publication, yearend
+from ..flows.year_end import STEPS
+from ..kinds import GROUP_KINDS, KINDS, WI_PUBLISH, WI_RESULTS
+from ..models import DocumentRun
+
+STEP_LABELS = {
+    "selfeval": gettext_lazy("Self-evaluation (Art. 15)"),
+    "verify": gettext_lazy("Joint-team verification (Art. 14)"),
+    "votes": gettext_lazy("Satisfaction evaluation (Art. 15)"),
+    "results": gettext_lazy("Results run by the Office (Art. 16)"),
+    "decision": gettext_lazy("Leading Group decision (Art. 16)"),
+    "publish": gettext_lazy("Publication (Art. 16, 17)"),
+    "interview": gettext_lazy("Interviews of the bottom units (Art. 18)"),
+}
+# Default due times, in working days from the start (the Office changes them on the start form).
+DEFAULT_WORKDAYS = {
+    "selfeval": 10,
+    "verify": 20,
+    "votes": 20,
+    "results": 23,
+    "decision": 25,
+    "publish": 28,
+    "interview": 40,
+}
+NODE_STEP = {
+    "self_evaluate": "selfeval",
+    "verify": "verify",
+    "votes": "votes",
+    "results": "results",
+    "decide": "decision",
+    "publish": "publish",
+    "interview": "interview",
+}
+TASK_STATE = {
+    STATUS.NEW: gettext_lazy("Waiting"),
+    STATUS.ASSIGNED: gettext_lazy("Claimed"),
+    STATUS.STARTED: gettext_lazy("In progress"),
+    STATUS.DONE: gettext_lazy("Done"),
+    STATUS.CANCELED: gettext_lazy("Cancelled"),
+    STATUS.ERROR: gettext_lazy("Error"),
+}
+
+
+def _users_with(sub_district_id: int, role: str, unit_ids=None):
+    rows = RoleAssignment.objects.filter(
+        role=role, unit__sub_district_id=sub_district_id, user__is_active=True
+    )
+    if unit_ids is not None:
+        rows = rows.filter(unit_id__in=unit_ids)
+    seen: dict[int, str] = {}
+    for ra in rows.select_related("user", "unit").order_by("unit__sort_order", "user__username"):
+        name = str(ra.user)
+        seen.setdefault(ra.user_id, f"{name}（{ra.unit.short_name or ra.unit.name}）")
+    return list(seen.items())
+
+
+class StartForm(forms.Form):
+    """The due time of each step and the joint assessment team (Art. 14)."""
+
+    def __init__(self, *args, year, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.year = year
+        today = workdays.local_date(timezone.now())
+        for step in STEPS:
+            default, _approx = workdays.add_workdays_or_weekdays(today, DEFAULT_WORKDAYS[step])
+            self.fields[f"due_{step}"] = forms.DateField(
+                label=STEP_LABELS[step],
+                initial=default,
+                widget=forms.DateInput(attrs={"type": "date"}),
+                help_text=_("Due at the end of this day (Asia/Shanghai)."),
+            )
+        sd = year.sub_district_id
+        self.fields["leader"] = forms.TypedChoiceField(
+            label=_("Team leader (from the Office)"),
+            choices=[("", "—"), *_users_with(sd, Role.OFFICE_STAFF)],
+            coerce=int,
+        )
+        office_ids = list(
+            Unit.objects.filter(sub_district_id=sd, kind=UnitKind.OFFICE).values_list(
+                "pk", flat=True
+            )
+        )
+        self.categories = list(year.categories.select_related("lead_unit").order_by("sort_order"))
+        for category in self.categories:
+            lead = category.lead_unit
+            if lead is not None and lead.kind == UnitKind.DEPARTMENT:
+                choices = _users_with(sd, Role.DEPT_ASSESSOR, [lead.pk])
+            else:
+                choices = _users_with(sd, Role.OFFICE_STAFF, office_ids)
+            self.fields[f"members_{category.pk}"] = forms.TypedMultipleChoiceField(
+                label=_("Members for %(category)s") % {"category": category.name},
+                choices=choices,
+                coerce=int,
+                widget=forms.CheckboxSelectMultiple,
+                error_messages={"required": _("Name at least one member for this category.")},
+            )
+
+    def clean(self):
+        data = super().clean()
+        previous = None
+        for step in STEPS:
+            day = data.get(f"due_{step}")
+            if day is None:
+                continue
+            if day < workdays.local_date(timezone.now()):
+                self.add_error(f"due_{step}", _("The due date is in the past."))
+            if previous is not None and day < previous and step not in ("votes",):
+                self.add_error(f"due_{step}", _("A step cannot be due before the step before it."))
+            previous = day
+        return data
+
+    def due_times(self):
+        return {step: workdays.end_of_day(self.cleaned_data[f"due_{step}"]) for step in STEPS}
+
+    def members(self):
+        return [
+            (user_id, category.pk)
+            for category in self.categories
+            for user_id in self.cleaned_data[f"members_{category.pk}"]
+        ]
+
+    def step_fields(self):
+        return [self[f"due_{step}"] for step in STEPS]
+
+    def member_fields(self):
+        return [self[f"members_{c.pk}"] for c in self.categories]
+
+
+@login_required
+def yearend_start(request, number: int):
+    """The Office starts the year-end appraisal (进行中 → 年末考核)."""
+    from appraisal.selectors.year import year_checklist
+
+    year = year_of_user(request, number)
+    if not policies.is_office(request.user):
+        raise PermissionDenied
+    if year.status != "in_progress" or yearend.process_of(year) is not None:
+        messages.info(request, _("The year-end appraisal of this year has been started."))
+        return redirect("yearend_process", year.year)
+    form = StartForm(request.POST or None, year=year)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                yearend.year_end_start(
+                    year_id=year.pk,
+                    acting_user=request.user,
+                    due=form.due_times(),
+                    leader_id=form.cleaned_data["leader"],
+                    members=form.members(),
+                    expected_status=request.POST.get("expected_status", ""),
+                )
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("The year-end appraisal has started."))
+                return redirect("yearend_process", year.year)
+        status = 400
+    checklist = year_checklist(year, now=timezone.now())
+    return render(
+        request,
+        "workflows/yearend/start.html",
+        {"year": year, "form": form, "checklist": checklist},
+        status=status,
+    )
+
+
+def _task_rows(process, user):
+    """The process's tasks the user may see, newest round last, as plain rows."""
+    tasks = (
+        Task.objects.filter(process=process, flow_task_type="HUMAN")
+        .select_related("owner", "artifact_content_type")
+        .order_by("created", "pk")
+    )
+    sees_all = policies.sees_all(user)
+    own_units = access.community_ids(user)
+    lead_units = policies.lead_units(user)
+    items = {
+        (i.subject_type_id, i.subject_id, i.kind): i
+        for i in WorkItem.objects.filter(
+            subject_type_id__in={
+                t.artifact_content_type_id for t in tasks if t.artifact_content_type_id
+            },
+            subject_id__in={t.artifact_object_id for t in tasks if t.artifact_object_id},
+        ).select_related("owner_unit", "holder")
+    }
+    thresholds = workitems.light_thresholds()
+    rows = []
+    for task in tasks:
+        step = NODE_STEP.get(task.flow_task.name)
+        if step is None:
+            continue
+        item = items.get(
+            (task.artifact_content_type_id, task.artifact_object_id, task.flow_task.kind)
+        )
+        unit_id = item.owner_unit_id if item else None
+        if not sees_all and unit_id not in own_units and unit_id not in lead_units:
+            continue
+        rows.append(
+            {
+                "step": step,
+                "label": STEP_LABELS[step],
+                "title": item.title if item else "",
+                "unit": (item.owner_unit.short_name or item.owner_unit.name) if item else "",
+                "state": TASK_STATE.get(task.status, task.status),
+                "active": task.status in yearend.ACTIVE,
+                "holder": item.holder if item else None,
+                "group": task.flow_task.kind in GROUP_KINDS,
+                "due_at": item.due_at if item else None,
+                "light": workitems.light_of(item.due_at, thresholds)
+                if item and task.status in yearend.ACTIVE
+                else "",
+                "finished": task.finished,
+                "done_by": task.owner if task.status == STATUS.DONE else None,
+                "url": item.url if item else "",
+                "item_id": item.pk if item else None,
+                "returned": bool(task.data.get("returned")),
+            }
+        )
+    return rows
+
+
+def _year_reader(request, number):
+    year = year_of_user(request, number)
+    if not access.in_sub_district(request.user, year.sub_district_id):
+        raise Http404
+    return year
+
+
+@login_required
+def yearend_process(request, number: int):
+    """The process page: where the year-end appraisal stands, and the tasks the user may see
+    (a community: its own; a department: its categories'; the Office, the Leading Group and
+    auditors: all)."""
+    year = _year_reader(request, number)
+    process = yearend.process_of(year)
+    rows = _task_rows(process, request.user) if process else []
+    steps = []
+    for step in STEPS:
+        mine = [r for r in rows if r["step"] == step]
+        steps.append(
+            {
+                "key": step,
+                "label": STEP_LABELS[step],
+                "rows": mine,
+                "open": sum(1 for r in mine if r["active"]),
+                "done": sum(1 for r in mine if not r["active"]),
+                "due": process.data["due"][step] if process else None,
+            }
+        )
+    run = DocumentRun.objects.filter(year=year).first()
+    return render(
+        request,
+        "workflows/yearend/process.html",
+        {
+            "year": year,
+            "process": process,
+            "steps": steps,
+            "run": run,
+            "documents": _documents_for(request.user, year) if run else [],
+            "is_office": policies.is_office(request.user),
+            "light_style": workitems.LIGHT_STYLE,
+            "kind_labels": dict(KINDS),
+        },
+    )
+
+
+def _open_own_step(year, kind):
+    return WorkItem.objects.filter(
+        subject_type__app_label="appraisal",
+        subject_type__model="assessmentyear",
+        subject_id=year.pk,
+        kind=kind,
+        state="open",
+    ).first()
+
+
+@login_required
+def yearend_results(request, number: int):
+    """The Office's results task: the results as they stand, the full-marks check (Art. 4), and
+    the step that puts them before the Leading Group."""
+    from appraisal.results import compute
+
+    year = _year_reader(request, number)
+    if not (policies.sees_all(request.user)):
+        raise PermissionDenied
+    item = _open_own_step(year, WI_RESULTS)
+    if request.method == "POST":
+        if not policies.is_office(request.user):
+            raise PermissionDenied
+        # A stale page (the step done meanwhile) gets 409 from the middleware.
+        yearend.complete_own_step(year=year, kind=WI_RESULTS, acting_user=request.user)
+        messages.success(request, _("The results are before the Leading Group for its decision."))
+        return redirect("yearend_process", year.year)
+    computed = compute(year, as_of=timezone.now(), details=False)
+    breaking = [c for c in computed.results.full_marks if c.blocks_finalisation]
+    return render(
+        request,
+        "workflows/yearend/results.html",
+        {
+            "year": year,
+            "item": item,
+            "units": sorted(computed.results.units, key=lambda u: (u.rank, u.name)),
+            "breaking": breaking,
+            "can_submit": item is not None and policies.is_office(request.user),
+        },
+    )
+
+
+@login_required
+def yearend_publish(request, number: int):
+    """The Office's publish task: 已决定 → 已公布, then the written results in the background."""
+    year = _year_reader(request, number)
+    if not policies.sees_all(request.user):
+        raise PermissionDenied
+    item = _open_own_step(year, WI_PUBLISH)
+    if request.method == "POST":
+        if not policies.is_office(request.user):
+            raise PermissionDenied
+        if request.POST.get("action") == "regenerate":
+            publication.documents_queue(year=year, acting_user=request.user)
+        else:
+            publication.year_end_publish(
+                year_id=year.pk,
+                acting_user=request.user,
+                expected_status=request.POST.get("expected_status", ""),
+            )
+        messages.success(request, _("The results are published; the documents are being made."))
+        return redirect("yearend_process", year.year)
+    return render(
+        request,
+        "workflows/yearend/publish.html",
+        {
+            "year": year,
+            "item": item,
+            "run": DocumentRun.objects.filter(year=year).first(),
+            "can_publish": item is not None and policies.is_office(request.user),
+        },
+    )
+
+
+@login_required
+def yearend_progress(request, number: int):
+    """The document run's progress, for the progress bar (polled)."""
+    year = _year_reader(request, number)
+    run = DocumentRun.objects.filter(year=year).first()
+    if run is None:
+        return JsonResponse({"state": None})
+    return JsonResponse(
+        {
+            "state": run.state,
+            "label": run.get_state_display(),
+            "done": run.done,
+            "total": run.total,
+            "percent": run.percent,
+        }
+    )
+
+
+# --- the written results: who may read which --------------------------------------------------
+
+
+def _may_read(user, year, filename: str) -> bool:
+    """A community: its own letter and the bulletin; departments: the bulletin; the Office, the
+    Leading Group and auditors: all (Art. 16)."""
+    stem = filename.rsplit(".", 1)[0]
+    if policies.sees_all(user):
+        return True
+    if stem == "bulletin":
+        return bool(access.community_ids(user) or policies.lead_units(user))
+    from appraisal.models import AssessedUnit
+
+    return AssessedUnit.objects.filter(
+        year=year, code=stem, unit_id__in=access.community_ids(user)
+    ).exists()
+
+
+def _documents_for(user, year):
+    from core.documents.models import StoredDocument
+
+    docs = StoredDocument.objects.filter(
+        subject_type__app_label="appraisal",
+        subject_type__model="assessmentyear",
+        subject_id=year.pk,
+    ).order_by("filename", "-pk")
+    seen, result = set(), []
+    for doc in docs.only("pk", "filename", "size", "sha256", "created_at"):
+        if doc.filename in seen or not _may_read(user, year, doc.filename):
+            continue
+        seen.add(doc.filename)
+        result.append(doc)
+    return result
+
+
+@login_required
+def yearend_document(request, number: int, filename: str):
+    """Download one stored document of the year (its newest version)."""
+    from core.documents.models import StoredDocument
+
+    year = _year_reader(request, number)
+    if not _may_read(request.user, year, filename):
+        raise Http404
+    doc = (
+        StoredDocument.objects.filter(
+            subject_type__app_label="appraisal",
+            subject_type__model="assessmentyear",
+            subject_id=year.pk,
+            filename=filename,
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if doc is None:
+        raise Http404
+    response = HttpResponse(bytes(doc.content), content_type=doc.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{year.year}-{filename}"'
+    return response
+
+
+# --- group tasks ---------------------------------------------------------------------------------
+
+
+def _back(request, item: WorkItem):
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) or not (
+        target.startswith("/") and not target.startswith("//")
+    ):
+        target = item.url
+    return redirect(target)
+
+
+@login_required
+@require_POST
+def task_hold(request, item_id: int, action: str):
+    """领取 / 放回 / 转交 a group task (the joint team's verification of a category)."""
+    item = WorkItem.objects.filter(pk=item_id, sub_district_id=request.user.sub_district_id).first()
+    if item is None:
+        raise Http404
+    try:
+        if action == "claim":
+            yearend.task_claim(item_id=item.pk, acting_user=request.user)
+            messages.success(request, _("You hold the task now."))
+        elif action == "release":
+            yearend.task_release(item_id=item.pk, acting_user=request.user)
+            messages.success(request, _("The task is back with the team."))
+        elif action == "hand-over":
+            raw = request.POST.get("to_user", "")
+            if not raw.isdigit():
+                raise ValidationError(_("Choose another member of the team to hand the task to."))
+            yearend.task_hand_over(item_id=item.pk, acting_user=request.user, to_user_id=int(raw))
+            messages.success(request, _("The task is handed over."))
+        else:
+            raise Http404
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return _back(request, item)
