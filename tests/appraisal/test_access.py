@@ -50,7 +50,7 @@ VIEWS = [
         "post",
         {"expected_status": "in_progress"},
         OFFICE,
-        302,
+        409,  # Art. 14: the year-end appraisal starts through its process, not this button
         403,
     ),
     ("appraisal:indicator_new", lambda o, y: [y.year], "get", None, OFFICE, 200, 403),

@@ -26,19 +26,27 @@ def _advanced(year) -> int:
     ).count()
 
 
+def _published(org, year):
+    office = org.user(Role.OFFICE_STAFF)
+    services.year_open_year_end(year_id=year.pk, acting_user=office)
+    services.year_decide(year_id=year.pk, acting_user=office, override_reason="测试提前决定")
+    services.year_publish(year_id=year.pk, acting_user=office)
+
+
 def test_double_click_moves_the_year_on_once(client, org, year):
-    # given a year in progress and the Office's year page
+    # given a published year and the Office's year page (归档 is still the page's button)
+    _published(org, year)
     client.force_login(org.user(Role.OFFICE_STAFF))
     data = _advance_form(client, year)
-    assert data == {"expected_status": YearStatus.IN_PROGRESS}
+    assert data == {"expected_status": YearStatus.PUBLISHED}
     before = _advanced(year)
     url = reverse("appraisal:year_advance", args=[year.year])
     # when the button is clicked twice
     first, second = client.post(url, data), client.post(url, data)
-    # then the year is at year-end, not decided; the second click is a conflict
+    # then the year is closed once; the second click is a conflict
     assert first.status_code == 302
     assert second.status_code == 409
-    assert AssessmentYear.objects.get(pk=year.pk).status == YearStatus.YEAR_END
+    assert AssessmentYear.objects.get(pk=year.pk).status == YearStatus.CLOSED
     assert _advanced(year) == before + 1
     assert f'href="{reverse("appraisal:year", args=[year.year])}"' in second.content.decode()
 

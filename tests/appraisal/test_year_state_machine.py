@@ -168,20 +168,19 @@ def test_year_page_shows_the_checklist_and_links_every_verification_grid(client,
     ):
         assert f'data-testid="check-{key}"' in section
     page = client.get(reverse("appraisal:year", args=[year.year])).content.decode()
-    assert 'name="override_reason"' in page
     # every category's verification grid is reachable from the year page
     for cat in Category.objects.filter(year=year):
         assert reverse("appraisal:scoring", args=[year.year, cat.code]) in page
-    # a decision posted from the page without the reason is refused with 409
+    # Art. 16: the decision is the Leading Group's task in the year-end process, not a button
+    assert 'name="override_reason"' not in page
+    assert reverse("yearend_process", args=[year.year]) in page
     url = reverse("appraisal:year_advance", args=[year.year])
-    response = client.post(url, {"expected_status": YearStatus.YEAR_END})
-    assert response.status_code == 409
-    assert AssessmentYear.objects.get(pk=year.pk).status == YearStatus.YEAR_END
     response = client.post(
         url, {"expected_status": YearStatus.YEAR_END, "override_reason": "提前决定"}
     )
-    assert response.status_code == 302
-    assert AssessmentYear.objects.get(pk=year.pk).status == YearStatus.DECIDED
+    assert response.status_code == 409
+    assert reverse("yearend_process", args=[year.year]) in response.content.decode()
+    assert AssessmentYear.objects.get(pk=year.pk).status == YearStatus.YEAR_END
 
 
 def test_checklist_is_the_offices_not_the_communitys(client, org, year):
