@@ -158,6 +158,18 @@ NOT_IN_MATRIX = {
     "tests/appraisal/test_adjustment_withdrawal.py",
     "spot_check_notice": "issuers who see the check's category, by role: "
     "tests/appraisal/test_spot_check_notice.py",
+    **dict.fromkeys(
+        (
+            "yearend_process",
+            "yearend_start",
+            "yearend_results",
+            "yearend_publish",
+            "yearend_progress",
+            "yearend_document",
+            "yearend_task_hold",
+        ),
+        "role × view matrix of the year-end process in tests/workflows/test_yearend_access.py",
+    ),
     "notice_extension_request": "by role: tests/rectification/test_extensions.py",
     "notice_extension_decide": "by role: tests/rectification/test_extensions.py",
 }
