@@ -39,30 +39,44 @@
 })();
 
 // A background job's progress (the year's written results): a <progress data-progress-url>
-// polls its JSON every 3 s until the job is done or failed, then reloads the page.
+// polls its JSON every 3 s while the job is queued or running. A page that knew the job was
+// running reloads when it ends; a page that did not know (data-state="") just shows the state.
 (function () {
   "use strict";
   var bar = document.querySelector("progress[data-progress-url]");
   if (!bar || bar.dataset.state === "done" || bar.dataset.state === "failed") {
     return;
   }
+  var knewRunning = bar.dataset.state !== "";
+  var box = bar.closest("[data-progress-box]");
   var label = document.querySelector("[data-progress-label]");
-  var timer = setInterval(function () {
+  function poll() {
     fetch(bar.dataset.progressUrl, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (d) {
         if (!d.state) {
           return;
         }
+        if (box) {
+          box.hidden = false;
+        }
         bar.max = d.total || 1;
-        bar.value = d.done;
+        bar.value = d.state === "done" ? bar.max : d.done;
         if (label) {
           label.textContent = d.label + " " + d.done + "/" + d.total;
         }
         if (d.state === "done" || d.state === "failed") {
-          clearInterval(timer);
-          window.location.reload();
+          if (knewRunning) {
+            window.location.reload();
+          }
+          return;
         }
+        setTimeout(poll, 3000);
       });
-  }, 3000);
+  }
+  if (knewRunning) {
+    setTimeout(poll, 3000);
+  } else {
+    poll();
+  }
 })();
