@@ -275,7 +275,7 @@ def ballot_cast(*, token: str, choice: str) -> BallotMeeting:
     """One member's vote: the code is marked used and the meeting's counter grows by one, in one
     transaction; nothing else is written (no time, no audit row, no ballot row)."""
     if choice not in CHOICES:
-        raise ValidationError(_("Choose 满意, 基本满意 or 不满意."))
+        raise ValidationError(_("Choose satisfied, basically satisfied or dissatisfied."))
     digest = token_hash(token)
     found = BallotCode.objects.filter(token_hash=digest).values_list("meeting_id", flat=True)
     meeting_id = found.first()

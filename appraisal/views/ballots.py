@@ -374,7 +374,6 @@ def _count_wrong(request) -> None:
 def _public(request, template, context, status=200):
     response = render(request, f"appraisal/ballots/public/{template}", context, status=status)
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
     return response
 
 

@@ -310,9 +310,6 @@ def test_the_number_of_codes_is_bounded(org, year):
 # --- the Office's pages and who may see them ------------------------------------------------
 
 
-OFFICE_ONLY_POSTS = ("ballot_meeting_close", "ballot_meeting_regenerate")
-
-
 @pytest.mark.parametrize("role", sorted(Role.values))
 def test_access_to_the_stage_and_the_meetings(client, org, year, role):
     meeting, _t = _meeting(org, year, n=2)
@@ -327,6 +324,9 @@ def test_access_to_the_stage_and_the_meetings(client, org, year, role):
         assert client.get(url).status_code == (200 if role in readers else 403), url
     new = client.get(reverse("appraisal:ballot_meeting_new", args=[year.year]))
     assert new.status_code == (200 if role == Role.OFFICE_STAFF else 403)
+    if role != Role.OFFICE_STAFF:
+        renew = reverse("appraisal:ballot_meeting_regenerate", args=[year.year, meeting.pk])
+        assert client.post(renew, {"generation": "1"}).status_code == 403
     close = client.post(
         reverse("appraisal:ballot_meeting_close", args=[year.year, meeting.pk]), {"ballots": "0"}
     )
