@@ -369,10 +369,18 @@ class EmptyVotesNeedConfirmation(Exception):
 
 @transaction.atomic
 def votes_confirm(
-    *, round_id, acting_user, expected_digest: str, accept_empty: Sequence[str] = ()
+    *,
+    round_id,
+    acting_user,
+    expected_digest: str | None = None,
+    accept_empty: Sequence[str] = (),
 ) -> VoteRound:
     """The Office confirms the year's tallies (both votes of every community): the round keeps
-    their snapshot and the process moves on (steps: votes.confirmed)."""
+    their snapshot and the process moves on (steps: votes.confirmed).
+
+    expected_digest: tally_digest of what the page showed (other tallies now → 409); None from
+    code that shows nothing. Votes without ballots are confirmed only when accept_empty names
+    exactly them ('<unit code>:<kind>', see empty_votes); otherwise EmptyVotesNeedConfirmation."""
     vote_round = (
         VoteRound.objects.select_for_update()
         .filter(pk=round_id, year__sub_district_id=access.sub_district_id(acting_user))
@@ -400,7 +408,7 @@ def votes_confirm(
             url=url,
         )
     rows = tally_rows(year)
-    if tally_digest(rows) != expected_digest:
+    if expected_digest is not None and tally_digest(rows) != expected_digest:
         raise Conflict(
             _("The tallies changed since the page was opened: check them and confirm again."),
             url=url,

@@ -585,3 +585,19 @@ def test_stage_page_query_count_does_not_grow_with_communities(
     assert len(many) == len(few)
     with django_assert_max_num_queries(len(few)):
         client.get(url)
+
+
+def test_code_confirming_empty_votes_must_name_them(org, year, listener):
+    _fill_votes(year, [org.community, org.community2], democratic_too=False)
+    vote_round = svc.votes_round_open(year=year, due_at=None, round=1)
+    office = org.user(Role.OFFICE_STAFF)
+    with pytest.raises(svc.EmptyVotesNeedConfirmation) as asked:
+        svc.votes_confirm(round_id=vote_round.pk, acting_user=office)
+    empty = asked.value.empty
+    assert sorted(empty) == [
+        f"{org.community.code}:democratic",
+        f"{org.community2.code}:democratic",
+    ]
+    assert listener == []
+    svc.votes_confirm(round_id=vote_round.pk, acting_user=office, accept_empty=empty)
+    assert [c[1] for c in listener] == ["votes.confirmed"]
