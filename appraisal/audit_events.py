@@ -69,6 +69,24 @@ def register() -> None:
     ):
         audit_events.register(key, label, APP)
 
+    # The satisfaction-evaluation stage (Art. 15): a vote writes no audit row (anonymity).
+    for key, label in (
+        ("appraisal.votes_confirmed", _("Votes confirmed")),
+        ("appraisal.ballot_meeting_created", _("Online ballot opened")),
+        ("appraisal.ballot_codes_invalidated", _("Ballot codes invalidated and renewed")),
+        ("appraisal.ballot_meeting_closed", _("Online ballot closed")),
+    ):
+        audit_events.register(key, label, APP)
+    for event_type, fields in (
+        ("appraisal.votes_confirmed", {"empty": Field(_("Votes without ballots"))}),
+        ("appraisal.ballot_meeting_created", {"codes": Field(_("Codes issued"))}),
+        ("appraisal.ballot_meeting_closed", {"codes": Field(_("Codes issued"))}),
+        (
+            "appraisal.ballot_codes_invalidated",
+            {"invalidated": Field(_("Codes invalidated")), "minted": Field(_("Codes minted"))},
+        ),
+    ):
+        audit_events.register_fields(fields, event_type=event_type)
     audit_events.register_job("import_year", _("Year import (command)"))
     audit_events.register_job("results-version-backfill", _("Results version backfill"))
     for kind, label in (

@@ -52,3 +52,6 @@ urlpatterns = [
     path("<int:number>/correction/", corrections.correction, name="correction"),
     *urls_results.urlpatterns,
 ]
+from . import urls_ballots  # noqa: E402
+
+urlpatterns += urls_ballots.urlpatterns

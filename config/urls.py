@@ -25,5 +25,6 @@ urlpatterns = [
     path("", include("rectification.urls")),
     path("", include("workflows.urls")),
     path("appraisal/", include("appraisal.urls")),
+    path("ballot/", include("appraisal.urls_ballot_public")),  # public: no log-in (Art. 15)
     path("admin/", admin.site.urls),
 ]

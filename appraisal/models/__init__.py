@@ -6,6 +6,7 @@ The results are never stored: services read these rows, feed the pure engine (ap
 and show what it returns (scoring.md: store nothing that can be recomputed).
 """
 
+from .ballots import *  # noqa: F403  (VoteRound, BallotMeeting, BallotCode: Art. 15)
 from .catalogue import SCHEDULE_REPORTS, Category, Indicator, Schedule
 from .claims import BonusClaim, BonusLevel, ClaimObjection, ClaimState, ObjectionState
 from .corrections import (

@@ -170,6 +170,19 @@ NOT_IN_MATRIX = {
         ),
         "role × view matrix of the year-end process in tests/workflows/test_yearend_access.py",
     ),
+    **dict.fromkeys(
+        (
+            "vote_stage",
+            "vote_round",
+            "ballot_meeting_new",
+            "ballot_meeting",
+            "ballot_meeting_tally",
+            "ballot_meeting_close",
+            "ballot_meeting_regenerate",
+        ),
+        "role × view of the satisfaction stage in tests/appraisal/test_ballots.py",
+    ),
+    "ballot": "public, no log-in (a one-time ballot code): tests/appraisal/test_ballots.py",
     "notice_extension_request": "by role: tests/rectification/test_extensions.py",
     "notice_extension_decide": "by role: tests/rectification/test_extensions.py",
 }
