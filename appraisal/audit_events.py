@@ -87,6 +87,18 @@ def register() -> None:
         ),
     ):
         audit_events.register_fields(fields, event_type=event_type)
+    # The Leading Group's decision and the interviews of the bottom units (Art. 16, 18).
+    for key, label in (
+        ("appraisal.decision_approved", _("Results approved by the Leading Group")),
+        ("appraisal.decision_returned", _("Results returned by the Leading Group")),
+        ("appraisal.interview_recorded", _("Interview recorded")),
+        ("appraisal.bottom_notice_raised", _("Notice raised for a bottom-ranked community")),
+    ):
+        audit_events.register(key, label, APP)
+    audit_events.register_fields(
+        {"target": Field(_("Returned to")), "reason": Field(_("Reason"))},
+        event_type="appraisal.decision_returned",
+    )
     audit_events.register_job("import_year", _("Year import (command)"))
     audit_events.register_job("results-version-backfill", _("Results version backfill"))
     for kind, label in (

@@ -55,3 +55,6 @@ urlpatterns = [
 from . import urls_ballots  # noqa: E402
 
 urlpatterns += urls_ballots.urlpatterns
+from . import urls_yearend  # noqa: E402
+
+urlpatterns += urls_yearend.urlpatterns

@@ -35,6 +35,7 @@ from .year import (
     full_marks_allow_decision,
     no_open_correction,
 )
+from .yearend import *  # noqa: F403  (Decision, Interview: Art. 16, 18)
 
 __all__ = [
     "FROZEN",

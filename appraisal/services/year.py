@@ -280,7 +280,12 @@ def year_decide(
     Office overrides with a reason, which the audit row keeps."""
     now = now or timezone.now()
     year = _year_for_transition(year_id, acting_user, expected_status)
-    access.require_action(acting_user, year, "advance")
+    # Art. 16: the Leading Group decides (its task in the year-end process); the Office's right
+    # stays for the services that predate the process (imports, tests of the rules).
+    if not (
+        access.can_act(acting_user, year, "decide") or access.can_act(acting_user, year, "advance")
+    ):
+        raise PermissionDenied
     if year.status != YearStatus.YEAR_END:
         raise _year_moved_on(year)
     not_due = periods_not_yet_due(year, now=now)

@@ -182,6 +182,10 @@ NOT_IN_MATRIX = {
         ),
         "role × view of the satisfaction stage in tests/appraisal/test_ballots.py",
     ),
+    **dict.fromkeys(
+        ("decision", "interviews", "interview"),
+        "role × view of the decision and the interviews in tests/appraisal/test_yearend.py",
+    ),
     "ballot": "public, no log-in (a one-time ballot code): tests/appraisal/test_ballots.py",
     "notice_extension_request": "by role: tests/rectification/test_extensions.py",
     "notice_extension_decide": "by role: tests/rectification/test_extensions.py",
