@@ -92,6 +92,8 @@ def register() -> None:
         ("appraisal.decision_approved", _("Results approved by the Leading Group")),
         ("appraisal.decision_returned", _("Results returned by the Leading Group")),
         ("appraisal.interview_recorded", _("Interview recorded")),
+        ("appraisal.team_set", _("Joint assessment team named")),
+        ("appraisal.verification_signed_off", _("Verification of a category signed off")),
         ("appraisal.bottom_notice_raised", _("Notice raised for a bottom-ranked community")),
     ):
         audit_events.register(key, label, APP)

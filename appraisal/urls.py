@@ -58,3 +58,6 @@ urlpatterns += urls_ballots.urlpatterns
 from . import urls_yearend  # noqa: E402
 
 urlpatterns += urls_yearend.urlpatterns
+from . import urls_verification  # noqa: E402
+
+urlpatterns += urls_verification.urlpatterns

@@ -68,6 +68,17 @@ def verified_scores_save(
     guard_open(year)
     if year.status != YearStatus.YEAR_END and not year.inputs_closed:
         raise Conflict(_("The joint team's values are entered during the year-end appraisal."))
+    from ..models import CategoryVerification
+
+    verification = (
+        CategoryVerification.objects.filter(year=year, category=category).order_by("-round").first()
+    )
+    if year.status == YearStatus.YEAR_END and verification is not None:
+        # Art. 14: once the process runs, the joint team enters its values in its own task.
+        raise Conflict(
+            _("The joint team enters its values in its verification task of this category."),
+            url=verification.get_absolute_url(),
+        )
     return _save_grid(year, category, acting_user, cells, field="verified_score")
 
 

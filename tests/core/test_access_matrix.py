@@ -183,8 +183,9 @@ NOT_IN_MATRIX = {
         "role × view of the satisfaction stage in tests/appraisal/test_ballots.py",
     ),
     **dict.fromkeys(
-        ("decision", "interviews", "interview"),
-        "role × view of the decision and the interviews in tests/appraisal/test_yearend.py",
+        ("decision", "interviews", "interview", "team", "verification"),
+        "role × view of the decision, the interviews (tests/appraisal/test_yearend.py) and "
+        "the verification (tests/appraisal/test_verification.py)",
     ),
     "ballot": "public, no log-in (a one-time ballot code): tests/appraisal/test_ballots.py",
     "notice_extension_request": "by role: tests/rectification/test_extensions.py",
