@@ -3,6 +3,8 @@ from django.db import connection
 
 from tests.factories import Org
 
+pytest_plugins = ["tests.browserkit"]
+
 
 @pytest.fixture
 def org(db) -> Org:

@@ -11,18 +11,17 @@ from playwright.sync_api import expect
 
 from appraisal.services import ballots as svc
 from core.models import Role
-from tests.browser.conftest import browser, new_context, screenshot_dir  # noqa: F401
 from tests.browser.test_roles import no_horizontal_scroll
 
 pytestmark = pytest.mark.browser
 
 
 def test_a_member_votes_on_a_phone_and_the_office_sees_it_live(
-    new_context,  # noqa: F811
+    new_context,
     live_server,
     org,
     year,
-    screenshot_dir: Path,  # noqa: F811
+    screenshot_dir: Path,
 ):
     meeting, tokens = svc.ballot_meeting_create(
         year_id=year.pk,

@@ -1,4 +1,8 @@
-"""Fixtures for the Playwright browser tests (`pytest -m browser`).
+"""Fixtures for the Playwright browser tests (`pytest -m browser`), wherever they live.
+
+Loaded once for the whole suite by `pytest_plugins` in tests/conftest.py: a second copy of the
+session-scoped `browser` fixture (imported into a test module) would start a second Playwright
+while the first one's event loop is still running, and every later browser test would error.
 
 Debian's Chromium is launched once per session (`playwright install` is not needed); every test
 gets a fresh browser context, so no cookie or session leaks from one test into the next.
@@ -22,7 +26,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = PROJECT_ROOT / "var" / "screenshots"
 TIMEOUT_MS = 10_000
 
