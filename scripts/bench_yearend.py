@@ -54,10 +54,10 @@ def _rss_mb() -> float:
 
 def documents(limit_units: int | None = None) -> dict:
     """Generate every document of the year once; figures of that run."""
-    from appraisal.documents.build import year_documents
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from appraisal.documents.build import year_documents
     from appraisal.models import AssessmentYear
 
     year = AssessmentYear.objects.get(year=bench_scoring.YEAR)

@@ -49,7 +49,6 @@ def year_end_start(
     """进行中 → 年末考核: the Office starts the process with each step's due time and the joint
     assessment team (Art. 14); the year moves to 年末考核 in the same transaction."""
     from appraisal.services.team import team_set
-
     from appraisal.services.year import year_open_year_end
 
     missing = [step for step in STEPS if not due.get(step)]

@@ -3,6 +3,7 @@
 may act, and that nothing of it is seen from another sub-district. viewflow's own pages are not
 mounted at all (they would let anyone with the model permission read every process)."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -126,3 +127,14 @@ def test_a_group_task_is_claimed_only_by_the_team(client, org, started, monkeypa
     assert response.status_code == 302 and response["Location"] == "/x/"
     verify.refresh_from_db()
     assert verify.holder == org.user(Role.DEPT_ASSESSOR)
+
+
+def test_the_start_form_shows_its_default_due_dates(client, org, year):
+    """<input type=date> takes only ISO values: a localised date (2026/12/17) showed as empty, so
+    the Office saw no default and had to type every date."""
+    client.force_login(org.user(Role.OFFICE_STAFF))
+    html = client.get(reverse("yearend_start", args=[year.year])).content.decode()
+    for step in STEPS:
+        found = re.search(rf'name="due_{step}" value="(\d{{4}}-\d\d-\d\d)"', html)
+        assert found, step
+        assert found.group(1) >= timezone.localdate().isoformat()

@@ -25,6 +25,7 @@ from viewflow.workflow.status import STATUS
 from appraisal import policies
 from appraisal.views.common import year_of_user
 from core import access, workdays, workitems
+from core.forms import DateInput
 from core.models import Role, RoleAssignment, Unit, UnitKind, WorkItem
 
 from .. import publication, yearend
@@ -95,7 +96,7 @@ class StartForm(forms.Form):
             self.fields[f"due_{step}"] = forms.DateField(
                 label=STEP_LABELS[step],
                 initial=default,
-                widget=forms.DateInput(attrs={"type": "date"}),
+                widget=DateInput(),
                 help_text=_("Due at the end of this day (Asia/Shanghai)."),
             )
         sd = year.sub_district_id
