@@ -179,6 +179,7 @@ class _Renderer:
         right_chars: float = 0.0,
         pitch: float = LINE_MM,
         color: tuple[int, int, int] = (0, 0, 0),
+        balance: bool = False,
     ) -> None:
         self._font(face, pt)
         self.pdf.set_text_color(*color)
@@ -186,6 +187,8 @@ class _Renderer:
         width = BLOCK_W_MM - right_chars * CHAR_MM
         indent = indent_chars * CHAR_MM
         lines = break_lines(text, width, self._measure, first_indent=indent)
+        if balance and len(lines) > 1:
+            lines = self._balanced(text, width, len(lines))
         for i, line in enumerate(lines):
             self._room(pitch)
             first = i == 0
@@ -200,6 +203,18 @@ class _Renderer:
             )
             self.y += pitch
         self.pdf.set_text_color(0, 0, 0)
+
+    def _balanced(self, text: str, width: float, n: int) -> list[str]:
+        """A title's lines of even length (§7.3.1: 排列对称, 长短适宜): the narrowest width that
+        still takes n lines."""
+        lo, hi = width / n, width
+        for _ in range(12):
+            mid = (lo + hi) / 2
+            if len(break_lines(text, mid, self._measure)) > n:
+                lo = mid
+            else:
+                hi = mid
+        return break_lines(text, hi, self._measure)
 
     # --- the parts of the document ---------------------------------------------------------
 
@@ -260,7 +275,12 @@ class _Renderer:
     def _title(self) -> None:
         pitch = TITLE_LINE_PT * MM_PER_PT
         self._text_block(
-            self.doc.title, fonts.XIAOBIAOSONG, pt=TITLE_PT, align="center", pitch=pitch
+            self.doc.title,
+            fonts.XIAOBIAOSONG,
+            pt=TITLE_PT,
+            align="center",
+            pitch=pitch,
+            balance=True,
         )
         self._snap()
         self.y += LINE_MM  # one blank line before the addressee (§7.3.2)
