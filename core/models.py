@@ -666,3 +666,8 @@ class FormSubmission(models.Model):
 
     def __str__(self) -> str:
         return str(self.token)
+
+
+# --- Official documents (models in core/documents/, registered in this app) ----------------------
+
+from core.documents.models import DocumentCounter, StoredDocument  # noqa: E402, F401

@@ -12,32 +12,13 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Sequence
 from datetime import date
-from pathlib import Path
 
-from django.core.exceptions import ImproperlyConfigured
-
-# fonts-noto-cjk (Debian); index 2 of the collection is Simplified Chinese (SC). To be unified
-# with core/documents/fonts.py.
-CJK_FONTS: tuple[tuple[str, int], ...] = (
-    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
-    ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc", 2),
-    ("/usr/share/fonts/truetype/arphic-gkai00mp/gkai00mp.ttf", 0),
-)
+from core.documents.fonts import cjk_font
 
 PAGE_W, PAGE_H = 210.0, 297.0  # A4, mm
 COLS, ROWS = 3, 4
 CELL_W, CELL_H = PAGE_W / COLS, PAGE_H / ROWS
 QR_MM = 42.0
-
-
-def cjk_font() -> tuple[str, int]:
-    """(path, index in a collection) of the first CJK font installed."""
-    for path, index in CJK_FONTS:
-        if Path(path).is_file():
-            return path, index
-    raise ImproperlyConfigured(
-        "No CJK font found for the ballot sheet: install Debian's fonts-noto-cjk."
-    )
 
 
 def _qr_png(url: str) -> io.BytesIO:
