@@ -30,10 +30,9 @@ BULLETIN_KIND = "results_bulletin"
 @transaction.atomic
 def year_end_publish(*, year_id: int, acting_user, expected_status: str = "decided"):
     """已决定 → 已公布 through the process's publish task (the Office)."""
-    from appraisal.services.yearend import bottom_unit_notices_raise, bottom_units
-
     from appraisal.results import compute
     from appraisal.services.year import year_publish
+    from appraisal.services.yearend import bottom_unit_notices_raise, bottom_units
 
     from .yearend import complete_own_step
 
@@ -79,28 +78,28 @@ def documents_queue(*, year, acting_user) -> DocumentRun:
 def documents_generate(run_id: int) -> DocumentRun:
     """The background job: every letter and the bulletin, stored with their SHA-256; progress
     after each document. A failure is kept on the run (the Office may start it again)."""
-    from appraisal.documents.build import year_documents
-    from core.documents import store_document
-
+    from appraisal.documents.build import document_count, year_documents
+    from appraisal.documents.facts import year_facts
     from appraisal.models import AssessedUnit
+    from core.documents import store_document
 
     run = DocumentRun.objects.select_related("year").get(pk=run_id)
     year = run.year
     units = {u.code: u for u in AssessedUnit.objects.filter(year=year)}
     formats = ("docx", "pdf")
-    DocumentRun.objects.filter(pk=run.pk).update(
-        state=DocumentRunState.RUNNING, total=len(units) * len(formats) + len(formats) + 1
-    )
+    DocumentRun.objects.filter(pk=run.pk).update(state=DocumentRunState.RUNNING)
     try:
-        for filename, content in year_documents(year=year, draft=False, formats=formats):
+        facts = year_facts(year, draft=False)
+        DocumentRun.objects.filter(pk=run.pk).update(total=document_count(facts, formats))
+        for filename, content in year_documents(facts=facts, formats=formats):
             stem = filename.rsplit(".", 1)[0]
             with transaction.atomic():
                 store_document(
-                    sub_district=year.sub_district,
+                    owner=year,
                     kind=BULLETIN_KIND if stem == "bulletin" else LETTER_KIND,
-                    subject=year,
                     filename=filename,
                     content=content,
+                    sub_district_id=year.sub_district_id,
                 )
                 DocumentRun.objects.filter(pk=run.pk).update(done=F("done") + 1)
     except Exception as exc:  # kept on the run and logged; the page offers to try again

@@ -1,0 +1,131 @@
+"""What the year's documents say, read from the database once (a fixed number of queries for
+the whole year, whatever the number of communities: the letters add none)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.utils import timezone
+
+from core.models import SubDistrict, Unit, UnitKind
+
+from ..models import (
+    AssessedUnit,
+    AssessmentYear,
+    CategoryVerification,
+    Score,
+    VerificationEntry,
+    YearStatus,
+)
+from ..results import compute
+from ..results.compute import SHANGHAI, Computed
+from ..results.versions import computed_of, current_version
+
+PUBLISHED = (YearStatus.PUBLISHED, YearStatus.CLOSED)
+
+
+class NotPublished(ValueError):
+    """Final (not draft) documents were asked for a year whose results are not published."""
+
+
+@dataclass
+class YearFacts:
+    year: AssessmentYear
+    computed: Computed
+    draft: bool
+    sub_district: SubDistrict
+    organ: str  # the issuing organ (发文机关): the sub-district's Leading Group
+    signature: str
+    date: date  # 成文日期: the publication date, or today for a draft
+    number: str  # the bulletin's 发文字号 ("" for a draft)
+    units: dict[str, AssessedUnit]  # code → assessed unit
+    # (unit code, indicator code) → the lead department's opinion / the joint team's comment
+    opinions: dict[tuple[str, str], str] = field(default_factory=dict)
+    team_comments: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    @property
+    def unit_count(self) -> int:
+        return len(self.computed.results.units)
+
+
+def leading_group_name(sub_district: SubDistrict) -> str:
+    """The Leading Group's name as an organ outside the sub-district reads it: the seeded
+    "街道党建工作领导小组" becomes "城南街道党建工作领导小组"."""
+    unit = (
+        Unit.objects.filter(sub_district=sub_district, kind=UnitKind.LEADING_GROUP)
+        .order_by("sort_order", "pk")
+        .first()
+    )
+    name = unit.name if unit else "党建工作领导小组"
+    if name.startswith("街道") and sub_district.name.endswith("街道"):
+        return sub_district.name + name[2:]
+    if not name.startswith(sub_district.name):
+        return sub_district.name + name
+    return name
+
+
+def year_facts(year: AssessmentYear, *, draft: bool | None = None) -> YearFacts:
+    """draft=None: final for a published year, draft otherwise. draft=False for a year that is
+    not published raises NotPublished (a final document needs published figures)."""
+    published = year.status in PUBLISHED
+    version = current_version(year) if published else None
+    if draft is None:
+        draft = version is None
+    if not draft and version is None:
+        raise NotPublished(f"{year.year}年度考核结果尚未公布 / the results are not published")
+    computed = computed_of(version) if version is not None else compute(year)
+    sub_district = year.sub_district
+    units = {u.code: u for u in AssessedUnit.objects.filter(year=year).select_related("unit")}
+    code_of = {u.unit_id: u.code for u in units.values()}
+
+    opinions = {}
+    for unit_id, indicator, comment in (
+        Score.objects.filter(year=year)
+        .exclude(comment="")
+        .values_list("unit_id", "indicator__code", "comment")
+    ):
+        if unit_id in code_of:
+            opinions[(code_of[unit_id], indicator)] = comment.strip()
+
+    # The joint team's comments of each category's latest round (Art. 14), the last entry per cell.
+    latest: dict[int, int] = {}
+    for pk, category_id in (
+        CategoryVerification.objects.filter(year=year)
+        .order_by("category_id", "round")
+        .values_list("pk", "category_id")
+    ):
+        latest[category_id] = pk
+    team_comments = {}
+    for unit_id, indicator, comment in (
+        VerificationEntry.objects.filter(verification_id__in=latest.values())
+        .order_by("pk")
+        .values_list("unit_id", "indicator__code", "comment")
+    ):
+        if unit_id in code_of:
+            key = (code_of[unit_id], indicator)
+            if comment.strip():
+                team_comments[key] = comment.strip()
+            else:
+                team_comments.pop(key, None)
+
+    if version is not None:
+        when = version.published_at.astimezone(SHANGHAI).date()
+        number = getattr(version, "document_number", "") or ""
+    else:
+        when = timezone.now().astimezone(SHANGHAI).date()
+        number = ""
+    organ = leading_group_name(sub_district)
+    return YearFacts(
+        year=year,
+        computed=computed,
+        draft=draft,
+        sub_district=sub_district,
+        organ=organ,
+        signature=organ,
+        date=when,
+        number=number,
+        units=units,
+        opinions=opinions,
+        team_comments=team_comments,
+    )
