@@ -60,14 +60,21 @@ RULE_THICK_MM, RULE_THIN_MM = 0.35, 0.25  # 版记 (§7.4.1)
 
 def render_pdf(doc: OfficialDocument) -> bytes:
     """The document as PDF bytes: A4, fonts embedded (subsets), text extractable."""
-    return _Renderer(doc).render()
+    renderer = _Renderer(doc)
+    content = renderer.render()
+    if renderer.signature_alone and doc.body and isinstance(doc.body[-1], Paragraph | Heading):
+        # §7.3.5: no page of a signature and date alone; the text's last line goes with them
+        content = _Renderer(doc, carry_last_line=True).render()
+    return content
 
 
 class _Renderer:
-    def __init__(self, doc: OfficialDocument) -> None:
+    def __init__(self, doc: OfficialDocument, *, carry_last_line: bool = False) -> None:
         from fpdf import FPDF
 
         self.doc = doc
+        self.carry_last_line = carry_last_line
+        self.signature_alone = False
         renderer = self
 
         class _Pdf(FPDF):
@@ -180,6 +187,7 @@ class _Renderer:
         pitch: float = LINE_MM,
         color: tuple[int, int, int] = (0, 0, 0),
         balance: bool = False,
+        break_before_last: bool = False,
     ) -> None:
         self._font(face, pt)
         self.pdf.set_text_color(*color)
@@ -190,6 +198,8 @@ class _Renderer:
         if balance and len(lines) > 1:
             lines = self._balanced(text, width, len(lines))
         for i, line in enumerate(lines):
+            if break_before_last and i == len(lines) - 1 and self.y > TOP_MM + EPS:
+                self._new_page()
             self._room(pitch)
             first = i == 0
             self._line(
@@ -225,8 +235,8 @@ class _Renderer:
         self._title()
         if doc.addressee:
             self._text_block(doc.addressee, fonts.FANGSONG, align="left")
-        for block in doc.body:
-            self._block(block)
+        for i, block in enumerate(doc.body):
+            self._block(block, carry=self.carry_last_line and i == len(doc.body) - 1)
         self._signature()
         self._colophon()
         return bytes(self.pdf.output())
@@ -285,16 +295,20 @@ class _Renderer:
         self._snap()
         self.y += LINE_MM  # one blank line before the addressee (§7.3.2)
 
-    def _block(self, block) -> None:
+    def _block(self, block, *, carry: bool = False) -> None:
         if isinstance(block, PageBreak):
             self._new_page()
         elif isinstance(block, Heading):
             face = fonts.HEITI if block.level == 1 else fonts.KAITI
-            self._text_block(block.text, face, indent_chars=2)
+            self._text_block(block.text, face, indent_chars=2, break_before_last=carry)
         elif isinstance(block, Paragraph):
             face = fonts.FANGSONG_BOLD if block.bold else fonts.FANGSONG
             self._text_block(
-                block.text, face, align=block.align, indent_chars=2 if block.indent else 0
+                block.text,
+                face,
+                align=block.align,
+                indent_chars=2 if block.indent else 0,
+                break_before_last=carry,
             )
         elif isinstance(block, Table):
             self._table(block)
@@ -305,8 +319,10 @@ class _Renderer:
         doc = self.doc
         date_text = chinese_date(doc.date)
         sig_right, date_right = signature_offsets(doc.signature, date_text)
+        page = self.pdf.page
         self.y += LINE_MM
         self._room(2 * LINE_MM)  # the signature and its date stay together
+        self.signature_alone = self.pdf.page != page
         if doc.signature:
             self._text_block(doc.signature, fonts.FANGSONG, align="right", right_chars=sig_right)
         self._text_block(date_text, fonts.FANGSONG, align="right", right_chars=date_right)
