@@ -180,7 +180,9 @@ class _Renderer:
         pitch: float = LINE_MM,
         color: tuple[int, int, int] = (0, 0, 0),
         balance: bool = False,
+        keep_last_with: float = 0.0,
     ) -> None:
+        """keep_last_with: the height (mm) of what must follow the last line on its page."""
         self._font(face, pt)
         self.pdf.set_text_color(*color)
         x0 = LEFT_MM
@@ -189,7 +191,10 @@ class _Renderer:
         lines = break_lines(text, width, self._measure, first_indent=indent)
         if balance and len(lines) > 1:
             lines = self._balanced(text, width, len(lines))
+        carry = keep_last_with > 0 and self._last_line_alone(len(lines), pitch, keep_last_with)
         for i, line in enumerate(lines):
+            if carry and i == len(lines) - 1:
+                self._new_page()
             self._room(pitch)
             first = i == 0
             self._line(
@@ -203,6 +208,17 @@ class _Renderer:
             )
             self.y += pitch
         self.pdf.set_text_color(0, 0, 0)
+
+    def _last_line_alone(self, n: int, pitch: float, follow: float) -> bool:
+        """Whether what follows n lines from here would start a page of its own, and the last
+        line is not the first of its page (then it moves to the next page with it)."""
+        y, last_top = self.y, self.y
+        for _ in range(n):
+            if y + pitch > BOTTOM_Y + EPS:
+                y = TOP_MM
+            last_top = y
+            y += pitch
+        return y + follow > BOTTOM_Y + EPS and last_top > TOP_MM + EPS
 
     def _balanced(self, text: str, width: float, n: int) -> list[str]:
         """A title's lines of even length (§7.3.1: 排列对称, 长短适宜): the narrowest width that
@@ -225,8 +241,10 @@ class _Renderer:
         self._title()
         if doc.addressee:
             self._text_block(doc.addressee, fonts.FANGSONG, align="left")
-        for block in doc.body:
-            self._block(block)
+        for i, block in enumerate(doc.body):
+            # §7.3.5: no page of a signature and date alone; the text's last line goes with them
+            last = i == len(doc.body) - 1
+            self._block(block, keep_last_with=self._signature_height() if last else 0.0)
         self._signature()
         self._colophon()
         return bytes(self.pdf.output())
@@ -285,19 +303,27 @@ class _Renderer:
         self._snap()
         self.y += LINE_MM  # one blank line before the addressee (§7.3.2)
 
-    def _block(self, block) -> None:
+    def _block(self, block, *, keep_last_with: float = 0.0) -> None:
         if isinstance(block, PageBreak):
             self._new_page()
         elif isinstance(block, Heading):
             face = fonts.HEITI if block.level == 1 else fonts.KAITI
-            self._text_block(block.text, face, indent_chars=2)
+            self._text_block(block.text, face, indent_chars=2, keep_last_with=keep_last_with)
         elif isinstance(block, Paragraph):
             face = fonts.FANGSONG_BOLD if block.bold else fonts.FANGSONG
             self._text_block(
-                block.text, face, align=block.align, indent_chars=2 if block.indent else 0
+                block.text,
+                face,
+                align=block.align,
+                indent_chars=2 if block.indent else 0,
+                keep_last_with=keep_last_with,
             )
         elif isinstance(block, Table):
             self._table(block)
+
+    def _signature_height(self) -> float:
+        """A blank line, the signature (if any) and the date."""
+        return (3 if self.doc.signature else 2) * LINE_MM
 
     def _signature(self) -> None:
         """Without a seal (§7.3.5.2): one blank line under the text, then the signature and
@@ -306,7 +332,7 @@ class _Renderer:
         date_text = chinese_date(doc.date)
         sig_right, date_right = signature_offsets(doc.signature, date_text)
         self.y += LINE_MM
-        self._room(2 * LINE_MM)  # the signature and its date stay together
+        self._room(self._signature_height() - LINE_MM)  # the signature and its date together
         if doc.signature:
             self._text_block(doc.signature, fonts.FANGSONG, align="right", right_chars=sig_right)
         self._text_block(date_text, fonts.FANGSONG, align="right", right_chars=date_right)

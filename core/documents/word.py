@@ -69,6 +69,9 @@ def render_docx(doc: OfficialDocument) -> bytes:
         _run(p, doc.addressee, fonts.FANGSONG)
     for block in doc.body:
         _block(d, block)
+    if doc.body and isinstance(doc.body[-1], Paragraph | Heading):
+        # §7.3.5: no page of a signature and date alone; the text's last line goes with them
+        d.paragraphs[-1].paragraph_format.keep_with_next = True
     _signature(d, doc)
     _colophon(d, doc)
     out = io.BytesIO()
@@ -390,6 +393,7 @@ def _signature(d, doc: OfficialDocument) -> None:
     date_text = chinese_date(doc.date)
     sig_right, date_right = signature_offsets(doc.signature, date_text)
     _blank(d, 1)
+    d.paragraphs[-1].paragraph_format.keep_with_next = True
     if doc.signature:
         p = _para(d, align="right")
         p.paragraph_format.right_indent = Mm(sig_right * CHAR_MM)

@@ -205,6 +205,11 @@ def test_docx_table_has_a_repeated_bold_header_and_unindented_text(docx_doc):
     assert table.style.name == "Table Grid"
 
 
+def test_docx_keeps_the_last_line_of_the_text_with_the_signature(docx_doc):
+    p, _ = _run_with(docx_doc, "特此通知。")
+    assert p.paragraph_format.keep_with_next
+
+
 def test_docx_footer_has_a_page_field_and_odd_even_sides(docx_doc):
     s = docx_doc.sections[0]
     assert docx_doc.settings.odd_and_even_pages_header_footer
@@ -283,6 +288,9 @@ def test_a_long_pdf_paginates_with_the_table_header_on_every_page(long_pdf):
     assert len(table_pages) >= 4
     for text in table_pages:
         assert "序号" in text and "得分" in text
+    # §7.3.5: the signature and date never stand alone on the last page
+    assert "以上结果已经街道党建工作领导小组审定" in _flat(pages[-1])
+    assert "中共某某街道工作委员会2027年1月15日" in _flat(pages[-1])
     # every row exactly once
     everything = _flat("".join(pages))
     for i in (0, 40, 79):
