@@ -198,6 +198,7 @@ def selfeval(request, number: int, code: str):
             row = SelfEvaluation.objects.get(pk=latest.pk)
             if row.version == latest.version:  # nothing was saved: show what was typed
                 posted = request.POST
+            latest = row
             status = 400
         else:
             messages.success(request, message)
