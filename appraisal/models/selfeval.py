@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from core.models import Unit
@@ -22,7 +23,7 @@ __all__ = ["SelfEvaluation", "SelfEvaluationState", "SelfScore"]
 class SelfEvaluationState(models.TextChoices):
     DRAFT = "draft", _("Being drafted")
     WITH_SECRETARY = "with_secretary", _("With the Party secretary")
-    SUBMITTED = "submitted", _("Submitted")
+    SUBMITTED = "submitted", pgettext_lazy("self-evaluation", "Submitted")
 
 
 class SelfEvaluation(ConcurrentTransitionMixin, models.Model):

@@ -66,3 +66,15 @@ def selfeval_overview(*, year) -> list[OverviewRow]:
         OverviewRow(unit=u, selfeval=latest.get(u.unit_id))
         for u in AssessedUnit.objects.filter(year=year).order_by("code")
     ]
+
+
+def latest_submitted(*, year_id: int, unit_id: int) -> SelfEvaluation | None:
+    """The unit's latest submitted round (what the joint team verified), for the drill-down."""
+    return (
+        SelfEvaluation.objects.filter(
+            year_id=year_id, unit_id=unit_id, state=SelfEvaluationState.SUBMITTED
+        )
+        .select_related("unit")
+        .order_by("-round")
+        .first()
+    )

@@ -167,6 +167,10 @@ def test_a_late_submission_is_accepted_and_marked_late_everywhere(
     overview = client.get(reverse("appraisal:selfeval_overview", args=[year_end.year]))
     assert 'data-testid="late"' in overview.content.decode()
     assert 'data-testid="late"' in client.get(_url(year_end, org.community)).content.decode()
+    drill_down = client.get(
+        reverse("appraisal:results_unit", args=[year_end.year, org.community.code])
+    )
+    assert 'data-testid="selfeval-late"' in drill_down.content.decode()
 
 
 def test_an_unchanged_save_changes_and_records_nothing(org, row, staff):
