@@ -101,6 +101,23 @@ def register() -> None:
         {"target": Field(_("Returned to")), "reason": Field(_("Reason"))},
         event_type="appraisal.decision_returned",
     )
+    # The communities' self-evaluation (Art. 15): one row per save that changed something and
+    # per step of its two-step path (经办人 → 书记).
+    for key, label in (
+        ("appraisal.selfeval_saved", _("Self-evaluation draft saved")),
+        ("appraisal.selfeval_to_secretary", _("Self-evaluation handed to the Party secretary")),
+        ("appraisal.selfeval_sent_back", _("Self-evaluation sent back by the Party secretary")),
+        ("appraisal.selfeval_submitted", _("Self-evaluation submitted")),
+    ):
+        audit_events.register(key, label, APP)
+    for event_type in ("appraisal.selfeval_saved",):
+        audit_events.register_fields(
+            {
+                "scores": Field(_("Self-scores and notes")),
+                "files": Field(_("Attachments")),
+            },
+            event_type=event_type,
+        )
     audit_events.register_job("import_year", _("Year import (command)"))
     audit_events.register_job("results-version-backfill", _("Results version backfill"))
     for kind, label in (

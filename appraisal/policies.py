@@ -29,6 +29,7 @@ from .models import (
     Correction,
     FraudFinding,
     Report,
+    SelfEvaluation,
     YearStatus,
 )
 
@@ -215,6 +216,26 @@ class CorrectionPolicy(access.Policy):
         return False
 
 
+class SelfEvaluationPolicy(access.Policy):
+    """Art. 15: a community sees its own self-evaluation; those who see everything and the lead
+    departments (the joint team's members) read every community's; only the community writes."""
+
+    def scope(self, user, queryset):
+        queryset = super().scope(user, queryset)
+        if may_read_all_selfevals(user):
+            return queryset
+        return queryset.filter(unit_id__in=community_ids(user))
+
+    def can_view(self, user, obj) -> bool:
+        return super().can_view(user, obj) and (
+            may_read_all_selfevals(user) or obj.unit_id in community_ids(user)
+        )
+
+
+def may_read_all_selfevals(user) -> bool:
+    return sees_all(user) or access.has_role(user, Role.DEPT_ASSESSOR)
+
+
 def register() -> None:
     access.register(AssessmentYear, YearPolicy())
 
@@ -230,7 +251,11 @@ def register() -> None:
     class FraudScoped(FraudPolicy, _YearScoped):
         pass
 
+    class SelfEvaluationScoped(SelfEvaluationPolicy, _YearScoped):
+        pass
+
     access.register(Report, ReportScoped())
     access.register(BonusClaim, ClaimScoped())
     access.register(FraudFinding, FraudScoped())
     access.register(Correction, CorrectionScoped())
+    access.register(SelfEvaluation, SelfEvaluationScoped())

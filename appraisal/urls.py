@@ -61,3 +61,6 @@ urlpatterns += urls_yearend.urlpatterns
 from . import urls_verification  # noqa: E402
 
 urlpatterns += urls_verification.urlpatterns
+from . import urls_selfeval  # noqa: E402
+
+urlpatterns += urls_selfeval.urlpatterns

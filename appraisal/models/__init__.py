@@ -20,6 +20,7 @@ from .fraud import FraudFinding, FraudState
 from .inputs import Comprehensive, FullMarksException, Vote, VoteKind
 from .reports import Report, ReportVersion
 from .scoring import Adjustment, Score, SpotCheck
+from .selfeval import *  # noqa: F403  (the communities' self-evaluation: Art. 15)
 from .team import *  # noqa: F403  (the joint team and its verification: Art. 14)
 from .year import (
     FROZEN,

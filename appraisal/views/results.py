@@ -55,6 +55,7 @@ from ..models import (
 )
 from ..results import Computed, Overrides, compute, versions
 from ..results import rows as result_rows
+from ..selectors.selfeval import latest_submitted
 from ..services.common import writable
 from ..services.inputs import full_marks_exception_record
 
@@ -308,6 +309,8 @@ def results_unit(request, number: int, code: str):
         "community_view": codes is not None,
         "draft": shown.draft,
         "shown_version": shown.version,
+        # Art. 12, 15: the self-evaluation the joint team verified, marked when it came late.
+        "selfeval": latest_submitted(year_id=year.pk, unit_id=computed.units[code].unit_id),
         **_unit_context(computed, code, claim_titles=sees_all or own, fraud_reasons=sees_all),
     }
     return render(request, "appraisal/results_unit.html", context)

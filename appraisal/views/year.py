@@ -83,6 +83,9 @@ def _next_free_year(years: list[AssessmentYear]) -> int:
 STEPS = [(status, YearStatus(status).label) for status in YEAR_STEPS]
 
 
+BY_SELFEVAL_HIDDEN = (YearStatus.PLANNING, YearStatus.IN_PROGRESS)
+
+
 @login_required
 def year_detail(request, number: int):
     year = year_of_user(request, number)
@@ -129,6 +132,15 @@ def year_detail(request, number: int):
         "is_leader": policies.is_leader(user),
         "sees_all": policies.sees_all(user),
         "is_community": bool(policies.community_ids(user)),
+        # Art. 15: the self-evaluation, from the year-end appraisal on.
+        "reads_selfevals": policies.may_read_all_selfevals(user),
+        "own_selfevals": list(
+            AssessedUnit.objects.filter(
+                year=year, unit_id__in=policies.community_ids(user)
+            ).values_list("code", flat=True)
+        )
+        if policies.community_ids(user) and year.status not in BY_SELFEVAL_HIDDEN
+        else [],
         "results_visible": policies.results_visible(user, year),
         "can_advance": can_advance,
         "by_process": year.status in BY_PROCESS,

@@ -785,7 +785,8 @@ def _warm(client, user, target):
 # The ranking lists no single exclusion, only their numbers: it skips the late-or-missing query.
 RANKING_QUERIES = 3 + 1 + 11 + 2 + 3
 # The drill-down and the export add one query: the departments' own scores and opinions per cell.
-UNIT_QUERIES = 3 + 1 + 12 + 2 + 3 + 1
+# The drill-down adds one more: the unit's latest submitted self-evaluation (Art. 12, 15).
+UNIT_QUERIES = 3 + 1 + 12 + 2 + 3 + 1 + 1
 EXPORT_QUERIES = 3 + 1 + 12 + 3 + 1  # no page around it
 
 

@@ -375,8 +375,9 @@ def test_unknown_action_is_a_message_not_an_error(client, org, published):
 # Per request: session, user, roles; sub-district (navbar), unread notifications; the session
 # save (3). The view: the year, and every published version in one query (figures included).
 PUBLISHED_RANKING_QUERIES = 3 + 1 + 1 + 2 + 3
-# The drill-down adds the departments' opinions per cell (one query, whatever the units).
-PUBLISHED_UNIT_QUERIES = 3 + 1 + 1 + 2 + 3 + 1
+# The drill-down adds the departments' opinions per cell (one query, whatever the units), and the
+# unit's latest submitted self-evaluation (one query).
+PUBLISHED_UNIT_QUERIES = 3 + 1 + 1 + 2 + 3 + 1 + 1
 
 
 @pytest.mark.parametrize("role", [Role.COMMUNITY_STAFF, Role.DEPT_ASSESSOR, Role.OFFICE_STAFF])

@@ -187,6 +187,11 @@ NOT_IN_MATRIX = {
         "role × view of the decision, the interviews (tests/appraisal/test_yearend.py) and "
         "the verification (tests/appraisal/test_verification.py)",
     ),
+    **dict.fromkeys(
+        ("selfeval_overview", "selfeval"),
+        "role × view of the self-evaluation (own community, read-only readers, others 404): "
+        "tests/appraisal/test_selfeval.py",
+    ),
     "ballot": "public, no log-in (a one-time ballot code): tests/appraisal/test_ballots.py",
     "notice_extension_request": "by role: tests/rectification/test_extensions.py",
     "notice_extension_decide": "by role: tests/rectification/test_extensions.py",

@@ -18,53 +18,23 @@ from appraisal.models import (
     CategoryVerification,
     Decision,
     Interview,
+    SelfEvaluation,
     VoteRound,
     YearStatus,
 )
-from appraisal.services import ballots, team
+from appraisal.services import ballots, selfeval, team
 from appraisal.services import yearend as decide
-from core import steps
 from core.models import AuditEvent, Role, WorkItem, WorkItemState
 from rectification.models import Notice, NoticeKind
 from tests.appraisal.conftest import planning_year, year  # noqa: F401  (fixtures)
 from tests.factories import make_member
 from workflows import kinds, publication
 from workflows import yearend as flow
-from workflows.flows.year_end import STEPS, YearEndFlow
-from workflows.nodes import Opened
+from workflows.flows.year_end import STEPS
 
 pytestmark = pytest.mark.django_db
 
 EARLY = "测试：提前决定"
-
-
-@pytest.fixture
-def selfeval_stand_in(monkeypatch, org):
-    """Until the self-evaluation step is installed in this build: its task is finished by the
-    community as soon as it opens (the step's own tests cover its rules)."""
-    try:
-        import appraisal.services.selfeval  # noqa: F401
-
-        return False
-    except ImportError:
-        pass
-
-    def open_selfeval(self, activation):
-        au = AssessedUnit.objects.get(
-            year_id=activation.process.artifact_object_id, unit_id=activation.task.data["unit_id"]
-        )
-        self._round(activation, f"selfeval:{au.unit_id}")
-        return Opened(
-            subject=au,
-            owner_unit_id=au.unit_id,
-            sub_district_id=org.sd.pk,
-            title=f"自查自评 {au.name}",
-            due_at=self._due(activation, "selfeval"),
-            url="/",
-        )
-
-    monkeypatch.setattr(YearEndFlow, "open_selfeval", open_selfeval)
-    return True
 
 
 def _open(kind):
@@ -72,10 +42,27 @@ def _open(kind):
 
 
 def _finish_selfevals(org, year):
-    secretary = org.user(Role.COMMUNITY_SECRETARY)
+    """Each community's self-evaluation through its real path (Art. 15): the staff saves the
+    draft and hands it over, the secretary submits; the process moves on when the last one is
+    in."""
     for au in AssessedUnit.objects.filter(year=year):
-        with transaction.atomic():
-            steps.done(subject=au, step="selfeval.submitted", acting_user=secretary)
+        staff = make_member(au.unit, Role.COMMUNITY_STAFF, f"staff-{au.code}")
+        secretary = make_member(au.unit, Role.COMMUNITY_SECRETARY, f"sec-{au.code}")
+        row = SelfEvaluation.objects.get(year=year, unit=au.unit, round=1)
+        assert _open(kinds.WI_SELFEVAL).filter(subject_id=row.pk, owner_unit=au.unit).exists()
+        selfeval.selfeval_save(
+            selfeval_id=row.pk,
+            acting_user=staff,
+            report="本年度党建工作专题报告。",
+            scores={ind.pk: ("1.00", "自评说明") for ind in year.indicators.all()},
+            expected_version=row.version,
+        )
+        selfeval.selfeval_to_secretary(
+            selfeval_id=row.pk, acting_user=staff, expected_version=row.version + 1
+        )
+        selfeval.selfeval_submit(
+            selfeval_id=row.pk, acting_user=secretary, expected_version=row.version + 2
+        )
 
 
 def _verify_all(people, year, *, only=None):
@@ -100,7 +87,7 @@ def _verify_all(people, year, *, only=None):
         )
 
 
-def test_the_year_end_process_from_start_to_publication(org, year, selfeval_stand_in):
+def test_the_year_end_process_from_start_to_publication(org, year):
     office = org.user(Role.OFFICE_STAFF)
     leader = org.user(Role.LEADER)
     people = {
@@ -219,6 +206,9 @@ def test_the_year_end_process_from_start_to_publication(org, year, selfeval_stan
         "year.year_end_opened",
         "yearend.started",
         "appraisal.team_set",
+        "appraisal.selfeval_saved",
+        "appraisal.selfeval_to_secretary",
+        "appraisal.selfeval_submitted",
         "yearend.task_claimed",
         "yearend.task_released",
         "yearend.task_handed_over",
