@@ -101,6 +101,9 @@ class ResultsVersion(models.Model):
     figures_sha256 = models.CharField(_("SHA-256 of the figures"), max_length=64)
     settings_used = models.JSONField(_("settings used"))
     bundle_sha256 = models.CharField(_("SHA-256 of the year bundle"), max_length=64)
+    # 发文字号 of the results bulletin of this publication (GB/T 9704-2012 §7.2.4), counted per
+    # sub-district and calendar year; blank for versions stored before bulletins were numbered.
+    document_number = models.CharField(_("document number"), max_length=60, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     correction = models.OneToOneField(
         Correction,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import access, workitems
+from core.documents import next_document_number
 from core.errors import Conflict
 from core.models import UnitKind
 from core.notifications import Message, notify_many
@@ -20,7 +21,7 @@ from core.notifications import Message, notify_many
 from .. import policies
 from ..kinds import WI_REPUBLICATION
 from ..models import FROZEN, AssessmentYear, Correction, CorrectionState, ResultsVersion
-from ..results.compute import compute
+from ..results.compute import SHANGHAI, compute
 from ..results.versions import (
     UnitChange,
     bundle_sha256,
@@ -51,6 +52,11 @@ def version_write(
     computed = compute(year)  # every unit's details: communities read their drill-down here
     figures = snapshot(computed)
     last = current_version(year)
+    number = next_document_number(
+        sub_district_id=year.sub_district_id,
+        year=now.astimezone(SHANGHAI).year,
+        prefix=bulletin_number_prefix(year.sub_district.name),
+    )
     version = ResultsVersion.objects.create(
         year=year,
         number=(last.number + 1) if last else 1,
@@ -63,6 +69,7 @@ def version_write(
         bundle_sha256=bundle_sha256(year),
         reason=reason,
         correction=correction,
+        document_number=number,
     )
     audit(
         "appraisal.results_version_written",
@@ -77,9 +84,15 @@ def version_write(
             "bundle_sha256": version.bundle_sha256,
             "correction": correction.pk if correction else None,
             "reason": reason,
+            "document_number": number,
         },
     )
     return version
+
+
+def bulletin_number_prefix(sub_district_name: str) -> str:
+    """The 机关代字 of the bulletins' numbers: 城南街道 → 城南街党建 (城南街党建〔2027〕1号)."""
+    return f"{sub_district_name.removesuffix('街道')}街党建"
 
 
 BACKFILL_JOB = "results-version-backfill"

@@ -391,32 +391,43 @@ def yearend_progress(request, number: int):
 # --- the written results: who may read which --------------------------------------------------
 
 
-def _may_read(user, year, filename: str) -> bool:
-    """A community: its own letter and the bulletin; departments: the bulletin; the Office, the
-    Leading Group and auditors: all (Art. 16)."""
-    stem = filename.rsplit(".", 1)[0]
+def _readable(user, year):
+    """What the user may read of the year's written results (Art. 16): a predicate on file
+    names. A community: its own letter and the bulletin; departments: the bulletin; the Office,
+    the Leading Group and auditors: all. One query at most, whatever the number of files."""
     if policies.sees_all(user):
-        return True
-    if stem == "bulletin":
-        return bool(access.community_ids(user) or policies.lead_units(user))
+        return lambda filename: True
     from appraisal.models import AssessedUnit
 
-    return AssessedUnit.objects.filter(
-        year=year, code=stem, unit_id__in=access.community_ids(user)
-    ).exists()
+    communities = access.community_ids(user)
+    own = set(
+        AssessedUnit.objects.filter(year=year, unit_id__in=communities).values_list(
+            "code", flat=True
+        )
+        if communities
+        else ()
+    )
+    bulletin = bool(communities or policies.lead_units(user))
+
+    def may(filename: str) -> bool:
+        stem = filename.rsplit(".", 1)[0]
+        return bulletin if stem == "bulletin" else stem in own
+
+    return may
 
 
 def _documents_for(user, year):
+    from django.contrib.contenttypes.models import ContentType
+
     from core.documents.models import StoredDocument
 
+    may = _readable(user, year)
     docs = StoredDocument.objects.filter(
-        subject_type__app_label="appraisal",
-        subject_type__model="assessmentyear",
-        subject_id=year.pk,
-    ).order_by("filename", "-pk")
+        owner_type=ContentType.objects.get_for_model(year), owner_id=year.pk
+    ).order_by("filename", "-updated_at", "-pk")
     seen, result = set(), []
-    for doc in docs.only("pk", "filename", "size", "sha256", "created_at"):
-        if doc.filename in seen or not _may_read(user, year, doc.filename):
+    for doc in docs.only("pk", "filename", "size", "sha256", "updated_at"):
+        if doc.filename in seen or not may(doc.filename):
             continue
         seen.add(doc.filename)
         result.append(doc)
@@ -426,21 +437,12 @@ def _documents_for(user, year):
 @login_required
 def yearend_document(request, number: int, filename: str):
     """Download one stored document of the year (its newest version)."""
-    from core.documents.models import StoredDocument
+    from core.documents import stored_document
 
     year = _year_reader(request, number)
-    if not _may_read(request.user, year, filename):
+    if not _readable(request.user, year)(filename):
         raise Http404
-    doc = (
-        StoredDocument.objects.filter(
-            subject_type__app_label="appraisal",
-            subject_type__model="assessmentyear",
-            subject_id=year.pk,
-            filename=filename,
-        )
-        .order_by("-pk")
-        .first()
-    )
+    doc = stored_document(owner=year, filename=filename)
     if doc is None:
         raise Http404
     response = HttpResponse(bytes(doc.content), content_type=doc.content_type)
