@@ -69,7 +69,8 @@ def _grid(year, category, verification, posted=None):
         for s in Score.objects.filter(year=year, indicator__category=category)
     }
     selfs = _self_scores(year, category)
-    results = compute(year, as_of=timezone.now(), details=False).results
+    # every indicator of every unit: the reports counted and excluded and the cap (Art. 12, 14)
+    results = compute(year, as_of=timezone.now()).results
     by_code = {
         u.unit_id: {
             i.code: i for c in u.categories if c.code == category.code for i in c.indicators

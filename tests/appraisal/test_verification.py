@@ -292,3 +292,13 @@ def test_verification_page_queries_do_not_grow_with_communities(
     client.get(url)
     with django_assert_max_num_queries(40):
         assert client.get(url).status_code == 200
+
+
+def test_each_cell_shows_the_reports_counted_and_the_cap(client, org, team, people):
+    """Art. 14 / scoring.md §1: beside the scores the verifier sees, per community and indicator,
+    the reports counted and excluded and the cap they leave."""
+    _open_lz(team)
+    client.force_login(people["lz"])
+    body = client.get(reverse("appraisal:verification", args=[team.year, "LZ"])).content.decode()
+    indicators = team.indicators.filter(category__code="LZ").count()
+    assert body.count('data-testid="reports-cap"') == 2 * indicators
