@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -65,65 +64,97 @@ def documents_queue(*, year, acting_user) -> DocumentRun:
         sub_district=year.sub_district_id,
         after={"run": run.pk},
     )
-    from django_q.tasks import async_task
-
-    transaction.on_commit(
-        lambda: async_task(
-            "workflows.tasks.year_documents_task", run.pk, task_name=f"docs-{run.pk}"
-        )
-    )
+    transaction.on_commit(lambda: _queue_job(run.pk, 0))
     return run
 
 
-def documents_generate(run_id: int) -> DocumentRun:
-    """The background job: every letter and the bulletin, stored with their SHA-256; progress
-    after each document. A failure is kept on the run (the Office may start it again)."""
-    from appraisal.documents.build import document_count, year_documents
+# Letters per background job: each job stays well inside the task queue's timeout
+# (settings.Q_CLUSTER["timeout"]) whatever the number of communities, and queues the next one.
+LETTERS_PER_JOB = 40
+
+
+def documents_generate(run_id: int, start: int = 0) -> DocumentRun:
+    """The background job: the letters from the `start`-th community on (LETTERS_PER_JOB of
+    them), each stored with its SHA-256, progress after each letter; the last job adds the
+    bulletin and tells every community. A job run twice (a retry) stores the same files again
+    and counts the same progress. A failure is kept on the run (the Office may start again)."""
+    from appraisal.documents.build import (
+        FORMATS,
+        bulletin_files,
+        document_count,
+        letter_files,
+        unit_codes,
+    )
     from appraisal.documents.facts import year_facts
-    from appraisal.models import AssessedUnit
     from core.documents import store_document
 
     run = DocumentRun.objects.select_related("year").get(pk=run_id)
     year = run.year
-    units = {u.code: u for u in AssessedUnit.objects.filter(year=year)}
-    formats = ("docx", "pdf")
-    DocumentRun.objects.filter(pk=run.pk).update(state=DocumentRunState.RUNNING)
+    if run.state in (DocumentRunState.DONE, DocumentRunState.FAILED):
+        return run
     try:
         facts = year_facts(year, draft=False)
-        DocumentRun.objects.filter(pk=run.pk).update(total=document_count(facts, formats))
-        for filename, content in year_documents(facts=facts, formats=formats):
-            stem = filename.rsplit(".", 1)[0]
+        codes = unit_codes(facts)
+        DocumentRun.objects.filter(pk=run.pk).update(
+            state=DocumentRunState.RUNNING, total=document_count(facts, FORMATS)
+        )
+
+        def store(filename, content, kind, done):
             with transaction.atomic():
                 store_document(
                     owner=year,
-                    kind=BULLETIN_KIND if stem == "bulletin" else LETTER_KIND,
+                    kind=kind,
                     filename=filename,
                     content=content,
                     sub_district_id=year.sub_district_id,
                 )
-                DocumentRun.objects.filter(pk=run.pk).update(done=F("done") + 1)
+                DocumentRun.objects.filter(pk=run.pk).update(done=done)
+
+        batch = codes[start : start + LETTERS_PER_JOB]
+        for i, code in enumerate(batch):
+            for k, (filename, content) in enumerate(letter_files(facts, code, FORMATS)):
+                store(filename, content, LETTER_KIND, (start + i) * len(FORMATS) + k + 1)
+        if start + LETTERS_PER_JOB < len(codes):
+            _queue_job(run.pk, start + LETTERS_PER_JOB)
+            run.refresh_from_db()
+            return run
+        done = len(codes) * len(FORMATS)
+        for filename, content in bulletin_files(facts, FORMATS):
+            done += 1
+            store(filename, content, BULLETIN_KIND, done)
     except Exception as exc:  # kept on the run and logged; the page offers to try again
         logger.exception("year documents of %s failed", year)
         DocumentRun.objects.filter(pk=run.pk).update(
             state=DocumentRunState.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
         )
+        run.refresh_from_db()
         return run
     with transaction.atomic():
         DocumentRun.objects.filter(pk=run.pk).update(
             state=DocumentRunState.DONE, finished_at=timezone.now()
         )
+        units = dict(facts.units)
         notifications.notify_many(
             [
                 notifications.Message(
                     sub_district_id=year.sub_district_id,
-                    unit_id=unit.unit_id,
+                    unit_id=units[code].unit_id,
                     verb="yearend.letter_ready",
                     title=_("%(year)s appraisal results published: your feedback letter")
                     % {"year": year.year},
                     url=reverse("yearend_document", args=[year.year, f"{code}.pdf"]),
                 )
-                for code, unit in sorted(units.items())
+                for code in codes
+                if code in units
             ]
         )
     run.refresh_from_db()
     return run
+
+
+def _queue_job(run_id: int, start: int) -> None:
+    from django_q.tasks import async_task
+
+    async_task(
+        "workflows.tasks.year_documents_task", run_id, start, task_name=f"docs-{run_id}-{start}"
+    )

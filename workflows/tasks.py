@@ -210,9 +210,10 @@ def send_digests(now: datetime | None = None) -> int:
     return sent
 
 
-def year_documents_task(run_id: int) -> str:
-    """The written results of a published year (Art. 16), generated in the background."""
+def year_documents_task(run_id: int, start: int = 0) -> str:
+    """The written results of a published year (Art. 16), generated in the background, a batch
+    of letters per job (publication.LETTERS_PER_JOB)."""
     from .publication import documents_generate
 
-    run = documents_generate(run_id)
+    run = documents_generate(run_id, start)
     return f"year documents {run.year_id}: {run.state} {run.done}/{run.total}"

@@ -21,6 +21,31 @@ def document_count(facts: YearFacts, formats: Iterable[str]) -> int:
     return (facts.unit_count + 1) * len(formats) + 1
 
 
+def letter_files(
+    facts: YearFacts, code: str, formats: Iterable[str] = FORMATS
+) -> Iterator[tuple[str, bytes]]:
+    """The feedback letter of the unit `code` in each format (rendering reads nothing)."""
+    doc = letter(facts, code)
+    for fmt in formats:
+        if fmt in RENDER:
+            yield f"{code}.{fmt}", RENDER[fmt](doc)
+
+
+def bulletin_files(
+    facts: YearFacts, formats: Iterable[str] = FORMATS
+) -> Iterator[tuple[str, bytes]]:
+    doc = bulletin(facts)
+    for fmt in formats:
+        if fmt in RENDER:
+            yield f"bulletin.{fmt}", RENDER[fmt](doc)
+    yield "bulletin.xlsx", bulletin_xlsx(facts)
+
+
+def unit_codes(facts: YearFacts) -> list[str]:
+    """The letters' order: by unit code."""
+    return sorted(u.unit_id for u in facts.computed.results.units)
+
+
 def year_documents(
     *,
     year: AssessmentYear | None = None,
@@ -35,11 +60,6 @@ def year_documents(
     if facts is None:
         facts = year_facts(year, draft=draft)
     formats = [f for f in formats if f in RENDER]
-    for unit in sorted(facts.computed.results.units, key=lambda u: u.unit_id):
-        doc = letter(facts, unit.unit_id)
-        for fmt in formats:
-            yield f"{unit.unit_id}.{fmt}", RENDER[fmt](doc)
-    doc = bulletin(facts)
-    for fmt in formats:
-        yield f"bulletin.{fmt}", RENDER[fmt](doc)
-    yield "bulletin.xlsx", bulletin_xlsx(facts)
+    for code in unit_codes(facts):
+        yield from letter_files(facts, code, formats)
+    yield from bulletin_files(facts, formats)
