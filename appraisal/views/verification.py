@@ -69,7 +69,8 @@ def _grid(year, category, verification, posted=None):
         for s in Score.objects.filter(year=year, indicator__category=category)
     }
     selfs = _self_scores(year, category)
-    results = compute(year, as_of=timezone.now(), details=False).results
+    # Each indicator's reports and cap for every unit: only a detailed run lists indicators.
+    results = compute(year, as_of=timezone.now(), details=True).results
     by_code = {
         u.unit_id: {
             i.code: i for c in u.categories if c.code == category.code for i in c.indicators

@@ -1,0 +1,234 @@
+"""The year-end appraisal of the seeded demo year, clicked through as the people would (Art. 14–18):
+the Office starts it with the joint team; two communities self-evaluate (one on a phone, sent
+back once by its secretary); two team members verify their categories and the team leader signs
+off; the members of one community vote on their phones; the Office runs the results; the Leading
+Group returns one category's verification, then approves; the Office publishes; a community
+downloads its letter; the bottom unit finds its 督办单 in its 待办.
+
+The other communities' self-evaluations and the other categories' verification are finished in
+code through the same services, to keep the test short. Screenshots land in var/screenshots/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from appraisal.models import (
+    AssessedUnit,
+    AssessmentYear,
+    Category,
+    CategoryVerification,
+    SelfEvaluation,
+)
+from appraisal.services import selfeval as se
+from appraisal.services import team
+from core.models import Role, RoleAssignment, Unit, User
+from tests.browser.test_roles import PageProblems, log_in, no_horizontal_scroll
+from workflows import kinds
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 375, "height": 740}
+DEMO_PASSWORD = "demo12345"
+
+
+class Desk:
+    """The people of the journey, each in a browser context of their own, logged in once."""
+
+    def __init__(self, new_context, base: str, shots: Path):
+        self.new_context = new_context
+        self.base = base
+        self.shots = shots
+        self.pages: dict[str, Page] = {}
+        self.problems: list[PageProblems] = []
+
+    def of(self, username: str, *, phone: bool = False) -> Page:
+        key = f"{username}{'@phone' if phone else ''}"
+        if key not in self.pages:
+            kwargs = {"viewport": PHONE, "is_mobile": True, "has_touch": True} if phone else {}
+            page = self.new_context(**kwargs).new_page()
+            self.problems.append(PageProblems(page))
+            log_in(page, self.base, username)
+            self.pages[key] = page
+        return self.pages[key]
+
+    def go(self, page: Page, path: str) -> Page:
+        page.goto(f"{self.base}{path}")
+        return page
+
+    def shot(self, page: Page, name: str) -> None:
+        page.screenshot(path=str(self.shots / f"yearend-{name}.png"), full_page=True)
+
+    def errors(self) -> list[str]:
+        return [e for p in self.problems for e in p.errors]
+
+
+def _other_selfevals(year, skip: set[str]) -> None:
+    """The communities not clicked through: staff drafts and hands over, secretary submits."""
+    for au in AssessedUnit.objects.filter(year=year).exclude(code__in=skip).order_by("code"):
+        staff = User.objects.get(username=au.code)
+        secretary = User.objects.get(username=f"{au.code}-sec")
+        row = SelfEvaluation.objects.get(year=year, unit=au.unit, round=1)
+        se.selfeval_save(
+            selfeval_id=row.pk,
+            acting_user=staff,
+            report="本年度党建工作专题报告。",
+            scores={ind.pk: ("1.00", "自评说明") for ind in year.indicators.all()},
+            expected_version=row.version,
+        )
+        se.selfeval_to_secretary(
+            selfeval_id=row.pk, acting_user=staff, expected_version=row.version + 1
+        )
+        se.selfeval_submit(
+            selfeval_id=row.pk, acting_user=secretary, expected_version=row.version + 2
+        )
+
+
+def _sign_off_in_code(year, codes: set[str], leader) -> None:
+    """The categories not clicked through: the team leader signs off the department's scores."""
+    for v in CategoryVerification.objects.filter(year=year, state="open", category__code__in=codes):
+        team.verification_signoff(
+            verification_id=v.pk, acting_user=leader, expected_version=v.version
+        )
+
+
+def test_the_year_end_journey_of_the_demo_year(new_context, demo: str, screenshot_dir: Path):
+    year = AssessmentYear.objects.get(year=timezone.localdate().year)
+    number = year.year
+    cats = {c.code: c for c in Category.objects.filter(year=year).select_related("lead_unit")}
+    # A second assessor of 纪检监察室, so that one category has two members (Art. 14).
+    lz2 = User.objects.create_user(
+        username="dept-lz2",
+        password=DEMO_PASSWORD,
+        sub_district=year.sub_district,
+        display_name="纪检监察室 钱多",
+    )
+    RoleAssignment.objects.create(
+        user=lz2,
+        unit=Unit.objects.get(sub_district=year.sub_district, code="dept-lz"),
+        role=Role.DEPT_ASSESSOR,
+    )
+    desk = Desk(new_context, demo, screenshot_dir)
+
+    # 1. the Office starts the year-end appraisal from the year page
+    office = desk.of("office")
+    desk.go(office, f"/appraisal/{number}/")
+    office.get_by_test_id("yearend-start").click()
+    expect(office).to_have_url(f"{demo}/year-end/{number}/start/")
+    expect(office.get_by_role("heading", level=1)).to_contain_text("年末考核")
+    leader_box = office.locator("select[name=leader]")
+    chen = leader_box.locator("option", has_text="陈敏").get_attribute("value")
+    leader_box.select_option(chen)
+    for code, category in cats.items():
+        boxes = office.locator(f"input[name=members_{category.pk}]")
+        assert boxes.count() >= (2 if code == "LZ" else 1), code
+        for n in range(boxes.count()):
+            boxes.nth(n).check()
+    desk.shot(office, "start")
+    office.get_by_test_id("start-yearend").click()
+    expect(office).to_have_url(f"{demo}/year-end/{number}/")
+    expect(office.get_by_test_id("status")).to_have_text("年末考核")
+    expect(office.get_by_test_id("step-selfeval").get_by_test_id("task-row")).to_have_count(
+        AssessedUnit.objects.filter(year=year).count()
+    )
+    assert desk.errors() == []
+
+    # 2. self-evaluation (Art. 15): c01 at the desk, c02 on phones, sent back once
+    path = f"/appraisal/{number}/self-evaluation/"
+    c01 = desk.go(desk.of("c01"), "/inbox/")  # the task in its 待办
+    c01.locator(f'[data-testid=inbox-item][data-kind="{kinds.WI_SELFEVAL}"]').click()
+    expect(c01).to_have_url(f"{demo}{path}c01/")
+    _fill_selfeval(c01, "和平里社区党委本年度落实党建工作责任情况专题报告。")
+    c01.get_by_test_id("to-secretary").click()
+    expect(c01.get_by_test_id("selfeval-state")).to_have_text("书记审核中")
+    sec = desk.go(desk.of("c01-sec"), f"{path}c01/")
+    sec.get_by_test_id("submit").click()
+    expect(sec.get_by_test_id("selfeval-state")).to_have_text("已提交")
+    expect(sec.get_by_test_id("submitted-at")).to_be_visible()
+
+    phone = desk.go(desk.of("c02", phone=True), "/inbox/")
+    no_horizontal_scroll(phone, PHONE["width"])
+    phone.locator(f'[data-testid=inbox-item][data-kind="{kinds.WI_SELFEVAL}"]').click()
+    expect(phone).to_have_url(f"{demo}{path}c02/")
+    no_horizontal_scroll(phone, PHONE["width"])
+    _fill_selfeval(phone, "安华里社区党委专题报告（初稿）。")
+    phone.get_by_test_id("save-draft").click()
+    expect(phone.get_by_test_id("selfeval-state")).to_have_text("起草中")
+    desk.shot(phone, "selfeval-phone-staff")
+    phone.get_by_test_id("to-secretary").click()
+    expect(phone.get_by_test_id("selfeval-state")).to_have_text("书记审核中")
+    sec2 = desk.go(desk.of("c02-sec", phone=True), f"{path}c02/")
+    sec2.locator("#id_comment").fill("请补充党员发展工作的情况。")
+    sec2.get_by_test_id("send-back").click()
+    expect(sec2.get_by_test_id("selfeval-state")).to_have_text("起草中")
+    desk.go(phone, f"{path}c02/")
+    expect(phone.get_by_test_id("returned-comment")).to_contain_text("请补充党员发展工作的情况")
+    phone.locator("#id_report").fill("安华里社区党委专题报告，含党员发展工作情况。")
+    phone.get_by_test_id("to-secretary").click()
+    expect(phone.get_by_test_id("selfeval-state")).to_have_text("书记审核中")
+    desk.go(sec2, f"{path}c02/")
+    no_horizontal_scroll(sec2, PHONE["width"])
+    desk.shot(sec2, "selfeval-phone-secretary")
+    sec2.get_by_test_id("submit").click()
+    expect(sec2.get_by_test_id("selfeval-state")).to_have_text("已提交")
+    no_horizontal_scroll(sec2, PHONE["width"])
+    _other_selfevals(year, {"c01", "c02"})
+    desk.go(office, path)
+    total = AssessedUnit.objects.filter(year=year).count()
+    expect(office.get_by_test_id("selfeval-counts")).to_contain_text(f"{total}")
+    assert desk.errors() == []
+
+    # 3. verification (Art. 14): 纪检监察室 claims, puts back; its second member claims and
+    # verifies; 党建办 verifies its own; the team leader signs both off
+    lz_ind = cats["LZ"].indicators.order_by("sort_order", "code").first()
+    zz_ind = cats["ZZ"].indicators.order_by("sort_order", "code").first()
+    c01_unit = AssessedUnit.objects.get(year=year, code="c01").unit_id
+    lz_page = desk.go(desk.of("dept-lz"), "/inbox/")
+    lz_page.locator(f'[data-testid=inbox-item][data-kind="{kinds.WI_VERIFY}"]').click()
+    expect(lz_page).to_have_url(f"{demo}/appraisal/{number}/verification/LZ/")
+    lz_page.get_by_test_id("claim").click()
+    expect(lz_page.get_by_test_id("holder")).to_contain_text("孙立")
+    lz_page.get_by_test_id("release").click()
+    expect(lz_page.get_by_test_id("claim")).to_be_visible()
+    lz2_page = desk.go(desk.of("dept-lz2"), f"/appraisal/{number}/verification/LZ/")
+    lz2_page.get_by_test_id("claim").click()
+    expect(lz2_page.get_by_test_id("holder")).to_contain_text("钱多")
+    _verify_cell(lz2_page, c01_unit, lz_ind, "核实：廉政台账已补齐")
+    # the grid shows each indicator's reports and cap beside the three scores
+    expect(lz2_page.get_by_test_id("unit-c01")).to_contain_text("上限")
+    desk.shot(lz2_page, "verification-grid")
+    zz_page = desk.go(desk.of("dept-zz"), f"/appraisal/{number}/verification/ZZ/")
+    zz_page.get_by_test_id("claim").click()
+    _verify_cell(zz_page, c01_unit, zz_ind, "核实：组织生活会记录齐全")
+    for code in ("LZ", "ZZ"):
+        desk.go(office, f"/appraisal/{number}/verification/{code}/")
+        office.get_by_test_id("signoff").click()
+        expect(office).to_have_url(f"{demo}/year-end/{number}/")
+    _sign_off_in_code(year, {"XC", "QT"}, User.objects.get(username="office"))
+    desk.go(office, f"/appraisal/{number}/verification/LZ/")
+    expect(office.get_by_test_id("verification-state")).to_contain_text("已签核")
+    assert desk.errors() == []
+
+
+def _fill_selfeval(page: Page, report: str) -> None:
+    expect(page.get_by_test_id("selfeval-form")).to_be_visible()
+    page.locator("#id_report").fill(report)
+    scores = page.get_by_test_id("score")
+    assert scores.count() > 0
+    for n in range(scores.count()):
+        scores.nth(n).fill("1")
+
+
+def _verify_cell(page: Page, unit_id: int, indicator, comment: str) -> None:
+    key = f"{unit_id}-{indicator.pk}"
+    value = f"{indicator.max_points / 2:.2f}"
+    page.locator(f"#v-{key}").fill(value)
+    page.locator(f"#c-{key}").fill(comment)
+    page.get_by_test_id("save-verification").click()
+    expect(page.locator(".alert-success")).to_be_visible()
+    expect(page.locator(f"#v-{key}")).to_have_value(value)
+    expect(page.locator(f"#c-{key}")).to_have_value(comment)
