@@ -11,21 +11,25 @@ code through the same services, to keep the test short. Screenshots land in var/
 
 from __future__ import annotations
 
+import io
+import re
 from pathlib import Path
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
+from pypdf import PdfReader
 
 from appraisal.models import (
     AssessedUnit,
     AssessmentYear,
+    BonusClaim,
     Category,
     CategoryVerification,
     SelfEvaluation,
 )
+from appraisal.services import claims, team
 from appraisal.services import selfeval as se
-from appraisal.services import team
 from core.models import Role, RoleAssignment, Unit, User
 from tests.browser.test_roles import PageProblems, log_in, no_horizontal_scroll
 from workflows import kinds
@@ -213,6 +217,107 @@ def test_the_year_end_journey_of_the_demo_year(new_context, demo: str, screensho
     expect(office.get_by_test_id("verification-state")).to_contain_text("已签核")
     assert desk.errors() == []
 
+    # 4. satisfaction (Art. 15): an online ballot for 兴华社区's members, cast on phones
+    c07 = AssessedUnit.objects.get(year=year, code="c07")
+    desk.go(office, f"/appraisal/{number}/votes/stage/")
+    expect(office.get_by_test_id("tallies")).to_be_visible()
+    office.get_by_test_id("new-meeting").click()
+    office.locator("#unit").select_option(str(c07.unit_id))
+    office.locator("#title").fill(f"{number}年度社区党员大会民主测评")
+    office.locator("#held_on").fill(timezone.localdate().isoformat())
+    office.locator("#count").fill("3")
+    with office.expect_download() as sheet:
+        office.get_by_role("button", name="生成并下载选票单（PDF）").click()
+    codes = _ballot_codes(Path(sheet.value.path()).read_bytes())
+    assert len(codes) == 3, codes
+    choices = ("satisfied", "satisfied", "basically")
+    for n, (code, choice) in enumerate(zip(codes, choices, strict=True)):
+        voter = desk.new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+        desk.problems.append(PageProblems(voter))
+        desk.go(voter, f"/ballot/{code}/")
+        expect(voter.get_by_text(c07.name)).to_be_visible()
+        no_horizontal_scroll(voter, PHONE["width"])
+        if n == 0:
+            desk.shot(voter, "ballot-phone")
+        voter.locator(f'input[value="{choice}"]').check()
+        voter.get_by_role("button", name="投票").click()
+        expect(voter.get_by_test_id("ballot-message")).to_be_visible()
+        no_horizontal_scroll(voter, PHONE["width"])
+        if n == 0:
+            desk.shot(voter, "ballot-phone-done")
+    desk.go(office, f"/appraisal/{number}/votes/stage/")
+    office.get_by_test_id("meetings").get_by_role("link").first.click()
+    expect(office.locator('[data-tally="ballots"]')).to_have_text("3")
+    office.once("dialog", lambda dialog: dialog.accept())
+    office.get_by_test_id("close").click()
+    expect(office.locator(".alert-success")).to_contain_text(c07.name)
+    desk.go(office, f"/appraisal/{number}/votes/stage/")
+    expect(office.get_by_test_id("empty-votes")).to_be_visible()  # the communities without votes
+    office.get_by_test_id("confirm-form").get_by_role("button").click()
+    expect(office.get_by_test_id("empty-votes")).to_be_visible()
+    office.get_by_role("button", name="确认（以下评价无选票）").click()
+    expect(office.get_by_test_id("round-state")).to_contain_text("确认")
+    desk.shot(office, "votes-confirmed")
+    assert desk.errors() == []
+
+    # 5. the Office runs the results; the Leading Group returns 党风廉政's verification once
+    desk.go(office, f"/year-end/{number}/results/")
+    office.get_by_test_id("submit-results").click()
+    expect(office).to_have_url(f"{demo}/year-end/{number}/")
+    leader = desk.go(desk.of("leader"), "/inbox/")
+    leader.locator(f'[data-testid=inbox-item][data-kind="{kinds.WI_DECISION}"]').click()
+    expect(leader).to_have_url(f"{demo}/appraisal/{number}/decision/1/")
+    expect(leader.get_by_test_id("ranking")).to_be_visible()
+    desk.shot(leader, "decision")
+    # the claims not yet decided are named on the page as blocking the decision (Art. 6, 16)
+    expect(leader.get_by_test_id("check-claims")).to_contain_text("阻止决定")
+    form = leader.get_by_test_id("return-form")
+    form.locator('input[name=step][value="verify"]').check()
+    form.locator("summary", has_text="核实").click()
+    form.locator(f"#cat_{cats['LZ'].pk}").check()
+    form.locator("#id_reason").fill("党风廉政建设核实依据不足，请重新核实。")
+    form.get_by_test_id("return").click()
+    expect(leader).to_have_url(f"{demo}/appraisal/{number}/")
+    # round 2 of 党风廉政: the second member verifies it again, the leader signs off
+    desk.go(lz2_page, "/inbox/")
+    item = lz2_page.locator(f'[data-testid=inbox-item][data-kind="{kinds.WI_VERIFY}"]')
+    expect(item).to_contain_text("退回")
+    item.click()
+    expect(lz2_page.get_by_test_id("verification-state")).to_contain_text("第 2 轮")
+    lz2_page.get_by_test_id("claim").click()
+    _verify_cell(lz2_page, c01_unit, lz_ind, "复核：廉政台账已补齐，依据已附")
+    desk.go(office, f"/appraisal/{number}/verification/LZ/")
+    office.get_by_test_id("signoff").click()
+    _decide_claims(year)
+    desk.go(office, f"/year-end/{number}/results/")
+    office.get_by_test_id("submit-results").click()
+    # then approves, with the reason for deciding before the last report periods are due
+    desk.go(leader, f"/appraisal/{number}/decision/2/")
+    expect(leader.get_by_test_id("earlier")).to_contain_text("党风廉政建设核实依据不足")
+    expect(leader.get_by_test_id("check-claims")).not_to_contain_text("阻止决定")
+    override = leader.locator("#id_override_reason")
+    if override.count():
+        override.fill("年末考核按期进行，12月报送期视为未报（第十二条）。")
+    leader.get_by_test_id("approve").click()
+    expect(leader.get_by_test_id("confirm-text")).to_be_visible()
+    leader.get_by_test_id("confirm").click()
+    expect(leader).to_have_url(f"{demo}/appraisal/{number}/")
+    assert AssessmentYear.objects.get(pk=year.pk).status == "decided"
+    assert desk.errors() == []
+
+
+def _decide_claims(year) -> None:
+    """The bonus claims still open in the demo (Art. 6): the Office reviews the declared one, the
+    Leading Group decides both (not clicked through: the claims have their own browser tests)."""
+    office = User.objects.get(username="office")
+    leader = User.objects.get(username="leader")
+    for claim in BonusClaim.objects.filter(year=year, status="declared"):
+        claims.claim_review(
+            claim_id=claim.pk, acting_user=office, forward=True, note="材料齐全，提交领导小组审定。"
+        )
+    for claim in BonusClaim.objects.filter(year=year, status="office_reviewed"):
+        claims.claim_decide(claim_id=claim.pk, acting_user=leader, approve=True, note="同意。")
+
 
 def _fill_selfeval(page: Page, report: str) -> None:
     expect(page.get_by_test_id("selfeval-form")).to_be_visible()
@@ -232,3 +337,9 @@ def _verify_cell(page: Page, unit_id: int, indicator, comment: str) -> None:
     expect(page.locator(".alert-success")).to_be_visible()
     expect(page.locator(f"#v-{key}")).to_have_value(value)
     expect(page.locator(f"#c-{key}")).to_have_value(comment)
+
+
+def _ballot_codes(pdf: bytes) -> list[str]:
+    """The printed codes of the sheet (groups of five under each QR code)."""
+    text = "".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf)).pages)
+    return re.findall(r"\b[0-9A-Z]{5}(?:-[0-9A-Z]{1,5})+\b", text.replace("\x00", ""))
