@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from docx import Document
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
@@ -303,6 +305,71 @@ def test_the_year_end_journey_of_the_demo_year(new_context, demo: str, screensho
     leader.get_by_test_id("confirm").click()
     expect(leader).to_have_url(f"{demo}/appraisal/{number}/")
     assert AssessmentYear.objects.get(pk=year.pk).status == "decided"
+    assert desk.errors() == []
+
+    # 6. the Office publishes; the written results are made (Q runs in the request in tests)
+    desk.go(office, "/inbox/")
+    office.locator(f'[data-testid=inbox-item][data-kind="{kinds.WI_PUBLISH}"]').click()
+    expect(office).to_have_url(f"{demo}/year-end/{number}/publish/")
+    started = time.monotonic()
+    with office.expect_navigation(timeout=180_000):
+        office.get_by_test_id("publish").click(no_wait_after=True)
+    # the documents are made inside the request in tests (Q runs sync): about 25 s here
+    assert time.monotonic() - started < 170
+    expect(office).to_have_url(f"{demo}/year-end/{number}/")
+    expect(office.get_by_test_id("status")).to_have_text("已公布")
+    expect(office.get_by_test_id("docs-progress")).to_have_attribute("data-state", "done")
+    expect(office.get_by_test_id("doc-bulletin.pdf")).to_be_visible()
+    desk.shot(office, "process-published")
+    # the year page's progress box asks for the run's state and shows it done
+    desk.go(office, f"/appraisal/{number}/")
+    expect(office.locator("[data-progress-box]")).to_be_visible()
+    files = 2 * total + 3  # a letter per community (docx, pdf) and the bulletin (docx, pdf, xlsx)
+    expect(office.locator("[data-progress-label]")).to_contain_text(f"已完成 {files}/{files}")
+    bar = office.get_by_test_id("docs-progress")
+    assert bar.evaluate(f"b => b.value === b.max && b.max === {files}")
+    desk.shot(office, "year-published")
+    desk.go(office, f"/year-end/{number}/results/")
+    c05 = AssessedUnit.objects.get(year=year, code="c05")
+    c05_total = office.locator("tbody tr", has_text=c05.name).locator("td").last.inner_text()
+    assert re.fullmatch(r"\d+\.\d\d", c05_total), c05_total
+
+    # 7. 光明社区 is told; its letter downloads from the notification and from the process page
+    c05_page = desk.go(desk.of("c05-sec"), "/notifications/")
+    letter = c05_page.locator('[data-testid=notification][data-verb="yearend.letter_ready"]')
+    expect(letter).to_have_count(1)
+    with c05_page.expect_download() as pdf_download:
+        letter.click()
+    text = "".join(
+        page.extract_text() or ""
+        for page in PdfReader(io.BytesIO(Path(pdf_download.value.path()).read_bytes())).pages
+    ).replace("\x00", "")
+    assert c05.name in text and c05_total in text, text[:500]
+    desk.go(c05_page, f"/year-end/{number}/")
+    expect(c05_page.get_by_test_id("doc-c01.pdf")).to_have_count(0)  # only its own letter
+    with c05_page.expect_download() as docx_download:
+        c05_page.get_by_test_id("doc-c05.docx").click()
+    document = Document(docx_download.value.path())
+    words = [p.text for p in document.paragraphs] + [
+        cell.text for table in document.tables for row in table.rows for cell in row.cells
+    ]
+    assert any(c05.name in w for w in words)
+    assert desk.errors() == []
+
+    # 8. the bottom unit has its 督办单 in its 待办; the Office, the interview task (Art. 18)
+    desk.go(office, f"/appraisal/{number}/interviews/")
+    rows = office.get_by_test_id("interview-row")
+    expect(rows.first).to_be_visible()
+    bottom = AssessedUnit.objects.get(
+        year=year, name=rows.first.locator(".fw-semibold").inner_text()
+    )
+    desk.go(office, "/inbox/")
+    expect(
+        office.locator(f'[data-testid=inbox-item][data-kind="{kinds.WI_INTERVIEW}"]').first
+    ).to_be_visible()
+    bottom_page = desk.go(desk.of(f"{bottom.code}-sec"), "/inbox/")
+    expect(bottom_page.get_by_test_id("inbox-item").filter(has_text="督办")).to_have_count(1)
+    desk.shot(bottom_page, "bottom-inbox")
     assert desk.errors() == []
 
 
