@@ -90,14 +90,14 @@ def reduced(path: str, index: int) -> Path | None:
     or stored (read-only disk, an odd font): the caller embeds the full font, only slower."""
     try:
         target = cached_path(path, index)
-        if target.is_file():
+        if os.access(target, os.R_OK):
             return target
         with _lock:
-            if target.is_file():
+            if os.access(target, os.R_OK):
                 return target
             target.parent.mkdir(parents=True, exist_ok=True)
             with _file_lock(target.parent / ".lock"):
-                if not target.is_file():  # another process may have built it meanwhile
+                if not os.access(target, os.R_OK):  # another process may have built it meanwhile
                     _build(path, index, target)
         return target
     except Exception:  # the full font still works
@@ -165,6 +165,7 @@ def _build(path: str, index: int, target: Path) -> None:
     os.close(fd)
     try:
         fb.font.save(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide it from the web server's user
         os.replace(tmp, target)
     finally:
         with contextlib.suppress(FileNotFoundError):

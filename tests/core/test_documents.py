@@ -389,6 +389,7 @@ def test_a_reduced_face_is_built_once_with_the_sources_metrics(tmp_path, setting
     assert index == 0 and Path(path).parent == tmp_path / "fonts"
     assert f"-v{fontcache.CHARSET_VERSION}.ttf" in path
     built = Path(path).stat().st_mtime_ns
+    assert Path(path).stat().st_mode & 0o777 == 0o644  # readable by the web server's user
     assert fonts.pdf_font(face.path, face.index, text="考核")[0] == path  # not built again
     assert Path(path).stat().st_mtime_ns == built
     reduced = ttLib.TTFont(path)
