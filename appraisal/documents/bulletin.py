@@ -4,9 +4,8 @@ bottom units named for interview. Also as a workbook, through the one spreadshee
 
 from __future__ import annotations
 
-from core.documents import Heading, OfficialDocument, Paragraph, Table
-
 from core import spreadsheets
+from core.documents import Heading, OfficialDocument, Paragraph, Table
 
 from .. import domain
 from ..results.rows import ranking_headers, ranking_rows, ranking_values

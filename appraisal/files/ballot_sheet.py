@@ -2,9 +2,10 @@
 12 QR codes (3 × 4) with dashed cut lines; each slip names the community, the meeting and its
 date and prints the code under its QR, for a member who types it instead of scanning.
 
-QR codes by segno, the PDF by fpdf2 (it embeds the CFF-flavoured Noto CJK OpenType collection
-Debian installs, which reportlab cannot load). The sheet is built from tokens that exist only in
-the request that minted them: it is never stored and cannot be downloaded again.
+QR codes by segno, the PDF by fpdf2 (it embeds the reduced TrueType face of the CFF-flavoured
+Noto CJK collection Debian installs, which reportlab cannot load, or the collection itself). The
+sheet is built from tokens that exist only in the request that minted them: it is never stored
+and cannot be downloaded again.
 """
 
 from __future__ import annotations
@@ -47,7 +48,9 @@ def ballot_sheet_pdf(
     """codes: (url to encode, code as printed) per slip, in order."""
     from fpdf import FPDF
 
-    path, index = cjk_font()
+    # the reduced face when every character printed is in its charset (core.documents.fontcache)
+    printed_text = [community, title, heading, hint, *(printed for _url, printed in codes)]
+    path, index = cjk_font(text="".join(printed_text))
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_auto_page_break(False)
     pdf.set_margins(0, 0, 0)

@@ -250,6 +250,8 @@ STORAGES = {
 # Evidence and other uploads live outside any URL; they are served only through views that check
 # access (core.evidence).
 PRIVATE_STORAGE_ROOT = Path(os.environ.get("PRIVATE_STORAGE_ROOT", VAR_DIR / "private"))
+# The reduced fonts the PDFs embed (core.documents.fontcache): built on first use, safe to delete.
+FONT_CACHE_DIR = Path(os.environ.get("FONT_CACHE_DIR", VAR_DIR / "fonts"))
 
 # --- Email --------------------------------------------------------------------------------------
 EMAIL_URL = os.environ.get("EMAIL_URL", "")

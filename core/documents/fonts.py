@@ -8,7 +8,8 @@ elsewhere Word substitutes. The PDF embeds (a subset of):
 - Noto Serif CJK SC (fonts-noto-cjk) for 仿宋 and, in bold, for 小标宋 — both are serif faces;
 - Noto Sans CJK SC for 黑体 — a sans face;
 - AR PL KaitiM GB (fonts-arphic-gkai00mp) for 楷体 — a kai face.
-The Noto collections are CFF-flavoured OpenType (.ttc); index 2 is Simplified Chinese.
+The Noto collections are CFF-flavoured OpenType (.ttc); index 2 is Simplified Chinese. A PDF
+embeds them from their reduced TrueType faces (core.documents.fontcache) when its text allows.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+
+from . import fontcache
 
 NOTO = "/usr/share/fonts/opentype/noto"
 GKAI = "/usr/share/fonts/truetype/arphic-gkai00mp/gkai00mp.ttf"
@@ -60,9 +63,21 @@ def require(face: Face) -> Face:
     return face
 
 
-def cjk_font() -> tuple[str, int]:
-    """(path, index in a collection) of the first CJK font installed."""
+def pdf_font(path: str, index: int, *, text: str | None) -> tuple[str, int]:
+    """(path, index) of the file a PDF embeds for a face: its reduced TrueType face when every
+    character of text is in the reduced charset (None: the text is not known, so the full font),
+    else — or when the reduced face cannot be built — the full font itself. TrueType sources
+    are used as they are (gkai00mp already holds little more than GB 2312)."""
+    if text is None or not path.endswith((".otf", ".ttc")) or not fontcache.covers(text):
+        return path, index
+    reduced = fontcache.reduced(path, index)
+    return (str(reduced), 0) if reduced else (path, index)
+
+
+def cjk_font(text: str | None = None) -> tuple[str, int]:
+    """(path, index in a collection) of the first CJK font installed, reduced if text allows
+    (pdf_font)."""
     for path, index in CJK_ANY:
         if Path(path).is_file():
-            return path, index
+            return pdf_font(path, index, text=text)
     raise ImproperlyConfigured("No CJK font found: install Debian's fonts-noto-cjk.")

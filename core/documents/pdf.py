@@ -82,6 +82,8 @@ class _Renderer:
         pdf.set_margins(LEFT_MM, TOP_MM, RIGHT_X)
         pdf.c_margin = 0
         self._loaded: set[str] = set()
+        # the reduced faces unless a character is outside their charset (fonts.pdf_font)
+        self._text = _document_text(doc)
         pdf.set_title(doc.metadata_title())
         pdf.set_author(doc.signature)
         pdf.set_creator("GB/T 9704-2012")
@@ -101,7 +103,8 @@ class _Renderer:
         if face.key not in self._loaded:
             # only the fonts a document uses are parsed and embedded
             fonts.require(face)
-            self.pdf.add_font(face.key, fname=face.path, collection_font_number=face.index)
+            path, index = fonts.pdf_font(face.path, face.index, text=self._text)
+            self.pdf.add_font(face.key, fname=path, collection_font_number=index)
             self._loaded.add(face.key)
         self.pdf.set_font(face.key, size=pt)
         self._face, self._pt = face, pt
@@ -473,6 +476,18 @@ class _Renderer:
             box_top=BOTTOM_Y + PAGE_NUMBER_BELOW_MM,
             box_h=em,
         )
+
+
+def _document_text(doc: OfficialDocument) -> str:
+    """Every character the PDF draws (the fixed words are in the reduced charset anyway)."""
+    parts = [doc.organ, doc.number, doc.title, doc.addressee, doc.signature]
+    parts += [doc.copy_to, doc.printed_by, DRAFT_MARK]
+    for block in doc.body:
+        if isinstance(block, Table):
+            parts += [block.caption, *block.header, *(cell for row in block.rows for cell in row)]
+        elif isinstance(block, (Paragraph, Heading)):
+            parts.append(block.text)
+    return "".join(parts)
 
 
 def _column_widths(table: Table) -> list[float]:

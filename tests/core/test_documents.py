@@ -8,6 +8,7 @@ import hashlib
 import io
 import re
 import threading
+from pathlib import Path
 
 import pytest
 from django.db import connection, transaction
@@ -81,8 +82,7 @@ def _pdf_pages(content: bytes) -> list[str]:
     import pypdf
 
     reader = pypdf.PdfReader(io.BytesIO(content))
-    # pypdf reads fpdf2's CID text with a NUL before each character (pdftotext does not)
-    return [p.extract_text().replace("\x00", "") for p in reader.pages]
+    return [p.extract_text() for p in reader.pages]
 
 
 def _flat(text: str) -> str:
@@ -270,7 +270,7 @@ def test_pdf_text_stays_inside_the_block(long_pdf):
     xs: list[float] = []
 
     def visit(text, cm, tm, font, size):
-        if text.strip("\x00 \n"):
+        if text.strip(" \n"):
             xs.append(tm[4] * cm[0] + cm[4])
 
     for page in reader.pages:
@@ -309,6 +309,111 @@ def test_pdf_draft_mark(pdf_bytes):
     draft = render_pdf(_doc(draft=True))
     assert "草稿 — 未公布，仅供核对" in _pdf_pages(draft)[0]
     assert pypdf.PdfReader(io.BytesIO(draft)).metadata.title == f"【草稿】{TITLE}"
+
+
+# --- fonts (core.documents.fontcache) ------------------------------------------------------------
+
+
+def _cid_fonts(content: bytes) -> dict[str, str]:
+    """BaseFont → Subtype of every descendant CID font the PDF embeds."""
+    import pypdf
+
+    found = {}
+    for page in pypdf.PdfReader(io.BytesIO(content)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            assert font["/Subtype"] == "/Type0"
+            cid = font["/DescendantFonts"][0].get_object()
+            found[str(cid["/BaseFont"])] = str(cid["/Subtype"])
+    return found
+
+
+def test_pdf_embeds_reduced_truetype_faces_and_text_extracts_without_nuls(pdf_bytes):
+    from django.conf import settings
+
+    from core.documents import fontcache, fonts
+
+    # TrueType outlines: CIDFontType2 with Identity-H, which every reader decodes
+    embedded = _cid_fonts(pdf_bytes)
+    assert len(embedded) == 4 and set(embedded.values()) == {"/CIDFontType2"}
+    assert not any("\x00" in page for page in _pdf_pages(pdf_bytes))
+    # the faces were built into the cache under VAR_DIR, which the tests can write
+    assert Path(settings.FONT_CACHE_DIR).is_relative_to(settings.VAR_DIR)
+    for face in (fonts.FANGSONG, fonts.FANGSONG_BOLD, fonts.HEITI):
+        assert fontcache.cached_path(face.path, face.index).is_file()
+
+
+@pytest.mark.parametrize("rare", ["喆", "㐀"])  # outside GB 2312: a name's character, Ext. A
+def test_a_character_outside_the_reduced_charset_is_still_drawn(rare):
+    from core.documents import fontcache
+
+    assert not fontcache.covers(rare)
+    content = render_pdf(_doc(body=[Heading("一、总体情况"), Paragraph(f"王{rare}同志，党员。")]))
+    # the document keeps the full (CFF) fonts, which hold the character
+    assert set(_cid_fonts(content).values()) == {"/CIDFontType0"}
+    # pypdf reads the CFF fonts' CID text with a NUL before each character (pdftotext does not)
+    text = _flat("".join(_pdf_pages(content))).replace("\x00", "")
+    assert f"王{rare}同志，党员。" in text
+
+
+def test_the_reduced_charset_covers_the_catalogue_the_demo_and_the_translations():
+    import appraisal
+
+    root = Path(appraisal.__file__).resolve().parent.parent
+    sources = [
+        "appraisal/catalogue_data.py",
+        "appraisal/demo.py",
+        "core/management/commands/seed_demo.py",
+        "locale/zh_Hans/LC_MESSAGES/django.po",
+        *(str(p.relative_to(root)) for p in (root / "appraisal/documents").glob("*.py")),
+    ]
+    from core.documents import fontcache
+
+    for source in sources:
+        text = (root / source).read_text(encoding="utf-8")
+        missing = {c for c in text if not fontcache.covers(c)}
+        assert not missing, f"{source}: {sorted(missing)}"
+    assert fontcache.covers("①⑳㈠Ⅻ℃№‰※→√×÷±≤≥■□▲△○●★☆〔〕《》「」『』【】〖〗・·—…０１ＡＺ，．")
+
+
+def test_a_reduced_face_is_built_once_with_the_sources_metrics(tmp_path, settings, monkeypatch):
+    from fontTools import ttLib
+
+    from core.documents import fontcache, fonts
+
+    small = frozenset(map(ord, "党建工作考核abc１，。"))
+    monkeypatch.setattr(fontcache, "charset", lambda: small)
+    settings.FONT_CACHE_DIR = tmp_path / "fonts"
+    face = fonts.HEITI
+    path, index = fonts.pdf_font(face.path, face.index, text="党建工作")
+    assert index == 0 and Path(path).parent == tmp_path / "fonts"
+    assert f"-v{fontcache.CHARSET_VERSION}.ttf" in path
+    built = Path(path).stat().st_mtime_ns
+    assert Path(path).stat().st_mode & 0o777 == 0o644  # readable by the web server's user
+    assert fonts.pdf_font(face.path, face.index, text="考核")[0] == path  # not built again
+    assert Path(path).stat().st_mtime_ns == built
+    reduced = ttLib.TTFont(path)
+    source = ttLib.TTFont(face.path, fontNumber=face.index, lazy=True)
+    assert "glyf" in reduced and "CFF " not in reduced
+    assert set(reduced.getBestCmap()) == small
+    for cp, name in reduced.getBestCmap().items():
+        assert reduced["hmtx"][name][0] == source["hmtx"][source.getBestCmap()[cp]][0]
+    assert reduced["hhea"].ascent == source["hhea"].ascent
+    assert reduced["name"].getBestFullName() == source["name"].getBestFullName()
+    # text outside the charset, or no text known: the full font
+    assert fonts.pdf_font(face.path, face.index, text="考核喆") == (face.path, face.index)
+    assert fonts.pdf_font(face.path, face.index, text=None) == (face.path, face.index)
+    assert fonts.pdf_font(fonts.KAITI.path, 0, text="党建") == (fonts.KAITI.path, 0)
+
+
+def test_an_unwritable_font_cache_falls_back_to_the_full_font(tmp_path, settings, caplog):
+    from core.documents import fonts
+
+    (tmp_path / "file").write_text("")
+    settings.FONT_CACHE_DIR = tmp_path / "file" / "fonts"  # cannot be created
+    face = fonts.FANGSONG
+    assert fonts.pdf_font(face.path, face.index, text="党建") == (face.path, face.index)
+    assert "Could not build the reduced font" in caplog.text
 
 
 # --- document numbers ---------------------------------------------------------------------------
