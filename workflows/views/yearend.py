@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -25,6 +26,7 @@ from viewflow.workflow.status import STATUS
 from appraisal import policies
 from appraisal.views.common import year_of_user
 from core import access, workdays, workitems
+from core.errors import Conflict
 from core.forms import DateInput
 from core.models import Role, RoleAssignment, Unit, UnitKind, WorkItem
 
@@ -165,6 +167,11 @@ def yearend_start(request, number: int):
     if not policies.is_office(request.user):
         raise PermissionDenied
     if year.status != "in_progress" or yearend.process_of(year) is not None:
+        if request.method == "POST":  # a double-click or a page left open: nothing is done
+            raise Conflict(
+                _("The year-end appraisal of this year has been started. Nothing was done."),
+                url=reverse("yearend_process", args=[year.year]),
+            )
         messages.info(request, _("The year-end appraisal of this year has been started."))
         return redirect("yearend_process", year.year)
     form = StartForm(request.POST or None, year=year)
