@@ -18,8 +18,14 @@ class RectificationConfig(AppConfig):
 
         policies.register()
         from . import audit_events
+        from .plans import audit_events as plan_audit_events
+        from .plans import kinds as plan_kinds
+        from .plans import policies as plan_policies
 
+        plan_policies.register()
         audit_events.register()
+        plan_audit_events.register()
+        plan_kinds.register()
         from core.demo import register_seeder
 
         from .demo import seed_notices

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .plans import urls as plan_urls
 
 urlpatterns = [
     path("notices/", views.ledger, name="ledger"),
@@ -32,3 +33,4 @@ urlpatterns = [
         name="notice_dismiss_proposal",
     ),
 ]
+urlpatterns += plan_urls.urlpatterns

@@ -13,10 +13,11 @@ class WorkflowsConfig(AppConfig):
         from . import audit_events
 
         audit_events.register()
-        from . import kinds, yearend
+        from . import kinds, plans, yearend
 
         kinds.register()
         yearend.register()
+        plans.register()
         from core import access
         from core.context_processors import register_nav
         from core.models import Role

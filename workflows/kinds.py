@@ -28,8 +28,22 @@ KINDS = (
 GROUP_KINDS = frozenset({WI_VERIFY})
 
 
+# The plan process (workflows.flows.plan, Art. 20): its human steps in the owners' 待办.
+WI_PLAN_DRAFT = "plan.draft"  # the community drafts and submits its plan
+WI_PLAN_REVIEW = "plan.review"  # the Office reviews it
+WI_PLAN_ACCEPT = "plan.accept"  # the Leading Group accepts it
+
+PLAN_KINDS = (
+    (WI_PLAN_DRAFT, _("Draft next year's rectification plan")),
+    (WI_PLAN_REVIEW, _("Review a rectification plan")),
+    (WI_PLAN_ACCEPT, _("Accept a rectification plan")),
+)
+
+
 def register() -> None:
     from core import deadlines
 
     for kind, label in KINDS:
+        deadlines.register(deadlines.DeadlineKind(kind=kind, label=label))
+    for kind, label in PLAN_KINDS:
         deadlines.register(deadlines.DeadlineKind(kind=kind, label=label))

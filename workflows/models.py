@@ -49,3 +49,12 @@ class DocumentRun(models.Model):
         return (
             100 if self.state == DocumentRunState.DONE else int(100 * self.done / (self.total or 1))
         )
+
+
+class PlanProcess(Process):
+    """One community's rectification plan for the problems of a year (Art. 20)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("rectification plan process")
+        verbose_name_plural = _("rectification plan processes")

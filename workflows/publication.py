@@ -46,6 +46,12 @@ def year_end_publish(*, year_id: int, acting_user, expected_status: str = "decid
     interviews = list(Interview.objects.filter(year=year, unit_id__in=bottom))
     bottom_unit_notices_raise(year_id=year.pk, acting_user=acting_user, interviews=interviews)
     run = documents_queue(year=year, acting_user=acting_user)
+    # Art. 20: every community turns the problems fed back to it into next year's plan.
+    from .plans import plans_start
+    from .yearend import process_of
+
+    process = process_of(year)
+    plans_start(year=year, acting_user=acting_user, year_end_data=process.data if process else None)
     return year, run
 
 

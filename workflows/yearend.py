@@ -120,7 +120,10 @@ def _update_for(step: str, data: dict) -> dict | None:
 
 def on_step_done(*, subject, step: str, acting_user, **data) -> None:
     """core.steps listener: the app finished the step on `subject`; the task moves on. A row
-    that belongs to no open task (made outside a process: a test, an import) moves nothing."""
+    that belongs to no open task (made outside a process: a test, an import) moves nothing.
+    The plan process's steps are workflows.plans'."""
+    if step.startswith("plan."):
+        return
     task = _open_task_of(subject)
     if task is None:
         return

@@ -43,6 +43,8 @@ class Problem:
     category: str  # category code
     indicator: str  # indicator code, "" for a category-wide finding
     text: str
+    # What identifies it within the indicator (a report's period), for a stable reference.
+    ref: str = ""
 
 
 def problems(facts: YearFacts, unit: domain.UnitResult) -> list[Problem]:
@@ -72,7 +74,15 @@ def problems(facts: YearFacts, unit: domain.UnitResult) -> list[Problem]:
             if comment:
                 out.append(Problem("team", cat.code, ind.code, f"{label}联合考核组意见：{comment}"))
             for ex in ind.exclusions:
-                out.append(Problem("report", cat.code, ind.code, label + exclusion_text(ex)))
+                out.append(
+                    Problem(
+                        "report",
+                        cat.code,
+                        ind.code,
+                        label + exclusion_text(ex),
+                        str(ex.period or ""),
+                    )
+                )
     return out
 
 
