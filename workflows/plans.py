@@ -50,7 +50,7 @@ def _source_url(year, problem) -> str:
 
 def year_problems(year) -> dict[int, tuple[str, list]]:
     """Every assessed community's fed-back problems, as rectification's plain inputs, by unit
-    id with its code (the published feedback letters' lists, appraisal.documents.letters.problems)."""
+    id with its code (the published letters' lists: appraisal.documents.letters.problems)."""
     from appraisal.documents.facts import year_facts
     from appraisal.documents.letters import problems
     from rectification.plans.creation import ProblemInput
