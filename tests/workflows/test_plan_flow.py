@@ -8,6 +8,7 @@ one escalated to a notice — and the items are closed out (one returned first).
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import timedelta
 
 import pytest
@@ -21,9 +22,13 @@ from appraisal.services import ballots
 from appraisal.services import yearend as decide
 from core.models import Role, UnitKind, WorkItem, WorkItemState
 from rectification.models import (
+    Milestone,
+    PlanItem,
+    PlanItemState,
     PlanState,
     RectificationPlan,
 )
+from rectification.plans import drafting
 from tests.appraisal.conftest import planning_year, year  # noqa: F401  (fixtures)
 from tests.factories import UnitFactory, make_member
 from tests.workflows.test_yearend_flow import EARLY, _finish_selfevals, _verify_all
@@ -116,3 +121,111 @@ def test_publication_opens_a_plan_per_community_with_one_item_per_fed_back_probl
         assert plans_start(year=year, acting_user=org15.user(Role.OFFICE_STAFF)) == 0
     assert plans.count() == COMMUNITIES
     assert PlanProcess.objects.filter(flow_class=PlanFlow).count() == COMMUNITIES
+
+
+def _draft(plan, secretary, *, start: dt.date) -> None:
+    """The community drafts every item of its plan (two milestones each) — its secretary here,
+    who is also the responsible person."""
+    for n, item in enumerate(plan.items.order_by("position")):
+        drafting.plan_item_save(
+            item_id=item.pk,
+            acting_user=secretary,
+            goal=f"第{item.position}项问题整改到位",
+            measures="完善台账，按月检查。",
+            evidence_expected="会议记录、台账照片",
+            responsible_id=secretary.pk,
+            milestones=[
+                ("完成整改方案细化", start + dt.timedelta(days=30 + n)),
+                ("整改到位并报送佐证", start + dt.timedelta(days=90 + n)),
+            ],
+            expected_updated=None,
+        )
+
+
+def test_fifteen_plans_from_publication_to_acceptance(org15, year):
+    year = publish(org15, year)
+    office = org15.user(Role.OFFICE_STAFF)
+    leader = org15.user(Role.LEADER)
+    today = timezone.localdate()
+    plans = list(RectificationPlan.objects.filter(year=year.year).select_related("unit"))
+    secretaries = {
+        p.pk: make_member(p.unit, Role.COMMUNITY_SECRETARY, f"sec2-{p.unit.code}") for p in plans
+    }
+    returned, adding = plans[0], plans[1]
+
+    # every community drafts its plan; one adds an item of its own; all submit
+    for plan in plans:
+        _draft(plan, secretaries[plan.pk], start=today)
+    own = drafting.plan_item_add(
+        plan_id=adding.pk,
+        acting_user=secretaries[adding.pk],
+        problem="社区自查：党员活动室开放时间不固定。",
+        goal="固定开放时间并公示",
+        measures="制定开放制度，专人值守。",
+        evidence_expected="制度文本、公示照片",
+        responsible_id=secretaries[adding.pk].pk,
+        milestones=[("制度上墙公示", today + dt.timedelta(days=45))],
+    )
+    assert own.origin == "own" and own.position == adding.items.count()
+    for plan in plans:
+        drafting.plan_submit(plan_id=plan.pk, acting_user=secretaries[plan.pk], expected_round=1)
+    assert not _open(kinds.WI_PLAN_DRAFT).exists()
+    assert _open(kinds.WI_PLAN_REVIEW, owner_unit=org15.office).count() == COMMUNITIES
+
+    # the Office returns one plan with comments on two items, passes the others
+    first, second = returned.items.order_by("position")[:2]
+    drafting.plan_review(
+        plan_id=returned.pk,
+        acting_user=office,
+        decision="return",
+        comments={first.pk: "整改目标不够具体", second.pk: "节点时间过于宽松"},
+        reason="",
+    )
+    for plan in plans[1:]:
+        drafting.plan_review(
+            plan_id=plan.pk, acting_user=office, decision="accept", comments={}, reason=""
+        )
+    returned.refresh_from_db()
+    assert returned.state == PlanState.DRAFTING and returned.round == 2
+    assert set(returned.items.filter(needs_rework=True).values_list("pk", flat=True)) == {
+        first.pk,
+        second.pk,
+    }
+    rework = _open(kinds.WI_PLAN_DRAFT).get()
+    assert rework.subject_id == returned.pk and rework.returned
+    # the community reworks the two items and submits again; the Office passes it
+    for item in (first, second):
+        item.refresh_from_db()
+        drafting.plan_item_save(
+            item_id=item.pk,
+            acting_user=secretaries[returned.pk],
+            goal=f"{item.goal}，年内检查合格率100%",
+            measures=item.measures,
+            evidence_expected=item.evidence_expected,
+            responsible_id=secretaries[returned.pk].pk,
+            milestones=[("完成整改", today + dt.timedelta(days=20))],
+            expected_updated=None,
+        )
+    drafting.plan_submit(
+        plan_id=returned.pk, acting_user=secretaries[returned.pk], expected_round=2
+    )
+    drafting.plan_review(
+        plan_id=returned.pk, acting_user=office, decision="accept", comments={}, reason=""
+    )
+    assert _open(kinds.WI_PLAN_ACCEPT, owner_unit=org15.leading_group).count() == COMMUNITIES
+
+    # the Leading Group accepts every plan (Art. 20): every milestone is in its community's 待办
+    for plan in plans:
+        drafting.plan_accept(plan_id=plan.pk, acting_user=leader, decision="accept", reason="")
+    assert not _open(kinds.WI_PLAN_ACCEPT).exists()
+    assert set(RectificationPlan.objects.values_list("state", flat=True)) == {PlanState.ACCEPTED}
+    assert set(PlanItem.objects.values_list("state", flat=True)) == {PlanItemState.IN_PROGRESS}
+    milestones = Milestone.objects.filter(item__plan__year=year.year)
+    open_items = _open("plan.milestone")
+    assert open_items.count() == milestones.count()
+    for m in milestones.select_related("item__plan"):
+        wi = open_items.get(subject_id=m.pk)
+        assert wi.owner_unit_id == m.item.plan.unit_id and wi.due_at == m.due_at
+    # each process waits in carry_out until its items are closed out
+    for plan in plans:
+        assert process_of(plan).task_set.filter(flow_task=PlanFlow.carry_out, status="NEW")
