@@ -45,7 +45,28 @@ def _source_url(year, problem) -> str:
         return reverse("appraisal:reports", args=[number])
     if problem.kind == "fraud":
         return reverse("appraisal:fraud_list", args=[number])
+    if problem.kind == "carried":
+        return reverse("plan_item", args=[int(problem.ref)])
     return ""
+
+
+def _source_ref(year, problem) -> str:
+    """A stable reference: where in the year it was found, or (a previous plan's item not
+    closed, Art. 20) the item it carries on, which the new item then repeats."""
+    from rectification.plans.creation import carried_ref
+
+    if problem.kind == "carried":
+        return carried_ref(int(problem.ref))
+    return ":".join(
+        [
+            "appraisal.year",
+            str(year.pk),
+            problem.kind,
+            problem.category,
+            problem.indicator,
+            problem.ref,
+        ]
+    )
 
 
 def year_problems(year) -> dict[int, tuple[str, list]]:
@@ -70,9 +91,7 @@ def year_problems(year) -> dict[int, tuple[str, list]]:
                 ProblemInput(
                     source_kind=p.kind,
                     problem=p.text,
-                    source_ref=":".join(
-                        ["appraisal.year", str(year.pk), p.kind, p.category, p.indicator, p.ref]
-                    ),
+                    source_ref=_source_ref(year, p),
                     source_url=_source_url(year, p),
                     category_code=p.category,
                     category_name=names.get(p.category, ""),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
@@ -54,6 +55,15 @@ def year_end_start(
     missing = [step for step in STEPS if not due.get(step)]
     if missing:
         raise ValueError(f"year_end_start: no due time for {missing}")
+    plan = due.get("plan")
+    if plan is not None and plan <= due["publish"]:
+        # Art. 20: the plans are made at publication, so they are due after it.
+        raise ValidationError(
+            _(
+                "The rectification plans must be due after the publication's due date. "
+                "Nothing was started."
+            )
+        )
     year = year_open_year_end(
         year_id=year_id, acting_user=acting_user, expected_status=expected_status
     )
@@ -66,7 +76,7 @@ def year_end_start(
         actor=acting_user,
         subject=year,
         sub_district=year.sub_district_id,
-        after={"due": {step: due[step].isoformat() for step in STEPS}},
+        after={"due": process.data["due"]},
     )
     return process
 

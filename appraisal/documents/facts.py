@@ -9,6 +9,7 @@ from datetime import date
 from django.utils import timezone
 
 from core.models import SubDistrict, Unit, UnitKind
+from rectification.models import PlanItem, PlanItemState
 
 from ..models import (
     AssessedUnit,
@@ -23,6 +24,19 @@ from ..results.compute import SHANGHAI, Computed
 from ..results.versions import computed_of, current_version
 
 PUBLISHED = (YearStatus.PUBLISHED, YearStatus.CLOSED)
+
+
+@dataclass(frozen=True)
+class CarriedItem:
+    """An item of the community's previous plan not closed (销号) yet: the next letter lists it
+    again (Art. 20, 整改一项、销号一项)."""
+
+    id: int
+    position: int
+    problem: str
+    state: str  # rectification's PlanItemState
+    category: str = ""  # the item's category and indicator codes (its lead department follows)
+    indicator: str = ""
 
 
 class NotPublished(ValueError):
@@ -43,6 +57,8 @@ class YearFacts:
     # (unit code, indicator code) → the lead department's opinion / the joint team's comment
     opinions: dict[tuple[str, str], str] = field(default_factory=dict)
     team_comments: dict[tuple[str, str], str] = field(default_factory=dict)
+    # unit code → the previous year's plan items not closed, in the plan's order (Art. 20)
+    carried: dict[str, list[CarriedItem]] = field(default_factory=dict)
 
     @property
     def unit_count(self) -> int:
@@ -109,6 +125,8 @@ def year_facts(year: AssessmentYear, *, draft: bool | None = None) -> YearFacts:
             else:
                 team_comments.pop(key, None)
 
+    carried = carried_items(year, code_of)
+
     if version is not None:
         when = version.published_at.astimezone(SHANGHAI).date()
         number = getattr(version, "document_number", "") or ""
@@ -128,4 +146,30 @@ def year_facts(year: AssessmentYear, *, draft: bool | None = None) -> YearFacts:
         units=units,
         opinions=opinions,
         team_comments=team_comments,
+        carried=carried,
     )
+
+
+def carried_items(year: AssessmentYear, code_of: dict[int, str]) -> dict[str, list[CarriedItem]]:
+    """The items of each community's plan for the previous assessment year (year - 1) not
+    closed, by unit code (one query for all communities; Art. 20)."""
+    out: dict[str, list[CarriedItem]] = {}
+    if not code_of:
+        return out
+    rows = (
+        PlanItem.objects.filter(
+            plan__sub_district_id=year.sub_district_id,
+            plan__year=year.year - 1,
+            plan__unit_id__in=list(code_of),
+        )
+        .exclude(state=PlanItemState.CLOSED)
+        .order_by("plan__unit_id", "position")
+        .values_list(
+            "pk", "plan__unit_id", "position", "problem", "state", "category_code", "indicator_code"
+        )
+    )
+    for pk, unit_id, position, problem, state, category, indicator in rows:
+        out.setdefault(code_of[unit_id], []).append(
+            CarriedItem(pk, position, problem, state, category, indicator)
+        )
+    return out

@@ -4,6 +4,7 @@ rectification tasks)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from core.documents import Heading, OfficialDocument, Paragraph, Table
@@ -13,6 +14,7 @@ from .facts import YearFacts
 from .wording import (
     CLAIM_REASON,
     LEVEL,
+    PLAN_ITEM_STATE,
     REGULATION,
     REPORT_REASON,
     SOURCE,
@@ -39,17 +41,19 @@ SUMMARY_KEYS = (
 class Problem:
     """One problem found, as the letter numbers it (and the next year's plan reads it)."""
 
-    kind: str  # "opinion", "team", "report", "fraud"
-    category: str  # category code
+    kind: str  # "opinion", "team", "report", "fraud", "carried"
+    category: str  # category code (a carried item's own, "" if it has none)
     indicator: str  # indicator code, "" for a category-wide finding
     text: str
-    # What identifies it within the indicator (a report's period), for a stable reference.
+    # What identifies it within the indicator (a report's period), for a stable reference; for
+    # a carried item, the id of the previous plan's item.
     ref: str = ""
 
 
 def problems(facts: YearFacts, unit: domain.UnitResult) -> list[Problem]:
     """The departments' opinions, the joint team's comments, every excluded report and every
-    fraud finding, in catalogue order (Art. 12, 14, 16, 19)."""
+    fraud finding, in catalogue order (Art. 12, 14, 16, 19); then the previous year's plan
+    items not closed, in that plan's order (Art. 20, 整改一项、销号一项)."""
     out: list[Problem] = []
     code = unit.unit_id
     for cat in unit.categories:
@@ -83,7 +87,28 @@ def problems(facts: YearFacts, unit: domain.UnitResult) -> list[Problem]:
                         str(ex.period or ""),
                     )
                 )
+    for item in facts.carried.get(code, ()):
+        text = carried_text(facts.year.year - 1, item)
+        out.append(Problem("carried", item.category, item.indicator, text, str(item.id)))
     return out
+
+
+CARRIED_MARK = "【上年度整改事项未销号】"
+# An item carried again (not closed two years running) names its first problem, not the
+# previous letter's sentence about it.
+_CARRIED_AGAIN = re.compile(
+    rf"^{CARRIED_MARK}\d+年度整改方案第\d+项：(?P<problem>.*)（[^（）]*）。$", re.S
+)
+
+
+def carried_text(plan_year: int, item) -> str:
+    state = PLAN_ITEM_STATE.get(item.state, item.state)
+    problem = item.problem.strip()
+    again = _CARRIED_AGAIN.match(problem)
+    if again:
+        problem = again.group("problem")
+    problem = problem.rstrip("。")
+    return f"{CARRIED_MARK}{plan_year}年度整改方案第{item.position}项：{problem}（{state}）。"
 
 
 def exclusion_text(ex: domain.Exclusion) -> str:
@@ -251,6 +276,14 @@ def letter(facts: YearFacts, code: str) -> OfficialDocument:
             "责任人，形成整改方案报街道党建工作领导小组（第二十条）。"
         )
     )
+    carried = facts.carried.get(code, ())
+    if carried:
+        body.append(
+            Paragraph(
+                f"{year - 1}年度整改方案中尚有{len(carried)}项整改事项未销号，"
+                "请继续列入整改方案，整改一项、销号一项，逐项销号（第二十条）。"
+            )
+        )
     return OfficialDocument(
         organ=facts.organ,
         number="",

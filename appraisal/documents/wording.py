@@ -28,6 +28,13 @@ LEVEL = {
     domain.PROVINCE: "省级",
     domain.NATIONAL: "国家级",
 }
+# The state of a rectification plan's item, as the next year's letter names it (Art. 20).
+PLAN_ITEM_STATE = {
+    "draft": "整改方案未通过审定，尚未开始整改",
+    "in_progress": "正在整改",
+    "awaiting": "已申请销号，待核实",
+    "closed": "已销号",
+}
 SOURCE = {
     "joint_team": "联合考核组核实",
     "department": "牵头部门评分",

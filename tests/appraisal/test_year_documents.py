@@ -23,10 +23,12 @@ from pypdf import PdfReader
 from appraisal.documents import build
 from appraisal.documents import facts as facts_module
 from appraisal.documents.bulletin import commended, interviewed
-from appraisal.documents.letters import SUMMARY_KEYS
-from appraisal.models import AssessmentYear, YearStatus
+from appraisal.documents.letters import CARRIED_MARK, SUMMARY_KEYS
+from appraisal.models import AssessedUnit, AssessmentYear, YearStatus
 from appraisal.services.year import year_publish
 from core.models import Role, UnitKind
+from rectification.models import PlanItem, PlanItemSource, PlanItemState
+from rectification.plans.creation import ProblemInput, plan_create
 from tests.appraisal import bundlegen
 from tests.appraisal.test_bundle_oracle import import_bundle, results_text
 from tests.factories import UnitFactory, make_member
@@ -79,7 +81,29 @@ def publish(year: AssessmentYear) -> AssessmentYear:
     return year_publish(year_id=year.pk, acting_user=office)
 
 
-def assert_letter_matches(content: bytes, unit: dict, categories: dict[str, str]) -> None:
+def previous_plan(year: AssessmentYear, unit_id: int, states: list[str]) -> list[PlanItem]:
+    """The community's plan for the previous assessment year (year - 1), one item per state
+    given, as the publication of that year made it and its work then moved each item on."""
+    plan = plan_create(
+        sub_district_id=year.sub_district_id,
+        unit_id=unit_id,
+        year=year.year - 1,
+        source="appraisal.year:0",
+        letter_url="",
+        due_at=timezone.now(),
+        problems=[
+            ProblemInput(source_kind=PlanItemSource.OPINION, problem=f"上年度问题{n}：台账不全。")
+            for n in range(1, len(states) + 1)
+        ],
+    )
+    for position, state in enumerate(states, start=1):
+        PlanItem.objects.filter(plan=plan, position=position).update(state=state)
+    return list(plan.items.order_by("position"))
+
+
+def assert_letter_matches(
+    content: bytes, unit: dict, categories: dict[str, str], carried=()
+) -> None:
     grid = tables(content)
     summary = {row[0]: row for row in grid[0][1:]}
     for code, name in categories.items():
@@ -111,6 +135,13 @@ def assert_letter_matches(content: bytes, unit: dict, categories: dict[str, str]
             assert f"应于{due}前报送" in text, (unit["unit"], ex)
         if ex["submitted_at"]:
             assert ex["submitted_at"][:19].replace("T", " ") + "报送" in text
+    # the previous plan's items not closed, each once, in the plan's order (Art. 20)
+    assert text.count(CARRIED_MARK) == len(carried), unit["unit"]
+    at = [
+        text.index(f"整改方案第{item.position}项：{item.problem.rstrip('。')}") for item in carried
+    ]
+    assert at == sorted(at)
+    assert ("项整改事项未销号" in text) == bool(carried)
 
 
 def assert_bulletin_matches(content: bytes, results: dict, categories: dict[str, str]) -> None:
@@ -139,6 +170,13 @@ def test_every_figure_of_every_document_equals_appraisal_results(tmp_path, seed)
     import_bundle(tmp_path, bundle)
     year = AssessmentYear.objects.get(year=bundle["year"])
     expected = json.loads(results_text(year.year))
+    # one community's previous plan has items in every state: the closed ones are not listed
+    rng = random.Random(seed)
+    first = AssessedUnit.objects.filter(year=year).order_by("code").first()
+    states = [rng.choice(PlanItemState.values) for _ in range(rng.randint(0, 5))]
+    carried = {
+        first.code: [i for i in previous_plan(year, first.unit_id, states) if i.state != "closed"]
+    }
     year = publish(year)
     assert json.loads(results_text(year.year)) == expected  # nothing moved by publishing
     categories = {c.code: c.name for c in year.categories.order_by("code")}
@@ -149,7 +187,9 @@ def test_every_figure_of_every_document_equals_appraisal_results(tmp_path, seed)
         "bulletin.xlsx",
     }
     for unit in expected["units"]:
-        assert_letter_matches(files[f"{unit['unit']}.docx"], unit, categories)
+        assert_letter_matches(
+            files[f"{unit['unit']}.docx"], unit, categories, carried.get(unit["unit"], ())
+        )
     assert_bulletin_matches(files["bulletin.docx"], expected, categories)
     text = text_of(files["bulletin.docx"])
     facts = facts_module.year_facts(year)
@@ -228,9 +268,9 @@ def test_final_documents_need_published_figures(tmp_path):
 
 
 # Reading the whole year for its documents: the year's figures (results.compute), the opinions,
-# the joint team's comments, the units and the organ. Rendering reads nothing, so the count is
-# the same for 1 letter and for 20.
-DOCUMENT_QUERIES = 18
+# the joint team's comments, the units, the previous year's plan items not closed (Art. 20) and
+# the organ. Rendering reads nothing, so the count is the same for 1 letter and for 20.
+DOCUMENT_QUERIES = 19
 
 
 @pytest.mark.parametrize("n_units", [1, 20])

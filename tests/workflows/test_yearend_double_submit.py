@@ -19,6 +19,10 @@ def _start_data(html: str) -> dict:
     data = {}
     for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html):
         data.setdefault(name, value)
+    for tag in re.findall(r"<input[^>]*>", html):  # a field left empty is sent empty
+        name = re.search(r'name="([^"]+)"', tag)
+        if name and "value=" not in tag:
+            data.setdefault(name.group(1), "")
     for name in re.findall(r'<select[^>]*name="([^"]+)"', html):
         data[name] = re.search(
             rf'<select[^>]*name="{name}".*?<option value="(\d+)"', html, re.S

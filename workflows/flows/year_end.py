@@ -97,8 +97,13 @@ class YearEndFlow(Flow):
         """Called by workflows.yearend.year_end_start inside its transaction."""
         process = activation.process
         process.artifact = year
+        due_at = {step: due[step].isoformat() for step in STEPS}
+        if due.get("plan") is not None:
+            # Art. 20: when the rectification plans made at publication are due
+            # (workflows.plans.plan_due; empty: a number of working days after publication).
+            due_at["plan"] = due["plan"].isoformat()
         process.data = {
-            "due": {step: due[step].isoformat() for step in STEPS},
+            "due": due_at,
             "rounds": {},
             "rework": None,
             "votes_confirmed": False,

@@ -34,6 +34,7 @@ from .. import publication, yearend
 from ..flows.year_end import STEPS
 from ..kinds import GROUP_KINDS, KINDS, WI_PUBLISH, WI_RESULTS
 from ..models import DocumentRun
+from ..plans import PLAN_DUE_WORKDAYS
 
 STEP_LABELS = {
     "selfeval": gettext_lazy("Self-evaluation (Art. 15)"),
@@ -101,6 +102,18 @@ class StartForm(forms.Form):
                 widget=DateInput(),
                 help_text=_("Due at the end of this day (Asia/Shanghai)."),
             )
+        # Art. 20: the communities' rectification plans, made at publication, are due then.
+        self.fields["due_plan"] = forms.DateField(
+            label=_("Rectification plans due"),
+            required=False,
+            widget=DateInput(),
+            help_text=_(
+                "Optional. The communities' rectification plans (Art. 20) are due at the end of "
+                "this day, which comes after the publication's due date. Left empty, they are due "
+                "%(days)s working days after the publication."
+            )
+            % {"days": PLAN_DUE_WORKDAYS},
+        )
         sd = year.sub_district_id
         self.fields["leader"] = forms.TypedChoiceField(
             label=_("Team leader (from the Office)"),
@@ -139,10 +152,35 @@ class StartForm(forms.Form):
             if previous is not None and day < previous and step not in ("votes",):
                 self.add_error(f"due_{step}", _("A step cannot be due before the step before it."))
             previous = day
+        plan = data.get("due_plan")
+        publish = data.get("due_publish")
+        if plan is not None:
+            if plan < workdays.local_date(timezone.now()):
+                self.add_error("due_plan", _("The due date is in the past."))
+            elif publish is not None and plan <= publish:
+                self.add_error(
+                    "due_plan",
+                    _(
+                        "The rectification plans are made when the results are published: "
+                        "they must be due after the publication's due date (%(publish)s)."
+                    )
+                    % {"publish": publish.isoformat()},
+                )
         return data
 
+    def clean_due_plan(self):
+        # Optional, but sent by the form: a post without it is incomplete, never "no date".
+        if "due_plan" not in self.data:
+            raise forms.ValidationError(
+                _("The form is incomplete: this field is missing. Reload the page and try again.")
+            )
+        return self.cleaned_data.get("due_plan")
+
     def due_times(self):
-        return {step: workdays.end_of_day(self.cleaned_data[f"due_{step}"]) for step in STEPS}
+        due = {step: workdays.end_of_day(self.cleaned_data[f"due_{step}"]) for step in STEPS}
+        if self.cleaned_data.get("due_plan") is not None:
+            due["plan"] = workdays.end_of_day(self.cleaned_data["due_plan"])
+        return due
 
     def members(self):
         return [
