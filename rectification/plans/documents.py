@@ -67,7 +67,7 @@ TABLE_HEADER = (
     "问题（来源）",
     "整改措施",
     "责任人",
-    "进度节点（完成/总数）",
+    "整改节点（完成/总数）",
     "状态",
     "销号佐证",
     "销号时间及审核人",
@@ -166,6 +166,11 @@ def _short(text: str, n: int = CELL_CHARS) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+def _clause(text: str, n: int = CELL_CHARS) -> str:
+    """A shortened text to be followed by more of the sentence: without its closing mark."""
+    return _short(text, n).rstrip("。；;，,. ")
+
+
 def _day(moment: dt.datetime | None) -> str:
     if moment is None:
         return ""
@@ -180,7 +185,7 @@ def _person(user) -> str:
 def _evidence(f: ItemFacts) -> str:
     parts = []
     if f.item.closing_summary.strip():
-        parts.append(_short(f.item.closing_summary, 80))
+        parts.append(_clause(f.item.closing_summary, 80))
     if f.files:
         parts.append("佐证材料：" + "、".join(f.files))
     return "；".join(parts) or "—"
@@ -196,7 +201,7 @@ def _row(f: ItemFacts) -> list[str]:
         closed = " ".join(p for p in (_day(item.verified_at), _person(item.verified_by)) if p)
     return [
         str(item.position),
-        f"{_short(item.problem)}（{source}）" if source else _short(item.problem),
+        f"{_clause(item.problem)}（{source}）" if source else _short(item.problem),
         _short(item.measures) or "—",
         _person(item.responsible) or "—",
         f"{f.reached}/{len(f.milestones)}",
@@ -225,7 +230,7 @@ def _summary(facts: ReconciliationFacts) -> str:
     text += f"；{others}。" if others else "。"
     if repeated:
         text += f"其中重复问题{repeated}项。"
-    text += f"设定整改进度节点{milestones}个，已完成{reached}个，逾期未完成{overdue}个。"
+    text += f"设定整改节点{milestones}个，已完成{reached}个，逾期未完成{overdue}个。"
     return text
 
 
@@ -235,12 +240,12 @@ def _unclosed(facts: ReconciliationFacts) -> list[Paragraph]:
         item = f.item
         if item.state == PlanItemState.CLOSED:
             continue
-        text = f"第{item.position}项：{_short(item.problem, 60)}——{STATE_TEXT[item.state]}"
+        text = f"第{item.position}项：{_clause(item.problem, 60)}——{STATE_TEXT[item.state]}"
         if item.responsible is not None:
             text += f"，责任人{_person(item.responsible)}"
         nxt = f.next_milestone
         if nxt is not None:
-            text += f"，下一进度节点“{_short(nxt.title, 40)}”期限为{_day(nxt.due_at)}"
+            text += f"，下一整改节点“{_short(nxt.title, 40)}”期限为{_day(nxt.due_at)}"
             if nxt.due_at < facts.now:
                 text += "，已逾期"
         rows.append(Paragraph(text + "。"))

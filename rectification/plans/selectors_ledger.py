@@ -270,7 +270,7 @@ def ledger_xlsx(qs: QuerySet[PlanItem], *, now: dt.datetime) -> bytes:
             _("Rectification measures"),
             _("Responsible person"),
             _("Milestones reached"),
-            _("Milestones"),
+            _("Milestones in all"),
             _("Overdue milestones"),
             _("Next milestone"),
             _("Next milestone due"),
