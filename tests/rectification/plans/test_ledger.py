@@ -200,6 +200,15 @@ def test_overdue_filter_keeps_items_with_a_milestone_past_due_and_not_reached(cl
     assert rows[ahead.pk]["light"] == "green"
 
 
+def test_bad_filter_values_answer_the_page_not_an_error(client, org):
+    plan = make_plan(org)
+    office = org.user(Role.OFFICE_STAFF)
+    for params in ({"year": "abc"}, {"community": "x"}, {"state": "bogus"}, {"page": "-1"}):
+        response = _get(client, office, **params)
+        assert set(_ids(response)) == set(plan.items.values_list("pk", flat=True)), params
+    assert _get(client, office, EXPORT, state="bogus").status_code == 200
+
+
 def test_pagination_keeps_fifty_items_per_page(client, org):
     make_plan(org, problems=_problems(60))
     office = org.user(Role.OFFICE_STAFF)
