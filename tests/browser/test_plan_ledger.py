@@ -42,3 +42,10 @@ def test_office_reads_the_plan_ledger_on_a_phone(new_context, demo, screenshot_d
     expect(phone.get_by_test_id("items")).to_be_hidden()
     no_horizontal_scroll(phone, 375)
     phone.screenshot(path=str(screenshot_dir / "plan-ledger-office-375.png"), full_page=True)
+
+    desk = new_context().new_page()
+    log_in(desk, demo, "office")
+    desk.goto(f"{demo}/plans/")
+    expect(desk.get_by_test_id("items")).to_be_visible()
+    expect(desk.get_by_test_id("plans")).to_be_visible()
+    desk.screenshot(path=str(screenshot_dir / "plan-ledger-office-1280.png"), full_page=True)
