@@ -41,3 +41,13 @@ class RectificationConfig(AppConfig):
             prefix="/notices/",
             visible=lambda user: access.has_role(user, *policies.SEE_ALL, *policies.ISSUER_ROLES),
         )
+        from core.models import Role
+
+        # The plan ledger (Art. 20): those who see every plan and the lead departments.
+        register_nav(
+            position=25,
+            label=_("Plan ledger"),
+            url_name="plan_ledger",
+            prefix="/plans/",
+            visible=lambda user: access.has_role(user, *plan_policies.SEE_ALL, Role.DEPT_ASSESSOR),
+        )

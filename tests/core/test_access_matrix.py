@@ -109,6 +109,11 @@ NOT_IN_MATRIX = {
         ),
         "role × view matrix of notices in tests/rectification/test_access.py",
     ),
+    **dict.fromkeys(
+        ("plan_ledger", "plan_ledger_export", "plan_reconciliation"),
+        "every role, scoped per item: tests/rectification/plans/test_ledger.py and "
+        "test_reconciliation.py",
+    ),
     "notification_open": "each person opens only their own: tests/core/test_notification_centre.py",
     "notice_dismiss_proposal": "issuer only, by role: tests/rectification/test_proposals.py",
     "claim_publicity": "every role of the sub-district, none of another: "
