@@ -494,6 +494,8 @@ class RectificationPlan(ConcurrentTransitionMixin, models.Model):
         verbose_name=_("reviewed by"),
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    # What the Office tells the Leading Group when it passes the plan on (Art. 20).
+    office_opinion = models.TextField(_("the Office's opinion"), max_length=5000, blank=True)
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -606,7 +606,8 @@ def plan_review(
     now = timezone.now()
     plan.reviewed_at = now
     plan.reviewed_by = acting_user
-    _transition(plan, "office_accept", ["reviewed_at", "reviewed_by"])
+    plan.office_opinion = reason
+    _transition(plan, "office_accept", ["reviewed_at", "reviewed_by", "office_opinion"])
     _audit(
         "plan.office_accepted",
         acting_user,

@@ -30,7 +30,9 @@ P = PlanState
 def _plan(request, pk: int) -> RectificationPlan:
     return access.get_visible_or_404(
         request.user,
-        RectificationPlan.objects.select_related("unit", "returned_by", "submitted_by"),
+        RectificationPlan.objects.select_related(
+            "unit", "returned_by", "submitted_by", "reviewed_by", "accepted_by"
+        ),
         pk=pk,
     )
 

@@ -164,7 +164,7 @@ def test_milestones_are_one_to_ten_after_today_within_two_years(org, plan):
     staff = org.user(Role.COMMUNITY_STAFF)
     item = plan.items.get(position=1)
     # empty list: the fill() helper's default is used for a falsy value, so pass it directly
-    with pytest.raises(ValidationError, match="at least one"):
+    with pytest.raises(ValidationError, match="请至少填写一个整改节点"):
         plan_item_save(
             item_id=item.pk,
             acting_user=staff,
