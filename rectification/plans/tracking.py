@@ -500,7 +500,7 @@ def milestone_extension_decide(
 ) -> MilestoneExtension:
     """The Office grants (possibly another date than asked) or refuses (with a reason). A grant
     moves the milestone's due date and its 待办 item (the planned date stays as agreed)."""
-    reason = clean_text(reason, label=_("Reason"), max_length=MAX_REASON, required=not grant)
+    reason = clean_text(reason, label=_("Reason"), max_length=MAX_REASON, required=False)
     if granted_date is not None:
         granted_date = _date(granted_date)
     now = timezone.now()
@@ -517,6 +517,8 @@ def milestone_extension_decide(
                 % {"state": extension.get_state_display()},
                 url=item.get_absolute_url(),
             )
+        if not grant and not reason:  # after the state: a decided request is a 409 first
+            raise ValidationError(_("%(field)s is required.") % {"field": _("Reason")})
         before = {"extension": extension.pk, "state": ExtensionState.PENDING}
         after = {"extension": extension.pk, "title": milestone.title, "reason": reason}
         if grant:
