@@ -132,10 +132,12 @@ def _lock_item(item_id: int, acting_user, action: str) -> PlanItem:
 
 
 def _lock_milestone(milestone_id: int, acting_user, action: str) -> Milestone:
-    milestone = Milestone.objects.select_for_update(of=("self",)).filter(pk=milestone_id).first()
-    if milestone is None:
+    """The milestone locked after its item (the order every service locks them in)."""
+    item_id = Milestone.objects.filter(pk=milestone_id).values_list("item_id", flat=True).first()
+    if item_id is None:
         raise Http404
-    item = _lock_item(milestone.item_id, acting_user, action)
+    item = _lock_item(item_id, acting_user, action)
+    milestone = Milestone.objects.select_for_update().get(pk=milestone_id)
     milestone.item = item
     return milestone
 
@@ -333,9 +335,11 @@ def item_verify(
     )
     now = timezone.now()
     with transaction.atomic():
+        # The plan is locked first (then the item): two last items closed at once complete it
+        # once, and the plan's own services lock in the same order.
+        plan_id = PlanItem.objects.filter(pk=item_id).values_list("plan_id", flat=True).first()
+        plan = RectificationPlan.objects.select_for_update().filter(pk=plan_id).first()
         item = _lock_item(item_id, acting_user, "verify")
-        # The plan is locked too: two last items closed at once complete it once.
-        plan = RectificationPlan.objects.select_for_update().get(pk=item.plan_id)
         item.plan = plan
         _check_expected_state(item, expected_state)
         _require_state(
@@ -505,10 +509,16 @@ def milestone_extension_decide(
         granted_date = _date(granted_date)
     now = timezone.now()
     with transaction.atomic():
-        extension = MilestoneExtension.objects.select_for_update().filter(pk=extension_id).first()
-        if extension is None:
+        milestone_id = (
+            MilestoneExtension.objects.filter(pk=extension_id)
+            .values_list("milestone_id", flat=True)
+            .first()
+        )
+        if milestone_id is None:
             raise Http404
-        milestone = _lock_milestone(extension.milestone_id, acting_user, "decide_extension")
+        # Item, milestone, then the request: the order every service locks them in.
+        milestone = _lock_milestone(milestone_id, acting_user, "decide_extension")
+        extension = MilestoneExtension.objects.select_for_update().get(pk=extension_id)
         item = milestone.item
         extension.milestone = milestone
         if extension.state != ExtensionState.PENDING:
