@@ -556,14 +556,15 @@ def milestone_extension_decide(
         )
         workitems.close_items(subject=milestone, kinds=[WI_EXTENSION])
         granted = extension.state == ExtensionState.GRANTED
+        event = "plan.extension_granted" if granted else "plan.extension_refused"
         _notify(
             item,
-            f"plan.extension_{extension.state}",
+            event,
             item.plan.unit_id,
             GRANTED_SENTENCE if granted else REFUSED_SENTENCE,
         )
         audit_record(
-            event_type=f"plan.extension_{extension.state}",
+            event_type=event,
             actor=acting_user,
             subject=milestone,
             before=before,

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from core import workdays
-from core.models import Role
+from core.models import Evidence, Role
 from rectification.models import (
     Milestone,
     MilestoneExtension,
@@ -93,7 +93,8 @@ def test_page_shows_source_plan_item_and_history(client, org, item):
     assert 'data-testid="source-url"' not in html
     assert reverse("plan_detail", args=[item.plan_id]) in html
     assert "第一次检查完成" in html and "整改报告.pdf" in html
-    assert reverse("evidence_download", args=[1]).rsplit("/", 2)[0] in html
+    evidence = Evidence.objects.get(original_name="整改报告.pdf")
+    assert reverse("evidence_download", args=[evidence.pk]) in html
     # The timeline: the plan's creation, then the milestone reached, as labels.
     assert "Plan created from the feedback letter" in html and "Milestone reached" in html
     assert "plan.milestone_reached" not in html.replace('data-event="plan.milestone_reached"', "")
@@ -156,7 +157,33 @@ def test_late_milestone_shows_red_and_escalation_for_the_office(client, org, ite
     assert reverse("notice_detail", args=[notice.pk]) in html
 
 
+POSTS = (
+    ("plan_item_progress", "item"),
+    ("plan_item_close_request", "item"),
+    ("plan_item_verify", "item"),
+    ("plan_item_return", "item"),
+    ("plan_item_link", "item"),
+    ("plan_milestone_extension", "milestone"),
+    ("plan_extension_decide", "milestone"),
+    ("plan_milestone_escalate", "milestone"),
+)
+
+
 # --- access -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", sorted(Role.values))
+def test_every_role_of_the_sub_district_reads_the_item(client, org, item, role):
+    # Item 1 is category 1's: the assessor of org.dept_lz (its lead department) sees it.
+    assert login(client, org.user(role)).get(url("plan_item", item.pk)).status_code == 200
+
+
+@pytest.mark.parametrize("role", [Role.LEADER, Role.ADMIN])
+@pytest.mark.parametrize(("name", "on"), POSTS)
+def test_leader_and_admin_never_act_on_items(client, org, item, role, name, on):
+    login(client, org.user(role))
+    pk = item.pk if on == "item" else item.milestones.first().pk
+    assert client.post(url(name, pk), {"expected_state": "in_progress"}).status_code == 403
 
 
 def test_other_community_and_other_sub_district_get_404(client, org, other_org, item):
@@ -174,18 +201,6 @@ def test_department_sees_only_its_categorys_items(client, org, plan, item):
     other = plan.items.get(category_code="2")
     assert client.get(url("plan_item", other.pk)).status_code == 404
     assert client.post(url("plan_item_verify", item.pk), {}).status_code == 403
-
-
-POSTS = (
-    ("plan_item_progress", "item"),
-    ("plan_item_close_request", "item"),
-    ("plan_item_verify", "item"),
-    ("plan_item_return", "item"),
-    ("plan_item_link", "item"),
-    ("plan_milestone_extension", "milestone"),
-    ("plan_extension_decide", "milestone"),
-    ("plan_milestone_escalate", "milestone"),
-)
 
 
 @pytest.mark.parametrize(("name", "on"), POSTS)
