@@ -67,6 +67,11 @@ def register() -> None:
         "notice": Field(_("Notice"), refers_to="rectification.notice"),
         "repeats": Field(_("Repeats"), refers_to="rectification.planitem"),
         "files": Field(_("Files")),
+        # Keys of the tracking rows (rectification.plans.tracking) no subject model labels.
+        "next_steps": Field(_("Next steps")),
+        "title": Field(_("Milestone")),
+        "due_date": Field(_("Due date")),
+        "due_at": Field(_("Due")),
     }
     for key, _label in EVENTS:
         audit_events.register_fields(fields, event_type=key)

@@ -198,6 +198,20 @@ NOT_IN_MATRIX = {
         "tests/appraisal/test_selfeval.py",
     ),
     "ballot": "public, no log-in (a one-time ballot code): tests/appraisal/test_ballots.py",
+    **dict.fromkeys(
+        (
+            "plan_item",
+            "plan_item_progress",
+            "plan_item_close_request",
+            "plan_item_verify",
+            "plan_item_return",
+            "plan_item_link",
+            "plan_milestone_extension",
+            "plan_extension_decide",
+            "plan_milestone_escalate",
+        ),
+        "role × view of the plan item page: tests/rectification/plans/test_item_page.py",
+    ),
     "notice_extension_request": "by role: tests/rectification/test_extensions.py",
     "notice_extension_decide": "by role: tests/rectification/test_extensions.py",
 }
