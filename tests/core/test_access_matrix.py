@@ -212,6 +212,18 @@ NOT_IN_MATRIX = {
         ),
         "role × view of the plan item page: tests/rectification/plans/test_item_page.py",
     ),
+    **dict.fromkeys(
+        (
+            "plan_detail",
+            "plan_item_edit",
+            "plan_item_add",
+            "plan_item_remove",
+            "plan_submit",
+            "plan_review",
+            "plan_accept",
+        ),
+        "role × view of the plan page: tests/rectification/plans/test_plan_page.py",
+    ),
     "notice_extension_request": "by role: tests/rectification/test_extensions.py",
     "notice_extension_decide": "by role: tests/rectification/test_extensions.py",
 }
