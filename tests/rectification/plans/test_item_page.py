@@ -86,7 +86,7 @@ def test_page_shows_source_plan_item_and_history(client, org, item):
         files=[pdf()],
     )
     html = login(client, community).get(url("plan_item", item.pk)).content.decode()
-    assert "Lead department&#x27;s opinion" in html or "Lead department's opinion" in html
+    assert "牵头部门意见" in html
     assert "1.1 廉政谈话" in html and "2026" in html
     assert 'data-testid="letter"' in html and "/year-end/2026/c01.pdf" in html
     # The community does not open the appraisal's pages; the Office does.
@@ -96,7 +96,7 @@ def test_page_shows_source_plan_item_and_history(client, org, item):
     evidence = Evidence.objects.get(original_name="整改报告.pdf")
     assert reverse("evidence_download", args=[evidence.pk]) in html
     # The timeline: the plan's creation, then the milestone reached, as labels.
-    assert "Plan created from the feedback letter" in html and "Milestone reached" in html
+    assert "根据书面反馈生成整改方案" in html and "节点完成" in html
     assert "plan.milestone_reached" not in html.replace('data-event="plan.milestone_reached"', "")
     office_html = login(client, org.user(Role.OFFICE_STAFF)).get(url("plan_item", item.pk))
     assert 'data-testid="source-url"' in office_html.content.decode()
@@ -130,7 +130,7 @@ def test_timeline_is_one_history_in_time_order(client, org, item):
         "plan.close_requested",
     ]
     html = response.content.decode()
-    assert "Milestone extension granted" in html and "Close-out requested" in html
+    assert "同意节点延期" in html and "申请销号" in html
     # Another item's events are not this item's history.
     other = item.plan.items.exclude(pk=item.pk).first()
     reach_all(other, community)
