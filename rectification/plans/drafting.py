@@ -133,7 +133,7 @@ def _unit_of(plan: RectificationPlan, kind: str) -> int | None:
     )
 
 
-def _notify(plan: RectificationPlan, unit_id: int | None, verb: str, title: str) -> None:
+def _notify_unit(plan: RectificationPlan, unit_id: int | None, verb: str, title: str) -> None:
     if unit_id is None:
         return
     notify(
@@ -482,7 +482,7 @@ def plan_submit(*, plan_id: int, acting_user, expected_round: int | None) -> Rec
         before={"state": P.DRAFTING},
         after={"state": plan.state, "round": plan.round, "submitted_at": now},
     )
-    _notify(
+    _notify_unit(
         plan,
         _unit_of(plan, UnitKind.OFFICE),
         "plan.submitted",
@@ -559,7 +559,7 @@ def _return(
             "comments": {str(positions[pk]): text for pk, text in comments.items()},
         },
     )
-    _notify(
+    _notify_unit(
         plan,
         plan.unit_id,
         "plan.returned",
@@ -615,7 +615,7 @@ def plan_review(
         before={"state": P.SUBMITTED},
         after={"state": plan.state, "round": plan.round, "reason": reason},
     )
-    _notify(
+    _notify_unit(
         plan,
         _unit_of(plan, UnitKind.LEADING_GROUP),
         "plan.reviewed",
@@ -708,7 +708,7 @@ def plan_accept(
             "milestones": len(milestones),
         },
     )
-    _notify(
+    _notify_unit(
         plan,
         plan.unit_id,
         "plan.accepted",
