@@ -20,7 +20,7 @@ from appraisal.documents.letters import problems
 from appraisal.models import AssessedUnit, Category, Decision, VoteRound
 from appraisal.services import ballots
 from appraisal.services import yearend as decide
-from core.models import Role, UnitKind, WorkItem, WorkItemState
+from core.models import CalendarYear, Role, UnitKind, WorkItem, WorkItemState
 from rectification.models import (
     Milestone,
     PlanItem,
@@ -28,7 +28,8 @@ from rectification.models import (
     PlanState,
     RectificationPlan,
 )
-from rectification.plans import drafting
+from rectification.plans import drafting, tracking
+from rectification.services import notice_issue
 from tests.appraisal.conftest import planning_year, year  # noqa: F401  (fixtures)
 from tests.factories import UnitFactory, make_member
 from tests.workflows.test_yearend_flow import EARLY, _finish_selfevals, _verify_all
@@ -38,6 +39,7 @@ from workflows.flows.plan import PlanFlow
 from workflows.flows.year_end import STEPS
 from workflows.models import PlanProcess
 from workflows.plans import plans_start, process_of
+from workflows.sweep import run_sweep
 
 pytestmark = pytest.mark.django_db
 
@@ -142,7 +144,7 @@ def _draft(plan, secretary, *, start: dt.date) -> None:
         )
 
 
-def test_fifteen_plans_from_publication_to_acceptance(org15, year):
+def test_fifteen_plans_from_publication_to_close_out(org15, year, monkeypatch):
     year = publish(org15, year)
     office = org15.user(Role.OFFICE_STAFF)
     leader = org15.user(Role.LEADER)
@@ -229,3 +231,108 @@ def test_fifteen_plans_from_publication_to_acceptance(org15, year):
     # each process waits in carry_out until its items are closed out
     for plan in plans:
         assert process_of(plan).task_set.filter(flow_task=PlanFlow.carry_out, status="NEW")
+
+    # --- a year of milestones (推进表 → 对账销号) -----------------------------------------
+    moment = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+
+    def at_day(days: int):
+        """The clock `days` days after the plans were accepted (mid-morning local)."""
+        nonlocal moment
+        moment = timezone.make_aware(
+            dt.datetime.combine(today + dt.timedelta(days=days), dt.time(10))
+        )
+        return moment
+
+    def first_milestone(plan):
+        return Milestone.objects.filter(item__plan=plan).order_by("item__position", "position")[0]
+
+    late_plan, extended_plan, escalated_plan, closed_plan = plans[2], plans[3], plans[4], plans[5]
+    late, extended, escalated = (
+        first_milestone(late_plan),
+        first_milestone(extended_plan),
+        first_milestone(escalated_plan),
+    )
+    assert late.due_date == today + dt.timedelta(days=30)
+
+    # before the due date, one community asks for more time and the Office grants it
+    at_day(25)
+    extension = tracking.milestone_extension_request(
+        milestone_id=extended.pk,
+        acting_user=secretaries[extended_plan.pk],
+        requested_date=today + dt.timedelta(days=50),
+        reason="需协调物业提供场地",
+    )
+    assert _open("plan.extension", owner_unit=org15.office).count() == 1
+    tracking.milestone_extension_decide(
+        extension_id=extension.pk, acting_user=office, grant=True, reason="同意"
+    )
+    extended.refresh_from_db()
+    assert extended.due_date == today + dt.timedelta(days=50)
+    assert extended.planned_date == today + dt.timedelta(days=30)
+    assert _open("plan.milestone", subject_id=extended.pk).get().due_at == extended.due_at
+
+    # the due date passes: the sweep records the missed milestones (the Office hears of them)
+    at_day(35)
+    run_sweep(now=moment)
+    missed = _open("plan.milestone", subject_id=late.pk).get()
+    assert missed.overdue_at is not None
+    assert _open("plan.milestone", subject_id=extended.pk).get().overdue_at is None
+    # one is reached late (the page and the audit say so) …
+    tracking.progress_report(
+        item_id=late.item_id,
+        acting_user=secretaries[late_plan.pk],
+        progress="整改方案细化完成，已报党建办。",
+        next_steps="按节点推进",
+        milestone_id=late.pk,
+    )
+    late.refresh_from_db()
+    assert late.done_at and late.late
+    assert not _open("plan.milestone", subject_id=late.pk).exists()
+    # … one is escalated to a 整改联系单, which the Office issues to the community
+    notice = tracking.milestone_escalate(
+        milestone_id=escalated.pk, acting_user=office, expected_due_date=escalated.due_date
+    )
+    escalated.refresh_from_db()
+    assert escalated.notice_id == notice.pk and notice.target_id == escalated_plan.unit_id
+    # (its deadlines are counted in working days: next year's holidays are entered by then)
+    CalendarYear.objects.get_or_create(year=moment.year, defaults={"complete": True})
+    issued = notice_issue(notice_id=notice.pk, acting_user=office)
+    assert issued.state == "issued" and issued.number
+
+    # one community reaches every milestone and asks to close out each item; the Office returns
+    # one close-out, then closes everything (销号): the plan is completed and its process ends
+    at_day(40)
+    secretary = secretaries[closed_plan.pk]
+    items = list(closed_plan.items.order_by("position"))
+    for item in items:
+        for m in item.milestones.filter(done_at__isnull=True):
+            tracking.progress_report(
+                item_id=item.pk,
+                acting_user=secretary,
+                progress=f"{m.title}：已完成",
+                next_steps="",
+                milestone_id=m.pk,
+            )
+        tracking.close_request(
+            item_id=item.pk,
+            acting_user=secretary,
+            summary="整改到位，佐证已上传",
+            expected_state=None,
+        )
+    assert _open("plan.item_verify", owner_unit=org15.office).count() == len(items)
+    tracking.item_return(item_id=items[0].pk, acting_user=office, reason="佐证材料不完整")
+    items[0].refresh_from_db()
+    assert items[0].state == PlanItemState.IN_PROGRESS and items[0].return_reason
+    tracking.close_request(
+        item_id=items[0].pk, acting_user=secretary, summary="已补充佐证", expected_state=None
+    )
+    for item in items:
+        tracking.item_verify(item_id=item.pk, acting_user=office, comment="核验通过，予以销号")
+    closed_plan.refresh_from_db()
+    assert closed_plan.state == PlanState.COMPLETED and closed_plan.completed_at
+    assert set(closed_plan.items.values_list("state", flat=True)) == {PlanItemState.CLOSED}
+    assert process_of(closed_plan).status == "DONE"
+    assert not _open("plan.item_verify").exists()
+    # the other plans are still being carried out
+    assert RectificationPlan.objects.filter(state=PlanState.ACCEPTED).count() == COMMUNITIES - 1
