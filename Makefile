@@ -54,6 +54,7 @@ bench: $(VENV)/.dev
 	$(PY) scripts/bench_sweep.py
 	$(PY) scripts/bench_scoring.py
 	$(PY) scripts/bench_yearend.py
+	$(PY) scripts/bench_plans.py
 
 messages: $(VENV)/.dev
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles --no-obsolete

@@ -129,6 +129,123 @@ def part_start(results: dict, org) -> None:
     )
 
 
+def _carry_out(org) -> dict:
+    """Every plan accepted, 3 milestones per item in the communities' 待办 (bulk), a third of
+    the items closed, a progress update on each of the others; the milestones of every fourth
+    plan are past due. Returns the ids the pages open."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import transaction
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from core import workdays, workitems
+    from rectification.models import (
+        Milestone,
+        PlanItem,
+        PlanItemState,
+        PlanState,
+        ProgressUpdate,
+        RectificationPlan,
+    )
+    from rectification.plans.kinds import WI_MILESTONE
+
+    today = timezone.localdate()
+    now = timezone.now()
+    user = org["community_user"]
+    with transaction.atomic():
+        RectificationPlan.objects.update(state=PlanState.ACCEPTED, accepted_at=now)
+        PlanItem.objects.update(
+            state=PlanItemState.IN_PROGRESS, goal="整改到位", measures="完善台账，按月检查。"
+        )
+        items = list(PlanItem.objects.select_related("plan").order_by("plan__unit__code", "pk"))
+        milestones = []
+        for n, item in enumerate(items):
+            overdue = (n // ITEMS) % 4 == 0
+            for k in range(MILESTONES):
+                day = today + dt.timedelta(days=(-10 if overdue else 30) + 60 * k)
+                milestones.append(
+                    Milestone(
+                        item=item,
+                        position=k + 1,
+                        title=f"第{k + 1}阶段",
+                        due_date=day,
+                        due_at=workdays.end_of_day(day),
+                        planned_date=day,
+                    )
+                )
+        Milestone.objects.bulk_create(milestones, batch_size=2000)
+        ct = ContentType.objects.get_for_model(Milestone)
+        url = reverse("plan_item", args=[0]).removesuffix("0/")
+        workitems.open_items(
+            workitems.NewItem(
+                kind=WI_MILESTONE,
+                subject_type=ct,
+                subject_id=m.pk,
+                owner_unit_id=m.item.plan.unit_id,
+                sub_district_id=org["sub_district"].pk,
+                title=f"整改节点：{m.title}",
+                url=f"{url}{m.item_id}/#milestone-{m.pk}",
+                due_at=m.due_at,
+            )
+            for m in milestones
+        )
+        closed = [i.pk for n, i in enumerate(items) if n % 3 == 0]
+        PlanItem.objects.filter(pk__in=closed).update(state=PlanItemState.CLOSED, verified_at=now)
+        ProgressUpdate.objects.bulk_create(
+            [
+                ProgressUpdate(
+                    item=i, progress="已完成第一阶段。", submitted_by=user, submitted_at=now
+                )
+                for n, i in enumerate(items)
+                if n % 3
+            ],
+            batch_size=2000,
+        )
+    first_plan = RectificationPlan.objects.get(unit=org["communities"][0])
+    return {
+        "plan": first_plan.pk,
+        "item": first_plan.items.order_by("position").values_list("pk", flat=True)[1],
+        "milestones": len(milestones),
+        "items": len(items),
+    }
+
+
+def part_pages(results: dict, org) -> None:
+    import bench_notices
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+
+    ids = _carry_out(org)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    office, community = Client(), Client()
+    office.force_login(org["office_user"])
+    community.force_login(org["community_user"])
+    pages = {
+        "ledger": (office, reverse("plan_ledger")),
+        "ledger_overdue": (office, reverse("plan_ledger") + "?overdue=on&state=in_progress"),
+        "ledger_export": (office, reverse("plan_ledger_export")),
+        "plan": (office, reverse("plan_detail", args=[ids["plan"]])),
+        "item": (office, reverse("plan_item", args=[ids["item"]])),
+        "community_inbox": (community, reverse("inbox")),
+    }
+    medians = bench_notices.measure(pages)
+    queries = {name: bench_notices.queries(c, url)["count"] for name, (c, url) in pages.items()}
+    results["pages"] = {
+        "plans": COMMUNITIES,
+        "items": ids["items"],
+        "milestone_work_items": ids["milestones"],
+        "medians": medians,
+        "queries": queries,
+    }
+    print(
+        "pages: "
+        + ", ".join(f"{n} {m['median_ms']} ms / {queries[n]} q" for n, m in medians.items()),
+        file=sys.stderr,
+    )
+
+
 def main() -> None:
     import django
 
@@ -144,6 +261,7 @@ def main() -> None:
     with benchdata.throwaway_database("plans"):
         org = _org()
         part_start(results, org)
+        part_pages(results, org)
     path = OUT / "plans.json"
     path.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {path}", file=sys.stderr)
