@@ -122,7 +122,12 @@ def test_timeline_is_one_history_in_time_order(client, org, item):
     response = login(client, org.user(Role.AUDITOR)).get(url("plan_item", item.pk))
     events = [e.event_type for e in response.context["timeline"]]
     assert events == [
+        # the plan made from the letter, this item drafted, the plan submitted, passed, accepted
         "plan.created",
+        "plan.item_saved",
+        "plan.submitted",
+        "plan.office_accepted",
+        "plan.accepted",
         "plan.extension_requested",
         "plan.extension_granted",
         "plan.milestone_reached",

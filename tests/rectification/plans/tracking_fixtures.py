@@ -1,8 +1,9 @@
-"""An accepted plan for the tracking tests, made without the drafting services (another helper's):
-the plan and its items are put into accepted / in_progress directly, each item gets milestones,
-their WI_MILESTONE work items are opened as plan_accept will open them, and the plan process is
-moved on to carry_out through the steps the drafting services will report (core.steps.done).
-Switch `accepted_plan` to the real plan_accept once it exists."""
+"""An accepted plan for the tracking tests: drafted, submitted, passed and accepted through the
+real services (rectification.plans.drafting), so the milestones' work items are opened by
+plan_accept and the plan process waits in carry_out. An earlier year's plan without milestones
+(milestones=0: a plan from before, only to link repeated problems to) is put into its state
+directly. `add_milestone` makes a milestone the drafting form would refuse (one already past
+due) for the tests of missed milestones."""
 
 from __future__ import annotations
 
@@ -11,45 +12,60 @@ import datetime as dt
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from core import steps, workdays, workitems
+from core import workdays, workitems
 from core.models import Role, WorkItem
 from rectification.models import Milestone, PlanItem, PlanItemState, PlanState, RectificationPlan
-from rectification.plans import steps as plan_steps
+from rectification.plans import drafting
 from rectification.plans.kinds import WI_MILESTONE
+from tests.factories import make_member
 
 from .conftest import make_plan
-
-
-def _advance(plan, state: str, step: str, user) -> None:
-    RectificationPlan.objects.filter(pk=plan.pk).update(state=state)
-    plan.refresh_from_db()
-    steps.done(subject=plan, step=step, acting_user=user)
 
 
 def accepted_plan(org, unit=None, *, year: int = 2026, milestones: int = 2, process=True):
     """A plan of `unit` accepted and being carried out: every item in progress with
     `milestones` milestones due 10, 20 … days ahead, each with its open WI_MILESTONE item."""
     plan = make_plan(org, unit, year=year, start=process)
-    if process:
-        secretary = org.user(Role.COMMUNITY_SECRETARY)
-        _advance(plan, PlanState.SUBMITTED, plan_steps.STEP_SUBMITTED, secretary)
-        _advance(
-            plan, PlanState.REVIEWED, plan_steps.STEP_OFFICE_ACCEPTED, org.user("office_staff")
+    if not milestones:
+        RectificationPlan.objects.filter(pk=plan.pk).update(
+            state=PlanState.ACCEPTED, accepted_at=timezone.now()
         )
-        _advance(plan, PlanState.ACCEPTED, plan_steps.STEP_ACCEPTED, org.user(Role.LEADER))
-    else:
-        RectificationPlan.objects.filter(pk=plan.pk).update(state=PlanState.ACCEPTED)
-    RectificationPlan.objects.filter(pk=plan.pk).update(accepted_at=timezone.now())
-    PlanItem.objects.filter(plan=plan).update(
-        state=PlanItemState.IN_PROGRESS,
-        goal="记录齐全",
-        measures="逐月检查",
-        evidence_expected="会议记录扫描件",
+        PlanItem.objects.filter(plan=plan).update(
+            state=PlanItemState.IN_PROGRESS, goal="记录齐全", measures="逐月检查"
+        )
+        plan.refresh_from_db()
+        return plan
+    unit = unit or org.community
+    secretary = (
+        org.user(Role.COMMUNITY_SECRETARY)
+        if unit == org.community
+        else make_member(unit, Role.COMMUNITY_SECRETARY)
     )
     today = workdays.local_date(timezone.now())
-    for item in PlanItem.objects.filter(plan=plan):
-        for n in range(1, milestones + 1):
-            add_milestone(item, n, today + dt.timedelta(days=10 * n))
+    for item in PlanItem.objects.filter(plan=plan).order_by("position"):
+        drafting.plan_item_save(
+            item_id=item.pk,
+            acting_user=secretary,
+            goal="记录齐全",
+            measures="逐月检查",
+            evidence_expected="会议记录扫描件",
+            responsible_id=secretary.pk,
+            milestones=[
+                (f"第{n}阶段", today + dt.timedelta(days=10 * n)) for n in range(1, milestones + 1)
+            ],
+            expected_updated=None,
+        )
+    drafting.plan_submit(plan_id=plan.pk, acting_user=secretary, expected_round=None)
+    drafting.plan_review(
+        plan_id=plan.pk,
+        acting_user=org.user(Role.OFFICE_STAFF),
+        decision="accept",
+        comments={},
+        reason="",
+    )
+    drafting.plan_accept(
+        plan_id=plan.pk, acting_user=org.user(Role.LEADER), decision="accept", reason=""
+    )
     plan.refresh_from_db()
     return plan
 
