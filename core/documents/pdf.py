@@ -247,7 +247,14 @@ class _Renderer:
         for i, block in enumerate(doc.body):
             # §7.3.5: no page of a signature and date alone; the text's last line goes with them
             last = i == len(doc.body) - 1
-            self._block(block, keep_last_with=self._signature_height() if last else 0.0)
+            if last:
+                keep = self._signature_height()
+            elif isinstance(block, Heading):
+                # a heading is never alone at a page's foot: it goes with what it heads
+                keep = 3 * LINE_MM if isinstance(doc.body[i + 1], Table) else 2 * LINE_MM
+            else:
+                keep = 0.0
+            self._block(block, keep_last_with=keep)
         self._signature()
         self._colophon()
         return bytes(self.pdf.output())
@@ -390,8 +397,6 @@ class _Renderer:
 
     def _table(self, table: Table) -> None:
         pdf = self.pdf
-        if table.caption:
-            self._text_block(table.caption, fonts.HEITI, align="center")
         widths = _column_widths(table)
         x_start = LEFT_MM + (BLOCK_W_MM - sum(widths)) / 2
         aligns = table.column_aligns()
@@ -432,6 +437,10 @@ class _Renderer:
         header_aligns = ["center"] * len(widths)
         rows = [layout(row, fonts.FANGSONG) for row in table.rows]
         first_h = header_h + (rows[0][1] if rows else 0.0)
+        if table.caption:
+            # the caption stays with the header and the first row (never alone at a page's foot)
+            self._room(LINE_MM + first_h)
+            self._text_block(table.caption, fonts.HEITI, align="center")
         self._room(first_h)  # never a header alone at the foot of a page
         draw(header, header_h, fonts.FANGSONG_BOLD, header_aligns)
         for wrapped, height in rows:

@@ -549,3 +549,38 @@ def test_store_refuses_a_path_or_an_unsaved_owner(org):
         )
     with pytest.raises(ValueError):
         store_document(owner=Unit(), kind="k", filename="x.pdf", content=b"", sub_district_id=1)
+
+
+def _page_texts(content: bytes) -> list[list[str]]:
+    """Each page's lines of text, without the page number."""
+    import pypdf
+
+    pages = []
+    for page in pypdf.PdfReader(io.BytesIO(content)).pages:
+        lines = [line.strip() for line in page.extract_text().splitlines() if line.strip()]
+        pages.append([line for line in lines if not re.fullmatch(r"— \d+ —", line)])
+    return pages
+
+
+@pytest.mark.parametrize("before", range(12, 30))
+def test_a_heading_or_a_table_caption_is_never_alone_at_the_foot_of_a_page(before):
+    # given a heading and a captioned table after `before` one-line paragraphs: somewhere in the
+    # range each lands on the last line of the first page
+    body = [Paragraph(f"第{n}段。") for n in range(before)]
+    body += [
+        Heading("二、存在的问题"),
+        Paragraph("问题说明。" * 3),
+        Paragraph("末尾。"),
+        Table(
+            header=["序号", "事项"],
+            rows=[["1", "整改事项"], ["2", "整改事项"]],
+            widths_mm=[20, 136],
+            caption="表2  整改事项",
+        ),
+        Paragraph("特此报告。"),
+    ]
+    # when it is rendered
+    pages = _page_texts(render_pdf(_doc(body=body, copy_to="", printed_by="")))
+    # then no page ends with the heading or the caption: each goes with what follows it
+    for lines in pages[:-1]:
+        assert lines[-1] not in ("二、存在的问题", "表2 整改事项", "表2  整改事项"), lines[-3:]
