@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from appraisal.documents.facts import year_facts
@@ -100,7 +101,9 @@ def publish(org, year):
     return year
 
 
-def test_publication_opens_a_plan_per_community_with_one_item_per_fed_back_problem(org15, year):
+def test_publication_opens_a_plan_per_community_with_one_item_per_fed_back_problem(
+    org15, year, client
+):
     # when the year is published
     year = publish(org15, year)
 
@@ -118,6 +121,17 @@ def test_publication_opens_a_plan_per_community_with_one_item_per_fed_back_probl
         item = _open(kinds.WI_PLAN_DRAFT, owner_unit_id=plan.unit_id).get()
         assert item.subject_id == plan.pk and item.due_at == plan.due_at
         assert process_of(plan) is not None
+    # the year-end page says where the plans stand: the Office opens the ledger, a community
+    # its own plan
+    page = reverse("yearend_process", args=[year.year])
+    client.force_login(org15.user(Role.OFFICE_STAFF))
+    html = client.get(page).content.decode()
+    assert 'data-testid="plans"' in html and f"{PlanState.DRAFTING.label} {COMMUNITIES}" in html
+    assert f"{reverse('plan_ledger')}?year={year.year}" in html
+    client.force_login(org15.user(Role.COMMUNITY_STAFF))
+    own = plans.get(unit=org15.community)
+    html = client.get(page).content.decode()
+    assert f"{PlanState.DRAFTING.label} 1" in html and reverse("plan_detail", args=[own.pk]) in html
     # started again (a retry), nothing is made twice
     with transaction.atomic():
         assert plans_start(year=year, acting_user=org15.user(Role.OFFICE_STAFF)) == 0

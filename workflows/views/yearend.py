@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Min
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -303,6 +304,32 @@ def _year_reader(request, number):
     return year
 
 
+def _plans_of(user, year) -> dict | None:
+    """The year's rectification plans (Art. 20) the user may see: how many stand where, and the
+    one to open (a community's own plan; the ledger for everyone else). One query."""
+    from django.db.models import Count
+
+    from rectification.models import PlanState, RectificationPlan
+
+    rows = list(
+        access.visible(user, RectificationPlan.objects.filter(year=year.year))
+        .values("state")
+        .annotate(n=Count("pk"), first=Min("pk"))
+        .order_by("state")
+    )
+    if not rows:
+        return None
+    labels = dict(PlanState.choices)
+    order = list(labels)
+    rows.sort(key=lambda r: order.index(r["state"]))
+    total = sum(r["n"] for r in rows)
+    return {
+        "total": total,
+        "states": [(labels[r["state"]], r["n"]) for r in rows],
+        "own": rows[0]["first"] if total == 1 else None,
+    }
+
+
 @login_required
 def yearend_process(request, number: int):
     """The process page: where the year-end appraisal stands, and the tasks the user may see
@@ -331,6 +358,7 @@ def yearend_process(request, number: int):
         {
             "year": year,
             "process": process,
+            "plans": _plans_of(request.user, year),
             "steps": steps,
             "run": run,
             "documents": _documents_for(request.user, year) if run else [],
