@@ -51,8 +51,11 @@ def test_the_item_page_on_a_phone(new_context, live_server, screenshot_dir: Path
     for section in ("source", "plan", "item", "milestones", "progress", "closeout", "repeats"):
         expect(phone.get_by_test_id(section)).to_be_visible()
     steps = phone.get_by_test_id("timeline").get_by_test_id("timeline-step")
-    expect(steps).to_have_count(2)
-    expect(steps.last.get_by_test_id("action")).not_to_contain_text("plan.")
+    # created, drafted, submitted, passed, accepted, then the milestone reached
+    expect(steps).to_have_count(6)
+    expect(steps.last.get_by_test_id("action")).to_have_text("节点完成")
+    for n in range(6):
+        expect(steps.nth(n).get_by_test_id("action")).not_to_contain_text("plan.")
     no_horizontal_scroll(phone, 375)
     phone.screenshot(path=str(screenshot_dir / f"plan-item-{role}-375.png"), full_page=True)
     assert problems.errors == []
