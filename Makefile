@@ -25,7 +25,7 @@ migrate: $(VENV)/.runtime
 	$(PY) manage.py sync_schedules
 
 run: migrate
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --previous-year
 	PORT=$(PORT) $(PY) scripts/run.py
 
 test: $(VENV)/.dev

@@ -2,14 +2,17 @@
 
 from collections.abc import Callable
 
-_seeders: list[Callable] = []
+_seeders: list[tuple[Callable, str | None]] = []
 
 
-def register_seeder(seeder: Callable) -> None:
-    """seeder(sub_district) -> number of objects created; must be idempotent."""
-    if seeder not in _seeders:
-        _seeders.append(seeder)
+def register_seeder(seeder: Callable, *, option: str | None = None) -> None:
+    """seeder(sub_district) -> number of objects created; must be idempotent. With `option`,
+    it runs only when seed_demo is given that option (a slow seeder: `--previous-year`)."""
+    if all(s is not seeder for s, _option in _seeders):
+        _seeders.append((seeder, option))
 
 
-def seeders() -> list[Callable]:
-    return list(_seeders)
+def seeders(options: frozenset[str] = frozenset()) -> list[Callable]:
+    """The seeders to run, in the order registered: those without an option, and those whose
+    option is among `options`."""
+    return [s for s, option in _seeders if option is None or option in options]

@@ -26,6 +26,10 @@ DEMO = """
     c01 … c15                  社区经办人 community staff
     c01-sec … c15-sec          社区党委书记 community secretaries
     admin                      系统管理员 superuser
+
+  上一年度已公布，整改方案 / the previous year is published, with its rectification plans:
+    c01 已报办公室审核 (office 待办) · c02 已审定，整改节点在 c02 待办
+    c03 被办公室退回 · 其余起草中
 """
 
 

@@ -49,3 +49,12 @@ class WorkflowsConfig(AppConfig):
         from . import tasks
 
         notifications.set_dispatcher(tasks.queue_delivery)
+
+        # The previous year, published, with its plans (Art. 20): after appraisal's and
+        # rectification's seeders (their apps are installed first). It takes half a minute, so
+        # only `seed_demo --previous-year` (make run) runs it: the browser tests stay fast.
+        from core.demo import register_seeder
+
+        from .demo import seed_previous_year
+
+        register_seeder(seed_previous_year, option="previous_year")

@@ -79,11 +79,13 @@ def documents_queue(*, year, acting_user) -> DocumentRun:
 LETTERS_PER_JOB = 40
 
 
-def documents_generate(run_id: int, start: int = 0) -> DocumentRun:
+def documents_generate(run_id: int, start: int = 0, *, queue_next: bool = True) -> DocumentRun:
     """The background job: the letters from the `start`-th community on (LETTERS_PER_JOB of
     them), each stored with its SHA-256, progress after each letter; the last job adds the
-    bulletin and tells every community. A job run twice (a retry) stores the same files again
-    and counts the same progress. A failure is kept on the run (the Office may start again)."""
+    bulletin and tells every community. With queue_next=False the caller runs the next batch
+    itself (the demo seeder, which generates them in its own transaction). A job run twice (a
+    retry) stores the same files again and counts the same progress. A failure is kept on the
+    run (the Office may start again)."""
     from appraisal.documents.build import (
         FORMATS,
         bulletin_files,
@@ -121,7 +123,8 @@ def documents_generate(run_id: int, start: int = 0) -> DocumentRun:
             for k, (filename, content) in enumerate(letter_files(facts, code, FORMATS)):
                 store(filename, content, LETTER_KIND, (start + i) * len(FORMATS) + k + 1)
         if start + LETTERS_PER_JOB < len(codes):
-            _queue_job(run.pk, start + LETTERS_PER_JOB)
+            if queue_next:
+                _queue_job(run.pk, start + LETTERS_PER_JOB)
             run.refresh_from_db()
             return run
         done = len(codes) * len(FORMATS)

@@ -56,16 +56,24 @@ SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高"
 class Command(BaseCommand):
     help = "Load the demo sub-district and demo accounts (password demo12345). DEBUG only."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--previous-year",
+            action="store_true",
+            help="also the previous year, published, with its rectification plans (~40 s)",
+        )
+
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError("seed_demo 只能在 DEBUG 模式下运行 / refused: DEBUG is off")
+        enabled = frozenset({"previous_year"} if options["previous_year"] else ())
         with transaction.atomic():
-            created = self._seed()
+            created = self._seed(enabled)
         self.stdout.write(
             f"演示数据就绪 / demo data ready: {created} new objects; password {DEMO_PASSWORD}"
         )
 
-    def _seed(self) -> int:
+    def _seed(self, enabled: frozenset[str] = frozenset()) -> int:
         created = 0
         sd, made = SubDistrict.objects.get_or_create(
             code=SUB_DISTRICT[1], defaults={"name": SUB_DISTRICT[0]}
@@ -126,7 +134,7 @@ class Command(BaseCommand):
         created += made
         if made:
             audit_record(event_type="demo.seed_user", job="seed_demo", subject=admin)
-        for seeder in demo.seeders():  # demo cases of the other apps (notices, …)
+        for seeder in demo.seeders(enabled):  # demo cases of the other apps (notices, …)
             created += seeder(sd)
         return created
 
