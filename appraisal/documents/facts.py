@@ -8,7 +8,8 @@ from datetime import date
 
 from django.utils import timezone
 
-from core.models import SubDistrict, Unit, UnitKind
+from core.documents.selectors import leading_group_name
+from core.models import SubDistrict
 from rectification.models import PlanItem, PlanItemState
 
 from ..models import (
@@ -63,22 +64,6 @@ class YearFacts:
     @property
     def unit_count(self) -> int:
         return len(self.computed.results.units)
-
-
-def leading_group_name(sub_district: SubDistrict) -> str:
-    """The Leading Group's name as an organ outside the sub-district reads it: the seeded
-    "街道党建工作领导小组" becomes "城南街道党建工作领导小组"."""
-    unit = (
-        Unit.objects.filter(sub_district=sub_district, kind=UnitKind.LEADING_GROUP)
-        .order_by("sort_order", "pk")
-        .first()
-    )
-    name = unit.name if unit else "党建工作领导小组"
-    if name.startswith("街道") and sub_district.name.endswith("街道"):
-        return sub_district.name + name[2:]
-    if not name.startswith(sub_district.name):
-        return sub_district.name + name
-    return name
 
 
 def year_facts(year: AssessmentYear, *, draft: bool | None = None) -> YearFacts:

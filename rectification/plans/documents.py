@@ -20,7 +20,8 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from core.documents import Heading, OfficialDocument, Paragraph, Table, render_docx, render_pdf
-from core.models import Evidence, SubDistrict, Unit, UnitKind
+from core.documents.selectors import leading_group_name
+from core.models import Evidence
 
 from ..models import (
     Milestone,
@@ -106,22 +107,6 @@ class ReconciliationFacts:
     @property
     def date(self) -> dt.date:
         return self.now.astimezone(SHANGHAI).date()
-
-
-def leading_group_name(sub_district: SubDistrict) -> str:
-    """The Leading Group as an organ outside the sub-district reads it: the seeded
-    "街道党建工作领导小组" becomes "城南街道党建工作领导小组" (as the feedback letters name it)."""
-    unit = (
-        Unit.objects.filter(sub_district=sub_district, kind=UnitKind.LEADING_GROUP)
-        .order_by("sort_order", "pk")
-        .first()
-    )
-    name = unit.name if unit else "党建工作领导小组"
-    if name.startswith("街道") and sub_district.name.endswith("街道"):
-        return sub_district.name + name[2:]
-    if not name.startswith(sub_district.name):
-        return sub_district.name + name
-    return name
 
 
 def reconciliation_facts(plan: RectificationPlan, *, now: dt.datetime | None = None):
