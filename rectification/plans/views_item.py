@@ -204,70 +204,69 @@ def plan_item_progress(request, pk: int):
     return _to_page(pk)
 
 
-@login_required
-@require_POST
-def plan_item_close_request(request, pk: int):
-    _item_for(request, pk, "request_close")
+def _text_action(request, pk: int, *, action: str, form_class, field: str, service, done: str):
+    """An action on the item that takes one text field (the close-out summary, the Office's
+    comment, the reason for a return): the field present, the form valid, the service called
+    with the state the page showed."""
+    _item_for(request, pk, action)
     expected = _expected(request.POST, "expected_state")
-    _present(request.POST, CloseRequestForm, "summary")
-    form = CloseRequestForm(request.POST)
+    _present(request.POST, form_class, field)
+    form = form_class(request.POST)
 
     def run():
         if not form.is_valid():
             raise _form_errors(form)
-        tracking.close_request(
+        service(
             item_id=pk,
             acting_user=request.user,
-            summary=form.cleaned_data["summary"],
             expected_state=expected,
+            **{field: form.cleaned_data[field]},
         )
-        return _("Close-out requested: the Office verifies it.")
+        return done
 
     return _run(request, pk, run)
+
+
+@login_required
+@require_POST
+def plan_item_close_request(request, pk: int):
+    return _text_action(
+        request,
+        pk,
+        action="request_close",
+        form_class=CloseRequestForm,
+        field="summary",
+        service=tracking.close_request,
+        done=_("Close-out requested: the Office verifies it."),
+    )
 
 
 @login_required
 @require_POST
 def plan_item_verify(request, pk: int):
-    _item_for(request, pk, "verify")
-    expected = _expected(request.POST, "expected_state")
-    _present(request.POST, ItemVerifyForm, "comment")
-    form = ItemVerifyForm(request.POST)
-
-    def run():
-        if not form.is_valid():
-            raise _form_errors(form)
-        tracking.item_verify(
-            item_id=pk,
-            acting_user=request.user,
-            comment=form.cleaned_data["comment"],
-            expected_state=expected,
-        )
-        return _("Item closed out (销号).")
-
-    return _run(request, pk, run)
+    return _text_action(
+        request,
+        pk,
+        action="verify",
+        form_class=ItemVerifyForm,
+        field="comment",
+        service=tracking.item_verify,
+        done=_("Item closed out (销号)."),
+    )
 
 
 @login_required
 @require_POST
 def plan_item_return(request, pk: int):
-    _item_for(request, pk, "verify")
-    expected = _expected(request.POST, "expected_state")
-    _present(request.POST, ItemReturnForm, "reason")
-    form = ItemReturnForm(request.POST)
-
-    def run():
-        if not form.is_valid():
-            raise _form_errors(form)
-        tracking.item_return(
-            item_id=pk,
-            acting_user=request.user,
-            reason=form.cleaned_data["reason"],
-            expected_state=expected,
-        )
-        return _("Close-out returned for further rectification.")
-
-    return _run(request, pk, run)
+    return _text_action(
+        request,
+        pk,
+        action="verify",
+        form_class=ItemReturnForm,
+        field="reason",
+        service=tracking.item_return,
+        done=_("Close-out returned for further rectification."),
+    )
 
 
 @login_required
